@@ -1,0 +1,41 @@
+# The two set-up commands (see README.md):
+#   make run   install missing dependencies, build, start the demo
+#   make test  install missing dependencies, build, run every test
+PRESET ?= release
+BUILD_DIR := build/$(PRESET)
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+ifneq ($(CI),)
+CMAKE_FLAGS += -DZIMON_WERROR=ON
+endif
+
+.PHONY: all deps configure build test run bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+configure: deps
+	@cmake --preset $(PRESET) $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	@ctest --preset $(PRESET) -j $(JOBS) --timeout 300
+
+run: build
+	@$(BUILD_DIR)/apps/zimon/zimon demo
+
+bench:
+	@scripts/install-deps.sh --with-bench
+	@cmake --preset $(PRESET) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+	@ctest --test-dir $(BUILD_DIR) -L bench -V
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	@rm -rf build

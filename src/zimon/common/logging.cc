@@ -1,0 +1,135 @@
+#include "zimon/common/logging.h"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+#include <chrono>
+
+namespace zimon::log {
+namespace internal {
+std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
+}  // namespace internal
+
+namespace {
+
+std::mutex& SinkMutex() {
+  static std::mutex m;
+  return m;
+}
+std::function<void(std::string_view)>& SinkSlot() {
+  static std::function<void(std::string_view)> sink;
+  return sink;
+}
+
+void AppendTimestamp(std::string& out) {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(millis));
+  out += buf;
+}
+
+}  // namespace
+
+std::string_view LevelName(Level level) {
+  switch (level) {
+    case Level::kDebug: return "debug";
+    case Level::kInfo: return "info";
+    case Level::kWarn: return "warn";
+    case Level::kError: return "error";
+    case Level::kOff: return "off";
+  }
+  return "info";
+}
+
+StatusOr<Level> ParseLevel(std::string_view name) {
+  for (Level l : {Level::kDebug, Level::kInfo, Level::kWarn, Level::kError, Level::kOff}) {
+    if (name == LevelName(l)) return l;
+  }
+  if (name == "warning") return Level::kWarn;
+  return InvalidArgumentError("unknown log level \"" + std::string(name) +
+                              "\" (want debug, info, warn, error or off)");
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+Field::Field(std::string_view key, std::string_view value) : key_(key) {
+  AppendJsonString(json_value_, value);
+}
+Field::Field(std::string_view key, bool value) : key_(key), json_value_(value ? "true" : "false") {}
+Field::Field(std::string_view key, double value) : key_(key) {
+  if (!std::isfinite(value)) {
+    AppendJsonString(json_value_, std::isnan(value) ? "NaN" : (value > 0 ? "+Inf" : "-Inf"));
+    return;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.17g", value);
+  json_value_ = buf;
+}
+Field::Field(std::string_view key, const Status& status) : key_(key) {
+  AppendJsonString(json_value_, status.ToString());
+}
+
+void SetLevel(Level level) { internal::g_level.store(static_cast<int>(level)); }
+Level GetLevel() { return static_cast<Level>(internal::g_level.load()); }
+
+void SetSink(std::function<void(std::string_view)> sink) {
+  std::lock_guard lock(SinkMutex());
+  SinkSlot() = std::move(sink);
+}
+
+void Log(Level level, std::string_view msg, Fields fields) {
+  if (!Enabled(level)) return;
+  std::string line;
+  line.reserve(96 + msg.size());
+  line += "{\"ts\":\"";
+  AppendTimestamp(line);
+  line += "\",\"level\":\"";
+  line += LevelName(level);
+  line += "\",\"msg\":";
+  AppendJsonString(line, msg);
+  for (const Field& f : fields) {
+    line += ',';
+    AppendJsonString(line, f.key());
+    line += ':';
+    line += f.json_value();
+  }
+  line += '}';
+  std::lock_guard lock(SinkMutex());
+  if (SinkSlot()) {
+    SinkSlot()(line);
+  } else {
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  }
+}
+
+}  // namespace zimon::log

@@ -1,0 +1,56 @@
+#include "zimon/common/logging.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace zimon::log {
+namespace {
+
+class LoggingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetSink([this](std::string_view line) { lines_.emplace_back(line); });
+    SetLevel(Level::kInfo);
+  }
+  void TearDown() override {
+    SetSink(nullptr);
+    SetLevel(Level::kInfo);
+  }
+  std::vector<std::string> lines_;
+};
+
+TEST_F(LoggingTest, WritesOneJsonObjectPerLine) {
+  Info("backend ejected", {{"backend", "gpu-0"}, {"failures", 3}, {"ratio", 0.5}, {"ok", false}});
+  ASSERT_EQ(lines_.size(), 1u);
+  const std::string& l = lines_[0];
+  EXPECT_EQ(l.front(), '{');
+  EXPECT_EQ(l.back(), '}');
+  EXPECT_NE(l.find(R"("level":"info","msg":"backend ejected","backend":"gpu-0","failures":3,"ratio":0.5,"ok":false)"),
+            std::string::npos) << l;
+}
+
+TEST_F(LoggingTest, DropsLinesBelowLevel) {
+  Debug("hidden");
+  SetLevel(Level::kError);
+  Warn("hidden too");
+  Error("shown");
+  ASSERT_EQ(lines_.size(), 1u);
+  EXPECT_NE(lines_[0].find("shown"), std::string::npos);
+}
+
+TEST_F(LoggingTest, EscapesControlCharactersAndQuotes) {
+  Info("a \"quoted\"\nline\x01");
+  ASSERT_EQ(lines_.size(), 1u);
+  EXPECT_NE(lines_[0].find(R"(a \"quoted\"\nline\u0001)"), std::string::npos) << lines_[0];
+}
+
+TEST(LogLevel, ParsesNamesAndRejectsUnknown) {
+  EXPECT_EQ(*ParseLevel("warn"), Level::kWarn);
+  EXPECT_EQ(*ParseLevel("debug"), Level::kDebug);
+  EXPECT_FALSE(ParseLevel("loud").ok());
+}
+
+}  // namespace
+}  // namespace zimon::log
