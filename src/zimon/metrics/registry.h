@@ -24,13 +24,12 @@
 #include <string_view>
 #include <vector>
 
+#include "zimon/metrics/counter.h"
+#include "zimon/metrics/gauge.h"
+#include "zimon/metrics/histogram.h"
 #include "zimon/metrics/snapshot.h"
 
 namespace zimon::metrics {
-
-class Counter;
-class Gauge;
-class Histogram;
 
 // A source of families computed at collection time (GPU, host collectors).
 // Collect() must be cheap: it copies the source's last snapshot.
@@ -56,14 +55,17 @@ class Family {
   // a mismatch is a programming error (asserts) and returns a detached child.
   M& WithLabels(std::initializer_list<std::string_view> values);
   M& WithLabels(std::span<const std::string> values);
-  // Stops exporting the child with these label values (the reference stays valid).
+  // Stops exporting the child with these label values (the reference stays
+  // valid; a later WithLabels with the same values exports it again, with the
+  // value it kept).
   void Remove(std::initializer_list<std::string_view> values);
 
   const std::string& name() const;
-  // Implementation detail; defined in registry.cc.
+  // Implementation detail; defined in family_impl.h.
   struct Impl;
   explicit Family(std::unique_ptr<Impl> impl);
   ~Family();
+  Impl& impl() const { return *impl_; }
 
  private:
   std::unique_ptr<Impl> impl_;
@@ -78,7 +80,9 @@ class Registry {
 
   // Adding a name twice with the same type and labels returns the existing family;
   // with a different type or labels it is a programming error (asserts).
-  // Names and label names are checked against the Prometheus syntax.
+  // Names and label names are checked against the Prometheus syntax (see
+  // names.h; a bad name asserts). A counter's name may end in `_total`; its
+  // snapshot family name is the name without it (snapshot.h).
   Family<Counter>& AddCounter(std::string name, std::string help,
                               std::vector<std::string> label_names = {});
   Family<Gauge>& AddGauge(std::string name, std::string help,
@@ -88,12 +92,16 @@ class Registry {
                                   std::vector<double> buckets);
 
   // The registry does not own collectors; Unregister before destroying one.
+  // Collectors are called under the registry's lock: they must not call back
+  // into the registry.
   void RegisterCollector(const Collector* collector);
   void UnregisterCollector(const Collector* collector);
 
   // A consistent-enough snapshot of all families (each value is read atomically;
   // a histogram's buckets, sum and count are made self-consistent).
-  // Families are sorted by name; collectors' families follow registry order rules.
+  // Families (the registry's and the collectors') are sorted by name; families
+  // of the same name and type are merged; a later family whose name is taken
+  // by one of another type is dropped (and logged).
   std::vector<FamilySnapshot> Collect() const;
 
  private:

@@ -1,0 +1,99 @@
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "zimon/cli/cli.h"
+#include "zimon/common/posix_file_system.h"
+#include "zimon/testing/in_memory_file_system.h"
+#include "zimon/testing/temp_dir.h"
+
+namespace zimon::cli {
+namespace {
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Result RunCheck(FileSystem& fs, const std::string& path,
+                const Environment& env = {}) {
+  std::ostringstream out, err;
+  Context ctx{out, err, env, fs};
+  int code = Run({"check", "--config", path}, ctx);
+  return {code, out.str(), err.str()};
+}
+
+TEST(CheckCommand, ValidFileOnDiskPrintsOk) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("zimon.yaml");
+  ASSERT_TRUE(LocalFileSystem()
+                  .WriteFileAtomic(path, "server:\n  listen: 127.0.0.1:0\n")
+                  .ok());
+  Result r = RunCheck(LocalFileSystem(), path);
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_EQ(r.out, "OK: " + path + "\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(CheckCommand, InvalidFilePrintsOneLinePerProblem) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("bad.yaml");
+  ASSERT_TRUE(LocalFileSystem()
+                  .WriteFileAtomic(path,
+                                   "server:\n"
+                                   "  max_body_bytes: lots\n"
+                                   "  idle_timout: 5s\n"
+                                   "agent:\n"
+                                   "  gpu_interval: 100ms\n")
+                  .ok());
+  Result r = RunCheck(LocalFileSystem(), path);
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(
+      r.err,
+      path +
+          ":2: server.max_body_bytes: expected a size like 8MiB, got "
+          "\"lots\"\n" +
+          path +
+          ":3: server.idle_timout: unknown key (did you mean "
+          "\"idle_timeout\"?)\n" +
+          path +
+          ":5: agent.gpu_interval: must be between 1s and 1h, got 100ms\n");
+}
+
+TEST(CheckCommand, MissingFileIsFailureWithPath) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("absent.yaml");
+  Result r = RunCheck(LocalFileSystem(), path);
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_EQ(r.err, path + ": No such file or directory\n");
+}
+
+TEST(CheckCommand, EnvironmentOverridesAreValidatedToo) {
+  testing::InMemoryFileSystem fs;
+  ASSERT_TRUE(fs.WriteFileAtomic("zimon.yaml", "").ok());
+  Result r = RunCheck(fs, "zimon.yaml", {{"MAX_CONCURRENT_REQUESTS", "many"}});
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_EQ(r.err,
+            "$MAX_CONCURRENT_REQUESTS: gateway.max_concurrent: expected an "
+            "integer, got \"many\"\n");
+}
+
+TEST(CheckCommand, MissingConfigOptionIsUsageError) {
+  std::ostringstream out, err;
+  Environment env;
+  testing::InMemoryFileSystem fs;
+  Context ctx{out, err, env, fs};
+  EXPECT_EQ(cli::Run({"check"}, ctx), kExitUsage);
+  EXPECT_NE(err.str().find("--config"), std::string::npos) << err.str();
+}
+
+TEST(CheckCommand, ShippedExampleConfigIsValid) {
+  Result r = RunCheck(LocalFileSystem(), ZIMON_EXAMPLE_CONFIG);
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out, std::string("OK: ") + ZIMON_EXAMPLE_CONFIG + "\n");
+}
+
+}  // namespace
+}  // namespace zimon::cli

@@ -1,0 +1,93 @@
+// zimon.yaml: the top-level configuration and how it is loaded.
+//
+//   StatusOr<Config> config = LoadConfigFile("zimon.yaml");
+//   if (!config.ok()) { print config.status().message(), one problem a line }
+//
+// Every key, default, range and environment override is documented in
+// docs/configuration.md; keep the two in step.
+//
+// Adding a section: add a struct with its defaults below, a field in Config,
+// and a reader in config.cc (`c.store = ReadStoreConfig(root.Map("store"))`)
+// that asks the ConfigNode for every key with its range. Unknown keys,
+// environment overrides and error messages then work for it unchanged.
+//
+// Config is a plain value; copies are independent. Loading is thread-safe
+// (it reads the environment once, at the call).
+#ifndef ZIMON_COMMON_CONFIG_H_
+#define ZIMON_COMMON_CONFIG_H_
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "zimon/common/config_node.h"
+#include "zimon/common/file_system.h"
+#include "zimon/common/logging.h"
+#include "zimon/common/status.h"
+#include "zimon/common/units.h"
+
+namespace zimon {
+
+struct LogConfig {
+  log::Level level = log::Level::kInfo;
+  std::string format = "json";  // the only format so far
+};
+
+// The HTTP server of `zimon serve`.
+struct ServerConfig {
+  HostPort listen{"0.0.0.0", 8080};
+  int io_threads = 0;  // 0: one per core
+  uint64_t max_header_bytes = 16 * 1024;
+  uint64_t max_body_bytes = 8 * 1024 * 1024;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds shutdown_grace{10'000};
+};
+
+// `zimon agent`.
+struct AgentConfig {
+  HostPort listen{"0.0.0.0", 9400};
+  std::chrono::milliseconds gpu_interval{5'000};
+  std::chrono::milliseconds host_interval{10'000};
+  std::string nvml_library = "libnvidia-ml.so.1";
+};
+
+struct GatewayConfig {
+  // Requests in flight per backend (MAX_CONCURRENT_REQUESTS).
+  int max_concurrent = 2;
+};
+
+struct Config {
+  LogConfig log;
+  ServerConfig server;
+  AgentConfig agent;
+  GatewayConfig gateway;
+};
+
+// The aliases of the top-level schema: MAX_CONCURRENT_REQUESTS ->
+// gateway.max_concurrent.
+const EnvAliases& ConfigEnvAliases();
+
+// Reads the whole schema from root (used by the loaders below).
+Config ReadConfig(ConfigNode root);
+
+// Parses yaml (named file_name in messages) with env applied. Errors are
+// kInvalidArgument, one problem per line: "file:line: key: problem".
+StatusOr<Config> LoadConfigString(std::string_view yaml,
+                                  std::string_view file_name = "<string>",
+                                  const Environment& env = {});
+
+// Reads path through fs; a missing or unreadable file is an error with the
+// path in the message.
+StatusOr<Config> LoadConfigFile(const std::string& path,
+                                FileSystem& fs = LocalFileSystem(),
+                                const Environment& env = ProcessEnvironment());
+
+// Defaults with only the environment applied (no file).
+StatusOr<Config> LoadConfigFromEnvironment(
+    const Environment& env = ProcessEnvironment());
+
+}  // namespace zimon
+
+#endif  // ZIMON_COMMON_CONFIG_H_

@@ -1,0 +1,379 @@
+#include "zimon/http/client.h"
+
+#include <utility>  // before Asio (GCC 12)
+
+#include <sys/socket.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <atomic>
+#include <cerrno>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+
+#include "zimon/http/url.h"
+
+namespace zimon::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// One TCP connection; its I/O runs on the stream's executor, a strand.
+struct Connection {
+  explicit Connection(asio::any_io_executor strand) : stream(std::move(strand)) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  bool connected = false;
+  Clock::time_point idle_since;
+};
+
+// Per-exchange state the stop callback may touch after the exchange ended.
+struct ExchangeState {
+  std::atomic<bool> cancelled{false};
+  bool active = true;  // strand-only
+};
+
+// co_spawn needs a default-constructible result type.
+struct ExchangeResult {
+  StatusOr<Response> response = InternalError("no result");
+  bool reusable = false;
+  bool stale = false;  // a reused connection died before any answer byte
+};
+
+std::string_view Std(beast::string_view s) { return {s.data(), s.size()}; }
+
+bool IsIdempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" ||
+         method == "DELETE" || method == "OPTIONS";
+}
+
+bool ValidFieldText(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+bool IsDisconnect(const error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == bhttp::error::end_of_stream ||
+         ec == bhttp::error::partial_message;
+}
+
+Clock::time_point ExpiryAfter(Clock::duration d) {
+  Clock::time_point now = Clock::now();
+  if (d >= Clock::time_point::max() - now) return Clock::time_point::max();
+  return now + d;
+}
+
+}  // namespace
+
+class Client::Impl {
+ public:
+  Impl(asio::any_io_executor executor, ClientOptions options)
+      : executor_(std::move(executor)), options_(std::move(options)) {}
+
+  asio::awaitable<StatusOr<Response>> Send(ClientRequest request, std::stop_token stop) {
+    StatusOr<Url> url = ParseUrl(request.url);
+    if (!url.ok()) co_return url.status();
+    if (request.method.empty()) co_return InvalidArgumentError("empty method");
+    for (const auto& [name, value] : request.headers) {
+      if (name.empty() || !ValidFieldText(name) || !ValidFieldText(value)) {
+        co_return InvalidArgumentError("invalid header field '" + name + "'");
+      }
+    }
+    if (stop.stop_requested()) co_return CancelledError("request cancelled");
+    requests_++;
+    Clock::duration timeout =
+        request.timeout > Clock::duration::zero() ? request.timeout : options_.request_timeout;
+    Clock::time_point deadline = ExpiryAfter(timeout);
+    std::string key = url->HostPort();
+    for (int attempt = 0;; ++attempt) {
+      std::shared_ptr<Connection> connection = TakeIdle(key);
+      bool reused = connection != nullptr;
+      if (!reused) {
+        connection = std::make_shared<Connection>(asio::make_strand(executor_));
+      }
+      ExchangeResult result = co_await asio::co_spawn(
+          connection->stream.get_executor(),
+          Exchange(connection, *url, request, deadline, stop, reused),
+          asio::use_awaitable);
+      if (result.stale && attempt == 0 && IsIdempotent(request.method)) continue;
+      if (result.reusable) ReturnIdle(key, std::move(connection));
+      co_return std::move(result.response);
+    }
+  }
+
+  ClientStats stats() const {
+    ClientStats s;
+    s.requests = requests_.load();
+    s.connections_opened = opened_.load();
+    s.connections_reused = reused_.load();
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [key, list] : idle_) s.idle_connections += list.size();
+    return s;
+  }
+
+  void CloseIdle() {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.clear();
+  }
+
+ private:
+  // Runs on the connection's strand.
+  asio::awaitable<ExchangeResult> Exchange(std::shared_ptr<Connection> conn, Url url,
+                                           ClientRequest request, Clock::time_point deadline,
+                                           std::stop_token stop, bool reused) {
+    ExchangeResult result;
+    auto state = std::make_shared<ExchangeState>();
+    std::stop_callback on_stop(stop, [conn, state] {
+      state->cancelled.store(true);
+      asio::post(conn->stream.get_executor(), [conn, state] {
+        if (!state->active) return;
+        error_code ignored;
+        conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        conn->stream.close();
+      });
+    });
+    try {
+      result = co_await DoExchange(*conn, url, request, deadline, reused, *state);
+    } catch (const std::exception& e) {
+      result.response = InternalError(std::string("http client: ") + e.what());
+      result.reusable = false;
+    }
+    state->active = false;
+    if (state->cancelled.load()) {
+      result.response = CancelledError("request cancelled");
+      result.reusable = false;
+      result.stale = false;
+    }
+    if (!result.reusable) {
+      error_code ignored;
+      conn->stream.socket().close(ignored);
+    }
+    co_return result;
+  }
+
+  asio::awaitable<ExchangeResult> DoExchange(Connection& conn, const Url& url,
+                                             const ClientRequest& request,
+                                             Clock::time_point deadline, bool reused,
+                                             ExchangeState& state) {
+    ExchangeResult result;
+    error_code ec;
+    auto failed = [&](const error_code& e, std::string_view what) -> Status {
+      if (state.cancelled.load()) return CancelledError("request cancelled");
+      std::string message = std::string(what) + " " + url.HostPort() + ": " + e.message();
+      if (e == beast::error::timeout) return DeadlineExceededError(message);
+      return UnavailableError(message);
+    };
+    if (!conn.connected) {
+      Clock::time_point connect_deadline =
+          std::min(deadline, ExpiryAfter(options_.connect_timeout));
+      std::vector<tcp::endpoint> endpoints;
+      Status resolved = co_await Resolve(url, connect_deadline, endpoints);
+      if (!resolved.ok()) {
+        result.response = state.cancelled.load() ? CancelledError("request cancelled")
+                                                 : resolved;
+        co_return result;
+      }
+      conn.stream.expires_at(connect_deadline);
+      co_await conn.stream.async_connect(endpoints,
+                                         asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        result.response = failed(ec, "connect to");
+        if (ec == beast::error::timeout && connect_deadline < deadline) {
+          result.response = DeadlineExceededError("connect to " + url.HostPort() + " timed out");
+        }
+        co_return result;
+      }
+      conn.connected = true;
+      conn.stream.socket().set_option(tcp::no_delay(true), ec);
+      opened_++;
+    } else {
+      reused_++;
+    }
+
+    bhttp::request<bhttp::string_body> req;
+    bhttp::verb verb = bhttp::string_to_verb(request.method);
+    if (verb == bhttp::verb::unknown) {
+      req.method_string(request.method);
+    } else {
+      req.method(verb);
+    }
+    req.target(url.target);
+    req.version(11);
+    for (const auto& [name, value] : request.headers) req.insert(name, value);
+    if (req.find(bhttp::field::host) == req.end()) req.set(bhttp::field::host, url.HostPort());
+    if (req.find(bhttp::field::user_agent) == req.end() && !options_.user_agent.empty()) {
+      req.set(bhttp::field::user_agent, options_.user_agent);
+    }
+    req.erase(bhttp::field::content_length);
+    req.erase(bhttp::field::transfer_encoding);
+    if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+        request.method == "PATCH") {
+      req.content_length(request.body.size());
+    }
+    req.body() = request.body;
+    req.keep_alive(true);
+
+    conn.stream.expires_at(deadline);
+    co_await bhttp::async_write(conn.stream, req, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      result.stale = reused && IsDisconnect(ec);
+      result.response = failed(ec, "send to");
+      co_return result;
+    }
+
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<uint32_t>(
+        std::min<size_t>(options_.max_response_header_bytes, UINT32_MAX)));
+    parser.body_limit(options_.max_response_body_bytes);
+    if (verb == bhttp::verb::head) parser.skip(true);
+    co_await bhttp::async_read(conn.stream, conn.buffer, parser,
+                               asio::redirect_error(asio::use_awaitable, ec));
+    conn.stream.expires_never();
+    if (ec) {
+      if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+        result.response = ResourceExhaustedError(
+            "response from " + url.HostPort() + " over the limit: " + ec.message());
+      } else if (ec.category() == error_code(bhttp::error::bad_version).category() &&
+                 !IsDisconnect(ec)) {
+        result.response = DataLossError("malformed response from " + url.HostPort() + ": " +
+                                        ec.message());
+      } else {
+        result.stale = reused && !parser.got_some() && IsDisconnect(ec);
+        result.response = failed(ec, "receive from");
+      }
+      co_return result;
+    }
+    auto& msg = parser.get();
+    Response response;
+    response.status = static_cast<int>(msg.result_int());
+    for (const auto& field : msg) response.headers.Add(Std(field.name_string()), Std(field.value()));
+    response.body = std::move(msg.body());
+    result.reusable = msg.keep_alive() && !parser.need_eof() && conn.buffer.size() == 0;
+    result.response = std::move(response);
+    co_return result;
+  }
+
+  asio::awaitable<Status> Resolve(const Url& url, Clock::time_point deadline,
+                                  std::vector<tcp::endpoint>& out) {
+    error_code ec;
+    std::string host = url.host == "localhost" ? "127.0.0.1" : url.host;
+    asio::ip::address address = asio::ip::make_address(host, ec);
+    if (!ec) {
+      out.emplace_back(address, url.port);
+      co_return OkStatus();
+    }
+    auto resolver = std::make_shared<tcp::resolver>(co_await asio::this_coro::executor);
+    auto timer = std::make_shared<asio::steady_timer>(resolver->get_executor(), deadline);
+    timer->async_wait([resolver](error_code e) {
+      if (!e) resolver->cancel();
+    });
+    auto results = co_await resolver->async_resolve(
+        host, std::to_string(url.port), asio::redirect_error(asio::use_awaitable, ec));
+    timer->cancel();
+    if (ec == asio::error::operation_aborted) {
+      co_return DeadlineExceededError("resolving " + url.host + " timed out");
+    }
+    if (ec) co_return UnavailableError("cannot resolve " + url.host + ": " + ec.message());
+    for (const auto& entry : results) out.push_back(entry.endpoint());
+    if (out.empty()) co_return UnavailableError("no address for " + url.host);
+    co_return OkStatus();
+  }
+
+  // A pooled connection that is still open and fresh, or null.
+  std::shared_ptr<Connection> TakeIdle(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = idle_.find(key);
+    if (it == idle_.end()) return nullptr;
+    auto& list = it->second;
+    Clock::time_point now = Clock::now();
+    while (!list.empty()) {
+      std::shared_ptr<Connection> conn = std::move(list.back());
+      list.pop_back();
+      if (now - conn->idle_since > options_.idle_timeout) continue;
+      // The pool holds the only reference and no operation is pending, so a
+      // direct peek is safe: 0 means the peer closed, data means it is confused.
+      char byte;
+      ssize_t r = ::recv(conn->stream.socket().native_handle(), &byte, 1,
+                         MSG_PEEK | MSG_DONTWAIT);
+      if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return conn;
+    }
+    idle_.erase(it);
+    return nullptr;
+  }
+
+  void ReturnIdle(const std::string& key, std::shared_ptr<Connection> conn) {
+    if (options_.max_idle_per_host == 0) return;
+    conn->idle_since = Clock::now();
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& list = idle_[key];
+    list.push_back(std::move(conn));
+    while (list.size() > options_.max_idle_per_host) list.pop_front();
+  }
+
+  asio::any_io_executor executor_;
+  ClientOptions options_;
+  std::atomic<uint64_t> requests_{0};
+  std::atomic<uint64_t> opened_{0};
+  std::atomic<uint64_t> reused_{0};
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, std::deque<std::shared_ptr<Connection>>>
+      idle_;  // guarded by mu_
+};
+
+Client::Client(asio::any_io_executor executor, ClientOptions options)
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {}
+
+Client::~Client() = default;
+
+asio::awaitable<StatusOr<Response>> Client::Send(ClientRequest request,
+                                                 std::stop_token stop) {
+  // Keep the pool alive for the whole call even if the Client is destroyed.
+  std::shared_ptr<Impl> impl = impl_;
+  co_return co_await impl->Send(std::move(request), std::move(stop));
+}
+
+ClientStats Client::stats() const { return impl_->stats(); }
+
+void Client::CloseIdle() { impl_->CloseIdle(); }
+
+StatusOr<Response> Fetch(ClientRequest request, ClientOptions options,
+                         std::stop_token stop) {
+  asio::io_context ioc(1);
+  std::optional<StatusOr<Response>> out;
+  {
+    Client client(ioc.get_executor(), std::move(options));
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+          out = co_await client.Send(std::move(request), std::move(stop));
+        },
+        asio::detached);
+    ioc.run();
+  }
+  if (!out) return InternalError("http client: request did not complete");
+  return std::move(*out);
+}
+
+StatusOr<Response> Fetch(std::string_view url) {
+  ClientRequest request;
+  request.url = std::string(url);
+  return Fetch(std::move(request));
+}
+
+}  // namespace zimon::http

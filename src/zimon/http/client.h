@@ -1,0 +1,114 @@
+// Client: an HTTP/1.1 client with a per-host keep-alive pool, for coroutines.
+//
+//   Client client(server->executor());            // share the server's I/O threads
+//   StatusOr<Response> r = co_await client.Send(
+//       {.method = "POST", .url = "http://10.0.0.5:8000/v1/images", .body = json},
+//       request.stop);                            // dropped when our client leaves
+//
+// Errors (a Response with any HTTP status, 500 included, is a success):
+//   kInvalidArgument   malformed URL or request
+//   kUnimplemented     https:// and other schemes
+//   kUnavailable       name not resolved, connection refused or reset, peer
+//                      closed before answering
+//   kDeadlineExceeded  connect timeout, or the whole-request timeout
+//   kCancelled         `stop` was requested; the socket is closed at once, so
+//                      the server sees the disconnect
+//   kResourceExhausted the response header or body is over the limit
+//   kDataLoss          the response is malformed
+//
+// Pooling: after a complete keep-alive response the connection goes back to a
+// per-host ("host:port") idle list, at most `max_idle_per_host` deep, and the
+// next request to that host reuses it (most recently used first). A pooled
+// connection the peer has closed, or that idled longer than `idle_timeout`, is
+// dropped instead. If a reused connection turns out to be dead before any byte
+// of the answer arrives, an idempotent request (GET, HEAD, PUT, DELETE,
+// OPTIONS) is retried once on a new connection.
+//
+// Each connection runs its I/O on its own strand of `executor`, so Send() may be
+// awaited from any coroutine on any executor, concurrently. There is no limit
+// on open connections; callers bound concurrency (the gateway does per backend).
+// Host names other than IP literals and "localhost" are resolved with Asio's
+// resolver, which uses one internal thread.
+//
+// Ownership and thread safety: the Client must outlive every Send() it started.
+// All methods are thread-safe.
+#ifndef ZIMON_HTTP_CLIENT_H_
+#define ZIMON_HTTP_CLIENT_H_
+
+#include <utility>  // before Asio (GCC 12)
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stop_token>
+#include <string>
+
+#include "zimon/common/status.h"
+#include "zimon/http/headers.h"
+#include "zimon/http/message.h"
+
+namespace zimon::http {
+
+struct ClientOptions {
+  using Duration = std::chrono::steady_clock::duration;
+
+  Duration connect_timeout = std::chrono::seconds(5);
+  Duration request_timeout = std::chrono::seconds(60);  // connect + send + receive
+  size_t max_idle_per_host = 16;
+  Duration idle_timeout = std::chrono::seconds(30);  // pooled longer: dropped
+  size_t max_response_header_bytes = 64 * 1024;
+  size_t max_response_body_bytes = 64 * 1024 * 1024;
+  std::string user_agent = "zimon";
+};
+
+struct ClientRequest {
+  std::string method = "GET";
+  std::string url;  // "http://host:port/path?query"
+  Headers headers;  // Host, User-Agent and Content-Length are added when absent
+  std::string body;
+  // Whole-request timeout for this call; zero: ClientOptions::request_timeout.
+  std::chrono::steady_clock::duration timeout = std::chrono::steady_clock::duration::zero();
+};
+
+// Counters since construction.
+struct ClientStats {
+  uint64_t requests = 0;            // Send() calls that reached the network
+  uint64_t connections_opened = 0;  // new TCP connections
+  uint64_t connections_reused = 0;  // requests sent on a pooled connection
+  uint64_t idle_connections = 0;    // pooled right now, all hosts
+};
+
+class Client {
+ public:
+  explicit Client(boost::asio::any_io_executor executor, ClientOptions options = {});
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Sends `request` and reads the whole response. See the error table above.
+  boost::asio::awaitable<StatusOr<Response>> Send(ClientRequest request,
+                                                  std::stop_token stop = {});
+
+  ClientStats stats() const;
+  // Closes every pooled idle connection.
+  void CloseIdle();
+
+  class Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+// Blocking convenience for tools and tests: runs its own io_context on the
+// calling thread (never call it from an I/O thread). A fresh pool per call.
+StatusOr<Response> Fetch(ClientRequest request, ClientOptions options = {},
+                         std::stop_token stop = {});
+// GET `url`.
+StatusOr<Response> Fetch(std::string_view url);
+
+}  // namespace zimon::http
+
+#endif  // ZIMON_HTTP_CLIENT_H_

@@ -1,0 +1,224 @@
+#include "zimon/http/client.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "zimon/http/async.h"
+#include "zimon/http/server.h"
+#include "zimon/http/test_util.h"
+
+namespace zimon::http {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A server whose "/slow" handler sleeps until stopped and reports how it ended.
+struct Fixture {
+  Fixture(ServerOptions options = {}) {
+    Router r;
+    EXPECT_TRUE(r.HandleSync("GET", "/hello", [](Request&) {
+                   return Response::Text(200, "hello");
+                 }).ok());
+    EXPECT_TRUE(r.HandleSync("GET", "/big", [](Request&) {
+                   return Response::Text(200, std::string(10000, 'x'));
+                 }).ok());
+    EXPECT_TRUE(r.HandleSync("GET", "/close", [](Request&) {
+                   Response resp = Response::Text(200, "bye");
+                   resp.headers.Set("Connection", "close");  // the server manages it
+                   return resp;
+                 }).ok());
+    EXPECT_TRUE(r.HandleSync("POST", "/echo", [](Request& q) {
+                   Response resp = Response::Text(201, q.body);
+                   resp.headers.Set("X-Type", q.headers.GetOr("content-type", "-"));
+                   return resp;
+                 }).ok());
+    EXPECT_TRUE(r.Handle("GET", "/slow", [this](Request& q) -> boost::asio::awaitable<Response> {
+                   entered.set_value();
+                   Status s = co_await SleepFor(30s, q.stop);
+                   outcome.set_value(s.code());
+                   co_return Response::Text(200, "slept");
+                 }).ok());
+    options.io_threads = 2;
+    auto created = Server::Create(options, std::move(r));
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    server = std::move(created).value();
+  }
+  std::string Url(std::string_view path) const { return server->base_url() + std::string(path); }
+
+  std::promise<void> entered;
+  std::promise<StatusCode> outcome;
+  std::unique_ptr<Server> server;
+};
+
+TEST(Client, SendsBodyAndReadsResponse) {
+  Fixture f;
+  ClientRequest req{.method = "POST",
+                    .url = f.Url("/echo"),
+                    .headers = {{"Content-Type", "application/json"}},
+                    .body = R"({"a":1})"};
+  auto resp = Fetch(req);
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->status, 201);
+  EXPECT_EQ(resp->body, R"({"a":1})");
+  EXPECT_EQ(resp->headers.Get("x-type"), "application/json");
+}
+
+TEST(Client, ReusesPooledConnection) {
+  Fixture f;
+  boost::asio::io_context ioc;
+  Client client(ioc.get_executor());
+  for (int i = 0; i < 4; ++i) {
+    auto resp = testing::RunOn(ioc, client.Send({.url = f.Url("/hello")}));
+    ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  }
+  ClientStats s = client.stats();
+  EXPECT_EQ(s.requests, 4u);
+  EXPECT_EQ(s.connections_opened, 1u);
+  EXPECT_EQ(s.connections_reused, 3u);
+  EXPECT_EQ(s.idle_connections, 1u);
+  EXPECT_EQ(f.server->stats().connections_accepted, 1u);
+}
+
+TEST(Client, DoesNotPoolClosedConnection) {
+  Fixture f;
+  boost::asio::io_context ioc;
+  Client client(ioc.get_executor());
+  for (int i = 0; i < 2; ++i) {
+    auto resp = testing::RunOn(ioc, client.Send({.url = f.Url("/close")}));
+    ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+    EXPECT_EQ(resp->body, "bye");
+  }
+  EXPECT_EQ(client.stats().connections_opened, 2u);
+  EXPECT_EQ(client.stats().idle_connections, 0u);
+}
+
+TEST(Client, ReplacesPooledConnectionThePeerClosed) {
+  ServerOptions options;
+  options.idle_timeout = 100ms;
+  Fixture f(options);
+  boost::asio::io_context ioc;
+  Client client(ioc.get_executor());
+  ASSERT_TRUE(testing::RunOn(ioc, client.Send({.url = f.Url("/hello")})).ok());
+  // Wait until the server has closed the pooled connection for idleness.
+  for (int i = 0; i < 500 && f.server->stats().idle_timeouts == 0; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(f.server->stats().idle_timeouts, 1u);
+  auto resp = testing::RunOn(ioc, client.Send({.url = f.Url("/hello")}));
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(client.stats().connections_opened, 2u);
+}
+
+TEST(Client, ConnectionRefusedIsUnavailable) {
+  uint16_t port;
+  {
+    Fixture f;
+    port = f.server->port();
+  }
+  auto resp = Fetch("http://127.0.0.1:" + std::to_string(port) + "/");
+  EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable) << resp.status().ToString();
+}
+
+TEST(Client, ConnectTimeoutIsDeadlineExceeded) {
+  // A listener with a full accept queue drops further SYNs, so connect hangs.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(listener, 0), 0);
+  socklen_t len = sizeof(addr);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  uint16_t port = ntohs(addr.sin_port);
+  std::vector<std::unique_ptr<testing::RawConnection>> fillers;
+  for (int i = 0; i < 4; ++i) {
+    fillers.push_back(std::make_unique<testing::RawConnection>(port));
+  }
+  ClientOptions options;
+  options.connect_timeout = 200ms;
+  auto start = std::chrono::steady_clock::now();
+  auto resp = Fetch({.url = "http://127.0.0.1:" + std::to_string(port) + "/"}, options);
+  ::close(listener);
+  if (resp.status().code() == StatusCode::kUnavailable) {
+    GTEST_SKIP() << "kernel did not drop SYNs for a full backlog: " << resp.status().ToString();
+  }
+  EXPECT_EQ(resp.status().code(), StatusCode::kDeadlineExceeded) << resp.status().ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
+TEST(Client, RequestTimeoutIsDeadlineExceededAndServerSeesDisconnect) {
+  Fixture f;
+  ClientRequest req{.url = f.Url("/slow"), .timeout = 200ms};
+  auto resp = Fetch(req);
+  EXPECT_EQ(resp.status().code(), StatusCode::kDeadlineExceeded) << resp.status().ToString();
+  auto outcome = f.outcome.get_future();
+  ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(outcome.get(), StatusCode::kCancelled);
+}
+
+TEST(Client, CancellationClosesSocketAndStopsServerHandler) {
+  Fixture f;
+  std::stop_source stop;
+  auto call = std::async(std::launch::async, [&] {
+    return Fetch({.url = f.Url("/slow")}, {}, stop.get_token());
+  });
+  f.entered.get_future().wait();
+  stop.request_stop();
+  auto resp = call.get();
+  EXPECT_EQ(resp.status().code(), StatusCode::kCancelled) << resp.status().ToString();
+  auto outcome = f.outcome.get_future();
+  ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(outcome.get(), StatusCode::kCancelled);
+  EXPECT_EQ(f.server->stats().client_disconnects, 1u);
+}
+
+TEST(Client, AlreadyCancelledDoesNotConnect) {
+  Fixture f;
+  std::stop_source stop;
+  stop.request_stop();
+  auto resp = Fetch({.url = f.Url("/hello")}, {}, stop.get_token());
+  EXPECT_EQ(resp.status().code(), StatusCode::kCancelled);
+  EXPECT_EQ(f.server->stats().connections_accepted, 0u);
+}
+
+TEST(Client, EnforcesResponseBodyLimit) {
+  Fixture f;
+  ClientOptions options;
+  options.max_response_body_bytes = 1000;
+  auto resp = Fetch({.url = f.Url("/big")}, options);
+  EXPECT_EQ(resp.status().code(), StatusCode::kResourceExhausted) << resp.status().ToString();
+  auto ok = Fetch(f.Url("/big"));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->body.size(), 10000u);
+}
+
+TEST(Client, RejectsBadUrlsAndHeaders) {
+  EXPECT_EQ(Fetch("127.0.0.1:80/x").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Fetch("https://127.0.0.1/").status().code(), StatusCode::kUnimplemented);
+  ClientRequest injected{.url = "http://127.0.0.1:1/", .headers = {{"X", "a\r\nB: c"}}};
+  EXPECT_EQ(Fetch(injected).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(Client, ManyConcurrentSendsFromOneClient) {
+  Fixture f;
+  boost::asio::io_context ioc;
+  Client client(ioc.get_executor());
+  int ok = 0;
+  for (int i = 0; i < 50; ++i) {
+    boost::asio::co_spawn(
+        ioc,
+        [&]() -> boost::asio::awaitable<void> {
+          auto resp = co_await client.Send({.url = f.Url("/hello")});
+          if (resp.ok() && resp->body == "hello") ++ok;
+        },
+        boost::asio::detached);
+  }
+  ioc.run();
+  EXPECT_EQ(ok, 50);
+  EXPECT_LE(client.stats().idle_connections, 16u);
+}
+
+}  // namespace
+}  // namespace zimon::http

@@ -1,0 +1,59 @@
+#include "zimon/http/headers.h"
+
+#include <algorithm>
+
+namespace zimon::http {
+namespace {
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+}  // namespace
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (Lower(a[i]) != Lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::optional<std::string_view> Headers::Get(std::string_view name) const {
+  for (const auto& [key, value] : fields_) {
+    if (EqualsIgnoreCase(key, name)) return std::string_view(value);
+  }
+  return std::nullopt;
+}
+
+std::string_view Headers::GetOr(std::string_view name,
+                                std::string_view fallback) const {
+  auto value = Get(name);
+  return value ? *value : fallback;
+}
+
+std::vector<std::string_view> Headers::GetAll(std::string_view name) const {
+  std::vector<std::string_view> out;
+  for (const auto& [key, value] : fields_) {
+    if (EqualsIgnoreCase(key, name)) out.emplace_back(value);
+  }
+  return out;
+}
+
+void Headers::Set(std::string_view name, std::string_view value) {
+  Remove(name);
+  Add(name, value);
+}
+
+void Headers::Add(std::string_view name, std::string_view value) {
+  fields_.emplace_back(std::string(name), std::string(value));
+}
+
+size_t Headers::Remove(std::string_view name) {
+  auto it = std::remove_if(fields_.begin(), fields_.end(), [&](const Field& f) {
+    return EqualsIgnoreCase(f.first, name);
+  });
+  size_t removed = static_cast<size_t>(fields_.end() - it);
+  fields_.erase(it, fields_.end());
+  return removed;
+}
+
+}  // namespace zimon::http

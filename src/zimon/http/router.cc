@@ -1,0 +1,209 @@
+#include "zimon/http/router.h"
+
+#include <algorithm>
+#include <set>
+
+namespace zimon::http {
+namespace {
+
+// "/a/b" -> {"a", "b"}; "/" -> {""}; "/a/" -> {"a", ""}.
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  std::vector<std::string_view> out;
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  while (true) {
+    size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+bool ValidParamName(std::string_view name) {
+  if (name.empty()) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+}  // namespace
+
+Handler MakeHandler(SyncHandler handler) {
+  return [handler = std::move(handler)](
+             Request& request) -> boost::asio::awaitable<Response> {
+    co_return handler(request);
+  };
+}
+
+Status Router::Handle(std::string_view method, std::string_view pattern,
+                      Handler handler) {
+  if (method.empty()) return InvalidArgumentError("empty method");
+  if (!handler) return InvalidArgumentError("null handler");
+  if (pattern.empty() || pattern.front() != '/') {
+    return InvalidArgumentError("route pattern must start with '/': " +
+                                std::string(pattern));
+  }
+  Route route;
+  route.method = std::string(method);
+  route.handler = std::move(handler);
+  std::vector<std::string_view> parts = SplitPath(pattern);
+  std::set<std::string_view> names;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    std::string_view part = parts[i];
+    bool braced = !part.empty() && part.front() == '{' && part.back() == '}';
+    if (!braced) {
+      if (part.find_first_of("{}") != std::string_view::npos) {
+        return InvalidArgumentError("bad route segment '" + std::string(part) +
+                                    "' in " + std::string(pattern));
+      }
+      route.segments.push_back({SegmentKind::kLiteral, std::string(part)});
+      route.shape += "/" + std::string(part);
+      continue;
+    }
+    std::string_view name = part.substr(1, part.size() - 2);
+    SegmentKind kind = SegmentKind::kParam;
+    if (name.size() > 3 && name.substr(name.size() - 3) == "...") {
+      if (i + 1 != parts.size()) {
+        return InvalidArgumentError("'{name...}' must be the last segment in " +
+                                    std::string(pattern));
+      }
+      name.remove_suffix(3);
+      kind = SegmentKind::kRest;
+    }
+    if (!ValidParamName(name) || !names.insert(name).second) {
+      return InvalidArgumentError("bad or repeated parameter name in " +
+                                  std::string(pattern));
+    }
+    route.segments.push_back({kind, std::string(name)});
+    route.shape += kind == SegmentKind::kRest ? "/{...}" : "/{}";
+  }
+  for (const Route& other : routes_) {
+    if (other.method == route.method && other.shape == route.shape) {
+      return AlreadyExistsError("route already registered: " + route.method + " " +
+                                std::string(pattern));
+    }
+  }
+  // Keep the most specific first: compare segment kinds position by position.
+  auto key = [](const Route& r) {
+    std::vector<int> k;
+    for (const Segment& s : r.segments) k.push_back(static_cast<int>(s.kind));
+    return k;
+  };
+  auto pos = std::upper_bound(
+      routes_.begin(), routes_.end(), route,
+      [&](const Route& a, const Route& b) { return key(a) < key(b); });
+  routes_.insert(pos, std::move(route));
+  return OkStatus();
+}
+
+Status Router::HandleSync(std::string_view method, std::string_view pattern,
+                          SyncHandler handler) {
+  if (!handler) return InvalidArgumentError("null handler");
+  return Handle(method, pattern, MakeHandler(std::move(handler)));
+}
+
+bool Router::Matches(const Route& route, const std::vector<std::string>& segments,
+                     PathParams* params) {
+  params->clear();
+  size_t n = route.segments.size();
+  bool has_rest = n > 0 && route.segments.back().kind == SegmentKind::kRest;
+  if (has_rest ? segments.size() < n - 1 : segments.size() != n) return false;
+  for (size_t i = 0; i < n; ++i) {
+    const Segment& seg = route.segments[i];
+    switch (seg.kind) {
+      case SegmentKind::kLiteral:
+        if (segments[i] != seg.text) return false;
+        break;
+      case SegmentKind::kParam:
+        params->emplace_back(seg.text, segments[i]);
+        break;
+      case SegmentKind::kRest: {
+        std::string rest;
+        for (size_t j = i; j < segments.size(); ++j) {
+          if (j > i) rest += '/';
+          rest += segments[j];
+        }
+        params->emplace_back(seg.text, std::move(rest));
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+Router::Match Router::Find(std::string_view method, std::string_view raw_path) const {
+  Match match;
+  std::vector<std::string> segments;
+  for (std::string_view part : SplitPath(raw_path)) {
+    StatusOr<std::string> decoded = PercentDecode(part, false);
+    if (!decoded.ok()) {
+      match.status = 400;
+      return match;
+    }
+    segments.push_back(std::move(decoded).value());
+  }
+  std::set<std::string> allowed;
+  const Route* get_fallback = nullptr;
+  PathParams get_params;
+  PathParams params;
+  for (const Route& route : routes_) {
+    if (!Matches(route, segments, &params)) continue;
+    if (route.method == method) {
+      match.handler = &route.handler;
+      match.params = std::move(params);
+      match.status = 200;
+      return match;
+    }
+    if (method == "HEAD" && route.method == "GET" && get_fallback == nullptr) {
+      get_fallback = &route;
+      get_params = params;
+    }
+    allowed.insert(route.method);
+    if (route.method == "GET") allowed.insert("HEAD");
+  }
+  if (get_fallback != nullptr) {
+    match.handler = &get_fallback->handler;
+    match.params = std::move(get_params);
+    match.status = 200;
+    return match;
+  }
+  if (allowed.empty()) {
+    match.status = 404;
+    return match;
+  }
+  match.status = 405;
+  for (const std::string& m : allowed) {
+    if (!match.allow.empty()) match.allow += ", ";
+    match.allow += m;
+  }
+  return match;
+}
+
+boost::asio::awaitable<Response> Router::operator()(Request& request) const {
+  std::string_view raw_path = request.path;
+  if (!request.target.empty() && request.target.front() == '/') {
+    raw_path = std::string_view(request.target);
+    raw_path = raw_path.substr(0, raw_path.find('?'));
+  }
+  Match match = Find(request.method, raw_path);
+  switch (match.status) {
+    case 200:
+      request.path_params = std::move(match.params);
+      co_return co_await (*match.handler)(request);
+    case 400:
+      co_return Response::FromStatus(
+          InvalidArgumentError("malformed percent escape in path"));
+    case 405: {
+      Response response = Response::FromStatus(UnimplementedError(
+          "method " + request.method + " not allowed for " + request.path));
+      response.status = 405;
+      response.headers.Set("Allow", match.allow);
+      co_return response;
+    }
+    default:
+      co_return Response::FromStatus(NotFoundError("no route for " + request.path));
+  }
+}
+
+}  // namespace zimon::http
