@@ -23,7 +23,8 @@ namespace {
 // The buckets prometheus_client uses by default, so the peer comparison
 // observes into the same layout.
 const std::vector<double> kPythonDefaultBuckets = {
-    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0};
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25,
+    0.5,   0.75, 1.0,   2.5,  5.0,   7.5, 10.0};
 
 Counter& SharedCounter() {
   static Counter* counter = new Counter();
@@ -102,15 +103,17 @@ BENCHMARK(BM_PeerLoop_HistogramObserve)->Iterations(1000000);
 Registry& ThousandSeries() {
   static Registry* registry = [] {
     auto* r = new Registry();
-    auto& requests = r->AddCounter("zimon_requests_total", "Requests by outcome.",
-                                   {"backend", "outcome"});
+    auto& requests = r->AddCounter(
+        "zimon_requests_total", "Requests by outcome.", {"backend", "outcome"});
     for (int b = 0; b < 100; ++b) {
       for (const char* outcome : {"success", "rejected", "timeout", "oom",
                                   "backend_error", "bad_image"}) {
-        requests.WithLabels({"gpu-" + std::to_string(b), outcome}).Inc(b * 17 + 3);
+        requests.WithLabels({"gpu-" + std::to_string(b), outcome})
+            .Inc(b * 17 + 3);
       }
     }
-    auto& inflight = r->AddGauge("zimon_inflight_requests", "In flight.", {"backend"});
+    auto& inflight =
+        r->AddGauge("zimon_inflight_requests", "In flight.", {"backend"});
     auto& limit = r->AddGauge("zimon_concurrency_limit", "Limit.", {"backend"});
     auto& up = r->AddGauge("zimon_backend_up", "Health.", {"backend"});
     for (int b = 0; b < 100; ++b) {
@@ -121,10 +124,15 @@ Registry& ThousandSeries() {
     }
     r->AddGauge("zimon_queue_depth", "Queued.").WithLabels({}).Set(17);
     r->AddGauge("zimon_host_load1", "Load.").WithLabels({}).Set(0.42);
-    r->AddGauge("zimon_host_memory_total_bytes", "Memory.").WithLabels({}).Set(3.4e10);
-    r->AddGauge("zimon_host_memory_available_bytes", "Free.").WithLabels({}).Set(1.7e10);
-    auto& latency = r->AddHistogram("zimon_request_duration_seconds", "Latency.",
-                                    {"backend"}, ExponentialBuckets(0.05, 2, 9));
+    r->AddGauge("zimon_host_memory_total_bytes", "Memory.")
+        .WithLabels({})
+        .Set(3.4e10);
+    r->AddGauge("zimon_host_memory_available_bytes", "Free.")
+        .WithLabels({})
+        .Set(1.7e10);
+    auto& latency =
+        r->AddHistogram("zimon_request_duration_seconds", "Latency.",
+                        {"backend"}, ExponentialBuckets(0.05, 2, 9));
     for (int b = 0; b < 8; ++b) {
       Histogram& h = latency.WithLabels({"gpu-" + std::to_string(b)});
       for (int i = 0; i < 20; ++i) h.Observe(0.01 * (i + 1) * (b + 1));
@@ -140,7 +148,8 @@ void BM_Collect1000(benchmark::State& state) {
 }
 BENCHMARK(BM_Collect1000);
 
-void WriteBench(benchmark::State& state, ExpositionFormat format, bool collect) {
+void WriteBench(benchmark::State& state, ExpositionFormat format,
+                bool collect) {
   Registry& r = ThousandSeries();
   std::vector<FamilySnapshot> families = r.Collect();
   std::string out;
@@ -151,8 +160,8 @@ void WriteBench(benchmark::State& state, ExpositionFormat format, bool collect) 
     benchmark::DoNotOptimize(out.data());
   }
   state.counters["bytes"] = static_cast<double>(out.size());
-  state.counters["lines"] = static_cast<double>(
-      std::count(out.begin(), out.end(), '\n'));
+  state.counters["lines"] =
+      static_cast<double>(std::count(out.begin(), out.end(), '\n'));
 }
 void BM_Write1000_Text(benchmark::State& s) {
   WriteBench(s, ExpositionFormat::kPrometheusText, false);
@@ -195,7 +204,8 @@ void ParseBench(benchmark::State& state, const std::string& text,
     if (group) benchmark::DoNotOptimize(GroupFamilies(*parsed));
   }
   state.SetItemsProcessed(static_cast<int64_t>(samples));
-  state.SetBytesProcessed(static_cast<int64_t>(text.size() * state.iterations()));
+  state.SetBytesProcessed(
+      static_cast<int64_t>(text.size() * state.iterations()));
 }
 
 void BM_Parse_NodeExporter(benchmark::State& s) {

@@ -8,14 +8,17 @@
 #
 # Builds nothing: pass the benchmark binary, or build it first
 # (cmake --build build/release --target metrics_bench); without an argument
-# the script looks under build/release/bench/ and then build/*/bench/.
+# the script looks under build/release/bench/ and then build/*/bench/ (release
+# or RelWithDebInfo trees only: a debug build would understate zimon).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${1:-}"
 if [[ -z "$bin" ]]; then
+  # build/release first, then any other build tree configured for release.
   for candidate in "$root/build/release/bench/metrics_bench" "$root"/build/*/bench/metrics_bench; do
-    if [[ -x "$candidate" ]]; then
+    cache="$(dirname "$(dirname "$candidate")")/CMakeCache.txt"
+    if [[ -x "$candidate" ]] && grep -q '^CMAKE_BUILD_TYPE:STRING=Rel' "$cache" 2>/dev/null; then
       bin="$candidate"
       break
     fi

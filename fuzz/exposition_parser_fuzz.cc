@@ -1,6 +1,7 @@
 // libFuzzer target for the exposition parser, grouping and writers.
 //
-//   clang++ build: fuzz/exposition_parser_fuzz -max_total_time=60 tests/data/exposition
+//   clang++ build: fuzz/exposition_parser_fuzz -max_total_time=60
+//   tests/data/exposition
 //
 // Every input is parsed as both formats. Whatever parses must group and write
 // without crashing; for the 0.0.4 format, writing is also checked to be a

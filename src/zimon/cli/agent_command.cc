@@ -3,15 +3,38 @@
 #include <memory>
 #include <string>
 
+#include "zimon/cli/cli.h"
 #include "zimon/cli/commands.h"
+#include "zimon/cli/serving.h"
 
 namespace zimon::cli {
 namespace {
 
 struct AgentOptions {
   std::string config;
-  std::string listen;  // overrides agent.listen when set
+  std::string listen;        // overrides agent.listen when set
+  std::string nvml_library;  // overrides agent.nvml_library when set
 };
+
+int RunAgent(const AgentOptions& opts, Context& ctx) {
+  StatusOr<Config> config = LoadStartupConfig(opts.config, ctx);
+  if (!config.ok()) {
+    ctx.err << config.status().message() << "\n";
+    return kExitFailure;
+  }
+  HostPort listen = config->agent.listen;
+  if (!opts.listen.empty()) {
+    StatusOr<HostPort> parsed = ParseHostPort(opts.listen);
+    if (!parsed.ok()) {
+      ctx.err << "zimon agent: --listen: " << parsed.status().message() << "\n";
+      return kExitUsage;
+    }
+    listen = *parsed;
+  }
+  if (!opts.nvml_library.empty()) config->agent.nvml_library = opts.nvml_library;
+
+  return ServeLocalMetrics(*config, listen, "agent", ctx);
+}
 
 }  // namespace
 
@@ -23,9 +46,18 @@ void RegisterAgentCommand(CLI::App& app, CommandTable& table) {
       ->type_name("FILE");
   sub->add_option("--listen", opts->listen,
                   "Address to serve /metrics on, overrides agent.listen "
-                  "(default 0.0.0.0:9400)")
+                  "(default 0.0.0.0:9400; port 0 picks a free port)")
       ->type_name("HOST:PORT");
-  table.Add(sub, [](Context& ctx) { return NotAvailable(ctx, "agent"); });
+  sub->add_option("--nvml-library", opts->nvml_library,
+                  "NVML library to load, overrides agent.nvml_library "
+                  "(default libnvidia-ml.so.1)")
+      ->type_name("PATH");
+  sub->footer(
+      "Serves /metrics (Prometheus text 0.0.4 or OpenMetrics, by Accept header) and "
+      "/healthz. GPU metrics come from NVML (agent.nvml_library); without a GPU or "
+      "driver the agent keeps serving host metrics and reports "
+      "zimon_collector_up{collector=\"gpu\"} 0. Stops gracefully on SIGINT/SIGTERM.");
+  table.Add(sub, [opts](Context& ctx) { return RunAgent(*opts, ctx); });
 }
 
 }  // namespace zimon::cli

@@ -115,7 +115,7 @@ TEST(Cli, BadOptionValueIsUsageError) {
 
 TEST(Cli, CommandsNotBuiltYetSaySoAndExitTwo) {
   for (const char* cmd :
-       {"serve", "agent", "sim", "demo", "bench", "report", "export"}) {
+       {"serve", "bench", "report", "export"}) {
     Result r = RunArgs({cmd});
     EXPECT_EQ(r.code, kExitUsage) << cmd;
     EXPECT_EQ(r.err, std::string("zimon ") + cmd +

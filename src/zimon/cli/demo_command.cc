@@ -4,7 +4,9 @@
 #include <memory>
 #include <string>
 
+#include "zimon/cli/cli.h"
 #include "zimon/cli/commands.h"
+#include "zimon/cli/serving.h"
 
 namespace zimon::cli {
 namespace {
@@ -14,6 +16,27 @@ struct DemoOptions {
   int workers = 3;
   bool no_load = false;
 };
+
+// Until the gateway and the simulated fleet can be started from here, the demo
+// runs what exists, this host's collectors on /metrics, and says what is missing.
+int RunDemo(const DemoOptions& opts, Context& ctx) {
+  StatusOr<HostPort> listen = ParseHostPort(opts.listen);
+  if (!listen.ok()) {
+    ctx.err << "zimon demo: --listen: " << listen.status().message() << "\n";
+    return kExitUsage;
+  }
+  StatusOr<Config> config = LoadStartupConfig("", ctx);
+  if (!config.ok()) {
+    ctx.err << config.status().message() << "\n";
+    return kExitFailure;
+  }
+  ctx.out << "zimon demo: the gateway (zimon serve) and the dashboard are not built yet; "
+             "starting what exists: this host's GPU and host metrics.\n"
+             "zimon demo: simulated workers can be started by hand with "
+             "`zimon sim --listen 127.0.0.1:0` where that command is built. "
+             "Stop with Ctrl-C.\n";
+  return ServeLocalMetrics(*config, *listen, "demo", ctx);
+}
 
 }  // namespace
 
@@ -30,7 +53,7 @@ void RegisterDemoCommand(CLI::App& app, CommandTable& table) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   sub->add_flag("--no-load", opts->no_load, "Do not generate background load");
-  table.Add(sub, [](Context& ctx) { return NotAvailable(ctx, "demo"); });
+  table.Add(sub, [opts](Context& ctx) { return RunDemo(*opts, ctx); });
 }
 
 }  // namespace zimon::cli

@@ -139,4 +139,12 @@ void CollectorScheduler::Collect(
   }
 }
 
+bool CollectorScheduler::IsUp(std::string_view collector_name) const {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  for (const auto& entry : entries_) {
+    if (entry->name == collector_name) return entry->ran && entry->up;
+  }
+  return false;
+}
+
 }  // namespace zimon::collect

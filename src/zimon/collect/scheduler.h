@@ -64,6 +64,10 @@ class CollectorScheduler : public metrics::Collector {
 
   void Collect(std::vector<metrics::FamilySnapshot>& out) const override;
 
+  // Whether the named collector's last refresh could read its source; false
+  // before its first refresh and for unknown names.
+  bool IsUp(std::string_view collector_name) const;
+
  private:
   struct Entry {
     std::unique_ptr<SnapshotCollector> collector;

@@ -50,6 +50,12 @@ AgentConfig ReadAgentConfig(ConfigNode node) {
     node.Error("nvml_library", "must not be empty");
     c.nvml_library = AgentConfig().nvml_library;
   }
+  c.processes = node.StringList("processes", c.processes);
+  c.procfs = node.String("procfs", c.procfs);
+  c.sysfs = node.String("sysfs", c.sysfs);
+  c.rootfs = node.String("rootfs", c.rootfs);
+  c.disk_partitions = node.Bool("disk_partitions", c.disk_partitions);
+  c.disk_exclude = node.String("disk_exclude", c.disk_exclude);
   return c;
 }
 

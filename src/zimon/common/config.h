@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "zimon/common/config_node.h"
 #include "zimon/common/file_system.h"
@@ -51,6 +52,13 @@ struct AgentConfig {
   std::chrono::milliseconds gpu_interval{5'000};
   std::chrono::milliseconds host_interval{10'000};
   std::string nvml_library = "libnvidia-ml.so.1";
+  // Processes whose CPU and memory are exported: a pid or a command name.
+  std::vector<std::string> processes;
+  std::string procfs = "/proc";
+  std::string sysfs = "/sys";
+  std::string rootfs = "/";
+  bool disk_partitions = false;  // export partitions too, not only whole disks
+  std::string disk_exclude = "(loop|ram|zram|fd)\\d+";  // regex on device names
 };
 
 struct GatewayConfig {

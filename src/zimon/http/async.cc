@@ -28,9 +28,11 @@ void PostCancel(const std::shared_ptr<asio::steady_timer>& timer) {
 
 }  // namespace
 
-asio::awaitable<Status> SleepFor(Clock::duration duration, std::stop_token stop) {
+asio::awaitable<Status> SleepFor(Clock::duration duration,
+                                 std::stop_token stop) {
   if (stop.stop_requested()) co_return CancelledError("stop requested");
-  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+  auto timer =
+      std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
   timer->expires_at(ExpiryAfter(duration));
   std::stop_callback on_stop(stop, [timer] { PostCancel(timer); });
   boost::system::error_code ec;
@@ -64,7 +66,8 @@ bool AsyncNotification::HasBeenNotified() const {
 
 asio::awaitable<Status> AsyncNotification::Wait(std::stop_token stop,
                                                 Clock::duration timeout) {
-  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+  auto timer =
+      std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
   Clock::time_point deadline = ExpiryAfter(timeout);
   timer->expires_at(deadline);
   {

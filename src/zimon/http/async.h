@@ -1,20 +1,23 @@
 // Small awaitable building blocks for handlers that wait and must stop waiting
 // when their client goes away (Request::stop).
 //
-//   Status s = co_await SleepFor(100ms, request.stop);   // kCancelled on disconnect
+//   Status s = co_await SleepFor(100ms, request.stop);   // kCancelled on
+//   disconnect
 //
 //   AsyncNotification granted;                 // e.g. a queue slot
 //   queue.Push(granted);                       // another thread calls Notify()
 //   Status s = co_await granted.Wait(request.stop, 30s);
 //
 // Both wait on a timer created on the awaiting coroutine's executor and cancel
-// it by posting to that executor, so the awaiting coroutine must run on a strand
-// or a single-threaded io_context. Server handlers and Client calls always do.
+// it by posting to that executor, so the awaiting coroutine must run on a
+// strand or a single-threaded io_context. Server handlers and Client calls
+// always do.
 #ifndef ZIMON_HTTP_ASYNC_H_
 #define ZIMON_HTTP_ASYNC_H_
 
-#include <utility>  // before Asio (GCC 12)
-
+// clang-format off
+#include <utility>  // first: Boost.Asio needs it with GCC 12
+// clang-format on
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <memory>
@@ -26,8 +29,8 @@ namespace zimon::http {
 
 // Waits `duration`. OK when it elapsed; kCancelled as soon as `stop` is
 // requested (at once if it already was).
-boost::asio::awaitable<Status> SleepFor(std::chrono::steady_clock::duration duration,
-                                        std::stop_token stop = {});
+boost::asio::awaitable<Status> SleepFor(
+    std::chrono::steady_clock::duration duration, std::stop_token stop = {});
 
 // A one-shot signal that one coroutine awaits and any thread sets.
 //

@@ -54,7 +54,8 @@ TEST(AsyncNotification, NotifiedBeforeWaitReturnsAtOnce) {
 TEST(AsyncNotification, TimesOutAndCancels) {
   boost::asio::io_context ioc;
   AsyncNotification n;
-  EXPECT_EQ(testing::RunOn(ioc, n.Wait({}, 5ms)).code(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(testing::RunOn(ioc, n.Wait({}, 5ms)).code(),
+            StatusCode::kDeadlineExceeded);
   std::stop_source stop;
   stop.request_stop();
   EXPECT_EQ(testing::RunOn(ioc, n.Wait(stop.get_token(), 30s)).code(),

@@ -1,9 +1,10 @@
 // Client: an HTTP/1.1 client with a per-host keep-alive pool, for coroutines.
 //
-//   Client client(server->executor());            // share the server's I/O threads
-//   StatusOr<Response> r = co_await client.Send(
-//       {.method = "POST", .url = "http://10.0.0.5:8000/v1/images", .body = json},
-//       request.stop);                            // dropped when our client leaves
+//   Client client(server->executor());            // share the server's I/O
+//   threads StatusOr<Response> r = co_await client.Send(
+//       {"POST", "http://10.0.0.5:8000/v1/images", json},
+//       request.stop);                            // dropped when our client
+//       leaves
 //
 // Errors (a Response with any HTTP status, 500 included, is a success):
 //   kInvalidArgument   malformed URL or request
@@ -24,19 +25,22 @@
 // of the answer arrives, an idempotent request (GET, HEAD, PUT, DELETE,
 // OPTIONS) is retried once on a new connection.
 //
-// Each connection runs its I/O on its own strand of `executor`, so Send() may be
-// awaited from any coroutine on any executor, concurrently. There is no limit
-// on open connections; callers bound concurrency (the gateway does per backend).
-// Host names other than IP literals and "localhost" are resolved with Asio's
-// resolver, which uses one internal thread.
+// Each connection runs its I/O on its own strand of `executor`, so Send() may
+// be awaited from any coroutine on any executor, concurrently. There is no
+// limit on open connections; callers bound concurrency (the gateway does per
+// backend). Host names other than IP literals and "localhost" are resolved with
+// Asio's resolver, which uses one internal thread.
 //
-// Ownership and thread safety: the Client must outlive every Send() it started.
+// Ownership and thread safety: the Client must outlive every Send() it started,
+// and must be destroyed before the io_context behind `executor` (for a Client
+// on Server::executor(): before the Server).
 // All methods are thread-safe.
 #ifndef ZIMON_HTTP_CLIENT_H_
 #define ZIMON_HTTP_CLIENT_H_
 
-#include <utility>  // before Asio (GCC 12)
-
+// clang-format off
+#include <utility>  // first: Boost.Asio needs it with GCC 12
+// clang-format on
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -56,7 +60,8 @@ struct ClientOptions {
   using Duration = std::chrono::steady_clock::duration;
 
   Duration connect_timeout = std::chrono::seconds(5);
-  Duration request_timeout = std::chrono::seconds(60);  // connect + send + receive
+  Duration request_timeout =
+      std::chrono::seconds(60);  // connect + send + receive
   size_t max_idle_per_host = 16;
   Duration idle_timeout = std::chrono::seconds(30);  // pooled longer: dropped
   size_t max_response_header_bytes = 64 * 1024;
@@ -64,13 +69,28 @@ struct ClientOptions {
   std::string user_agent = "zimon";
 };
 
+// Not an aggregate on purpose: GCC 12 miscompiles a brace-initialized
+// aggregate temporary inside a co_await expression (it is destroyed twice), and
+// `co_await client.Send({...})` is exactly that. The constructors keep the call
+// site short and safe:  co_await client.Send({"POST", url, body}).
 struct ClientRequest {
+  ClientRequest() = default;
+  ClientRequest(std::string get_url)
+      : url(std::move(get_url)) {}                      // NOLINT: GET
+  ClientRequest(const char* get_url) : url(get_url) {}  // NOLINT: GET
+  ClientRequest(std::string request_method, std::string request_url,
+                std::string request_body = {})
+      : method(std::move(request_method)),
+        url(std::move(request_url)),
+        body(std::move(request_body)) {}
+
   std::string method = "GET";
   std::string url;  // "http://host:port/path?query"
   Headers headers;  // Host, User-Agent and Content-Length are added when absent
   std::string body;
   // Whole-request timeout for this call; zero: ClientOptions::request_timeout.
-  std::chrono::steady_clock::duration timeout = std::chrono::steady_clock::duration::zero();
+  std::chrono::steady_clock::duration timeout =
+      std::chrono::steady_clock::duration::zero();
 };
 
 // Counters since construction.
@@ -83,7 +103,8 @@ struct ClientStats {
 
 class Client {
  public:
-  explicit Client(boost::asio::any_io_executor executor, ClientOptions options = {});
+  explicit Client(boost::asio::any_io_executor executor,
+                  ClientOptions options = {});
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -104,10 +125,9 @@ class Client {
 
 // Blocking convenience for tools and tests: runs its own io_context on the
 // calling thread (never call it from an I/O thread). A fresh pool per call.
+// Fetch("http://127.0.0.1:9400/metrics") is a plain GET.
 StatusOr<Response> Fetch(ClientRequest request, ClientOptions options = {},
                          std::stop_token stop = {});
-// GET `url`.
-StatusOr<Response> Fetch(std::string_view url);
 
 }  // namespace zimon::http
 

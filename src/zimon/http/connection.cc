@@ -1,6 +1,7 @@
 // One accepted HTTP/1.1 connection: read, dispatch, watch, write; see server.h.
-#include <utility>  // before Asio (GCC 12)
-
+// clang-format off
+#include <utility>  // first: Boost.Asio needs it with GCC 12
+// clang-format on
 #include <sys/socket.h>
 
 #include <boost/asio/bind_executor.hpp>
@@ -19,6 +20,7 @@
 
 #include "zimon/common/logging.h"
 #include "zimon/http/server_internal.h"
+#include "zimon/http/websocket_internal.h"
 
 namespace zimon::http::internal {
 namespace {
@@ -99,9 +101,11 @@ Status ParseTarget(std::string_view target, Request& request) {
     return InvalidArgumentError("request-target must be an absolute path");
   }
   size_t q = target.find('?');
-  ZIMON_ASSIGN_OR_RETURN(request.path, PercentDecode(target.substr(0, q), false));
+  ZIMON_ASSIGN_OR_RETURN(request.path,
+                         PercentDecode(target.substr(0, q), false));
   if (q != std::string_view::npos) {
-    ZIMON_ASSIGN_OR_RETURN(request.query, ParseQueryString(target.substr(q + 1)));
+    ZIMON_ASSIGN_OR_RETURN(request.query,
+                           ParseQueryString(target.substr(q + 1)));
   }
   return OkStatus();
 }
@@ -120,10 +124,13 @@ class Connection : public ConnectionControl,
                    public std::enable_shared_from_this<Connection> {
  public:
   Connection(ServerState& state, tcp::socket socket)
-      : state_(state), stream_(std::move(socket)) {
+      : state_(state),
+        stream_(std::move(socket)),
+        executor_(stream_.get_executor()) {
     error_code ec;
     tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+    if (!ec)
+      remote_ = peer.address().to_string() + ":" + std::to_string(peer.port());
     stream_.socket().set_option(tcp::no_delay(true), ec);
   }
 
@@ -133,17 +140,29 @@ class Connection : public ConnectionControl,
 
   void Start() {
     id_ = state_.Register(weak_from_this());
-    asio::co_spawn(stream_.get_executor(), Run(shared_from_this()), asio::detached);
+    asio::co_spawn(executor_, Run(shared_from_this()), asio::detached);
   }
 
   void NotifyShutdown() override {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    asio::post(executor_, [self = shared_from_this()] {
+      if (self->phase_ == Phase::kWebSocket) {
+        self->ws_stop_.request_stop();
+        if (self->websocket_) {
+          self->websocket_->PostClose(kWsCloseGoingAway, "server shutting down");
+        }
+        return;
+      }
       if (self->phase_ == Phase::kIdle) self->stream_.close();
     });
   }
 
   void HardClose() override {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    asio::post(executor_, [self = shared_from_this()] {
+      if (self->phase_ == Phase::kWebSocket) {
+        self->ws_stop_.request_stop();
+        if (self->websocket_) self->websocket_->Abort();
+        return;
+      }
       if (self->current_) {
         self->current_->hard_closed = true;
         self->current_->stop.request_stop();
@@ -156,10 +175,11 @@ class Connection : public ConnectionControl,
   }
 
  private:
-  enum class Phase { kIdle, kReading, kHandling, kWriting };
+  enum class Phase { kIdle, kReading, kHandling, kWriting, kWebSocket };
 
   static asio::awaitable<void> Run(std::shared_ptr<Connection> self) {
     co_await self->Loop();
+    if (self->phase_ == Phase::kWebSocket) co_return;  // the stream moved
     error_code ignored;
     self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     self->stream_.close();
@@ -201,19 +221,30 @@ class Connection : public ConnectionControl,
     parser.body_limit(opt.max_body_bytes);
     error_code ec;
     stream_.expires_after(opt.header_timeout);
-    co_await bhttp::async_read_header(stream_, buffer_, parser,
-                                      asio::redirect_error(asio::use_awaitable, ec));
+    co_await bhttp::async_read_header(
+        stream_, buffer_, parser,
+        asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return co_await OnReadError(ec, /*in_header=*/true);
 
     auto& msg = parser.get();
+    // Checked here too: Beast 1.74 can lose the body_limit error when the
+    // header and the body arrive in one read.
+    if (parser.content_length() &&
+        *parser.content_length() > opt.max_body_bytes) {
+      co_return co_await OnReadError(bhttp::error::body_limit,
+                                     /*in_header=*/false);
+    }
     if (!parser.is_done()) {
       auto expect = msg.find(bhttp::field::expect);
-      if (expect != msg.end() && EqualsIgnoreCase(Std(expect->value()), "100-continue") &&
+      if (expect != msg.end() &&
+          EqualsIgnoreCase(Std(expect->value()), "100-continue") &&
           msg.version() >= 11) {
-        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        static constexpr std::string_view kContinue =
+            "HTTP/1.1 100 Continue\r\n\r\n";
         stream_.expires_after(opt.write_timeout);
-        co_await asio::async_write(stream_, asio::buffer(kContinue),
-                                   asio::redirect_error(asio::use_awaitable, ec));
+        co_await asio::async_write(
+            stream_, asio::buffer(kContinue),
+            asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return false;
       }
       stream_.expires_after(opt.body_timeout);
@@ -222,6 +253,10 @@ class Connection : public ConnectionControl,
       if (ec) co_return co_await OnReadError(ec, /*in_header=*/false);
     }
     stream_.expires_never();
+    if (msg.body().size() > opt.max_body_bytes) {
+      co_return co_await OnReadError(bhttp::error::body_limit,
+                                     /*in_header=*/false);
+    }
 
     auto request = std::make_shared<Request>();
     request->method = std::string(msg.method_string());
@@ -241,18 +276,73 @@ class Connection : public ConnectionControl,
     bool head = msg.method() == bhttp::verb::head;
     state_.counters().requests_total++;
 
+    UpgradeSlot upgrade;
+    std::optional<UpgradeScope> upgrade_scope;
+    if (IsWebSocketUpgrade(msg)) upgrade_scope.emplace(request.get(), &upgrade);
+    std::shared_ptr<Request> kept = request;
     std::optional<Response> response = co_await Dispatch(std::move(request));
+    upgrade_scope.reset();
     if (!response) co_return false;
+    if (response->status == 101) {
+      if (upgrade.handler) {
+        co_await RunWebSocket(msg, std::move(kept), std::move(upgrade.handler));
+        co_return false;
+      }
+      log::Error("http handler answered 101 without an upgrade",
+                 {{"target", kept->target}});
+      response = Response::FromStatus(InternalError("invalid status"));
+    }
     phase_ = Phase::kWriting;
+    // A handler may ask for the connection to close after its answer.
+    auto connection = response->headers.Get("Connection");
+    if (connection && EqualsIgnoreCase(*connection, "close"))
+      keep_alive = false;
     keep_alive = keep_alive && !state_.shutting_down();
-    bool written = co_await Write(std::move(*response), static_cast<int>(msg.version()),
-                                  keep_alive, head);
-    co_return written && keep_alive;
+    bool written =
+        co_await Write(std::move(*response), static_cast<int>(msg.version()),
+                       keep_alive, head);
+    co_return written&& keep_alive;
+  }
+
+  // Hands the stream to a WebSocket and runs the route's session handler on
+  // it; the connection ends with it.
+  asio::awaitable<void> RunWebSocket(
+      const bhttp::request<bhttp::string_body>& msg,
+      std::shared_ptr<Request> request, WebSocketHandler handler) {
+    phase_ = Phase::kWebSocket;
+    StatusOr<WebSocket> ws = co_await AcceptWebSocket(std::move(stream_), msg,
+                                                      WebSocketOptions{});
+    if (!ws.ok()) {
+      state_.counters().bad_requests++;
+      co_return;
+    }
+    websocket_.emplace(*ws);
+    request->stop = ws_stop_.get_token();
+    if (state_.shutting_down()) {
+      ws_stop_.request_stop();
+      websocket_->PostClose(kWsCloseGoingAway, "server shutting down");
+    }
+    state_.HandlerStarted();
+    try {
+      co_await handler(*request, *websocket_);
+    } catch (const std::exception& e) {
+      state_.counters().handler_exceptions++;
+      log::Error("websocket handler threw",
+                 {{"target", request->target}, {"error", e.what()}});
+    } catch (...) {
+      state_.counters().handler_exceptions++;
+      log::Error("websocket handler threw", {{"target", request->target}});
+    }
+    state_.HandlerFinished();
+    if (websocket_->is_open()) co_await websocket_->Close();
+    websocket_->Abort();
   }
 
   // Runs the handler as its own coroutine and waits for it, the client leaving,
-  // the handler deadline or a hard close. Empty when there is nothing to answer.
-  asio::awaitable<std::optional<Response>> Dispatch(std::shared_ptr<Request> request) {
+  // the handler deadline or a hard close. Empty when there is nothing to
+  // answer.
+  asio::awaitable<std::optional<Response>> Dispatch(
+      std::shared_ptr<Request> request) {
     phase_ = Phase::kHandling;
     auto call = std::make_shared<InFlight>();
     call->request = std::move(request);
@@ -266,8 +356,10 @@ class Connection : public ConnectionControl,
     uint64_t generation = ++watch_generation_;
     Watch(call, generation);
     std::optional<asio::steady_timer> deadline;
-    if (state_.options().handler_deadline > std::chrono::steady_clock::duration::zero()) {
-      deadline.emplace(stream_.get_executor(), state_.options().handler_deadline);
+    if (state_.options().handler_deadline >
+        std::chrono::steady_clock::duration::zero()) {
+      deadline.emplace(stream_.get_executor(),
+                       state_.options().handler_deadline);
       deadline->async_wait([call](error_code ec) {
         if (ec || call->response) return;
         call->deadline_hit = true;
@@ -284,13 +376,18 @@ class Connection : public ConnectionControl,
     current_.reset();
 
     if (call->hard_closed) co_return std::nullopt;
-    if (call->response) co_return std::move(call->response);
     if (call->client_gone) {
       state_.counters().client_disconnects++;
       co_return std::nullopt;
     }
-    state_.counters().handler_deadlines++;
-    co_return Response::FromStatus(DeadlineExceededError("handler deadline exceeded"));
+    // Once the deadline fired, the answer is 504 even if the handler, told to
+    // stop, managed to finish before this coroutine resumed.
+    if (call->deadline_hit) {
+      state_.counters().handler_deadlines++;
+      co_return Response::FromStatus(
+          DeadlineExceededError("handler deadline exceeded"));
+    }
+    co_return std::move(call->response);
   }
 
   // Watches for the client closing its end while the handler runs.
@@ -300,14 +397,16 @@ class Connection : public ConnectionControl,
         asio::bind_executor(
             stream_.get_executor(),
             [self = shared_from_this(), call, generation](error_code ec) {
-              if (generation != self->watch_generation_ || call->waker->fired) return;
+              if (generation != self->watch_generation_ || call->waker->fired)
+                return;
               if (ec == asio::error::operation_aborted) return;
               if (!ec) {
                 char byte;
-                ssize_t r = ::recv(self->stream_.socket().native_handle(), &byte, 1,
-                                   MSG_PEEK | MSG_DONTWAIT);
+                ssize_t r = ::recv(self->stream_.socket().native_handle(),
+                                   &byte, 1, MSG_PEEK | MSG_DONTWAIT);
                 if (r > 0) return;  // a pipelined request: keep it for later
-                if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+                              errno == EINTR)) {
                   self->Watch(call, generation);
                   return;
                 }
@@ -323,7 +422,8 @@ class Connection : public ConnectionControl,
                               bool head) {
     int status = response.status;
     if (status < 100 || status > 999) {
-      log::Error("http handler returned an invalid status", {{"status", status}});
+      log::Error("http handler returned an invalid status",
+                 {{"status", status}});
       response = Response::FromStatus(InternalError("invalid status"));
       status = response.status;
     }
@@ -339,7 +439,8 @@ class Connection : public ConnectionControl,
         continue;
       }
       if (name.empty() || !ValidFieldText(name) || !ValidFieldText(value)) {
-        log::Warn("http handler set an invalid header; dropped", {{"name", name}});
+        log::Warn("http handler set an invalid header; dropped",
+                  {{"name", name}});
         continue;
       }
       res.insert(name, value);
@@ -360,16 +461,21 @@ class Connection : public ConnectionControl,
 
   asio::awaitable<bool> OnReadError(error_code ec, bool in_header) {
     if (ec == beast::error::timeout) {
-      (in_header ? state_.counters().header_timeouts : state_.counters().io_timeouts)++;
+      (in_header ? state_.counters().header_timeouts
+                 : state_.counters().io_timeouts)++;
     } else if (ec == bhttp::error::header_limit) {
-      co_await SendErrorAndClose(431, ResourceExhaustedError("request header too large"));
+      co_await SendErrorAndClose(
+          431, ResourceExhaustedError("request header too large"));
     } else if (ec == bhttp::error::body_limit) {
-      co_await SendErrorAndClose(413, ResourceExhaustedError("request body too large"));
-    } else if (ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message &&
-               ec != asio::error::eof && ec != asio::error::connection_reset &&
-               ec != asio::error::operation_aborted && ec != asio::error::bad_descriptor) {
-      co_await SendErrorAndClose(400, InvalidArgumentError("malformed request: " +
-                                                           ec.message()));
+      co_await SendErrorAndClose(
+          413, ResourceExhaustedError("request body too large"));
+    } else if (ec != bhttp::error::end_of_stream &&
+               ec != bhttp::error::partial_message && ec != asio::error::eof &&
+               ec != asio::error::connection_reset &&
+               ec != asio::error::operation_aborted &&
+               ec != asio::error::bad_descriptor) {
+      co_await SendErrorAndClose(
+          400, InvalidArgumentError("malformed request: " + ec.message()));
     }
     co_return false;
   }
@@ -377,12 +483,14 @@ class Connection : public ConnectionControl,
   // Answers `status` with Connection: close, then closes gracefully: half-close
   // and drain what the client still sends, so the close does not turn into a
   // reset that destroys the answer before the client reads it.
-  asio::awaitable<void> SendErrorAndClose(int http_status, const Status& status) {
+  asio::awaitable<void> SendErrorAndClose(int http_status,
+                                          const Status& status) {
     state_.counters().bad_requests++;
     Response response = Response::FromStatus(status);
     response.status = http_status;
     phase_ = Phase::kWriting;
-    if (!co_await Write(std::move(response), 11, /*keep_alive=*/false, false)) co_return;
+    if (!co_await Write(std::move(response), 11, /*keep_alive=*/false, false))
+      co_return;
     error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.expires_after(kDrainTimeout);
@@ -395,7 +503,8 @@ class Connection : public ConnectionControl,
   }
 
   ServerState& state_;
-  beast::tcp_stream stream_;
+  beast::tcp_stream stream_;  // moved into websocket_ after an upgrade
+  asio::any_io_executor executor_;  // the connection's strand
   beast::flat_buffer buffer_;
   std::string remote_;
   uint64_t id_ = 0;
@@ -403,6 +512,8 @@ class Connection : public ConnectionControl,
   Phase phase_ = Phase::kIdle;
   std::shared_ptr<InFlight> current_;
   uint64_t watch_generation_ = 0;
+  std::optional<WebSocket> websocket_;  // after an upgrade
+  std::stop_source ws_stop_;            // the session's Request::stop
 };
 
 }  // namespace

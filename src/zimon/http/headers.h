@@ -9,6 +9,7 @@
 #define ZIMON_HTTP_HEADERS_H_
 
 #include <cstddef>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,7 +31,8 @@ class Headers {
   // The value of the first field named `name`, or nullopt.
   std::optional<std::string_view> Get(std::string_view name) const;
   // Get(name) or `fallback` when absent.
-  std::string_view GetOr(std::string_view name, std::string_view fallback) const;
+  std::string_view GetOr(std::string_view name,
+                         std::string_view fallback) const;
   // Values of every field named `name`, in order.
   std::vector<std::string_view> GetAll(std::string_view name) const;
   bool Has(std::string_view name) const { return Get(name).has_value(); }

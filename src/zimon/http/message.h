@@ -1,8 +1,8 @@
 // Request and Response: the HTTP messages handlers see and return.
 //
 // These are our own plain structs, so modules that serve or call HTTP never
-// include Boost.Beast. The server fills a Request from the wire; the router adds
-// path parameters; a handler returns a Response.
+// include Boost.Beast. The server fills a Request from the wire; the router
+// adds path parameters; a handler returns a Response.
 //
 // Thread safety: value types. A Request is handed to one handler at a time; its
 // `stop` token may be observed from any thread.
@@ -64,8 +64,9 @@ using PathParams = std::vector<std::pair<std::string, std::string>>;
 struct Request {
   std::string method;  // as received, e.g. "GET"
   std::string target;  // raw request-target, e.g. "/api/v1/query?query=up"
-  std::string path;    // percent-decoded path without the query, e.g. "/api/v1/query"
-  QueryParams query;   // decoded query parameters
+  std::string
+      path;  // percent-decoded path without the query, e.g. "/api/v1/query"
+  QueryParams query;  // decoded query parameters
   Headers headers;
   std::string body;
   std::string remote_address;  // peer "ip:port"; empty when unknown
@@ -74,9 +75,10 @@ struct Request {
 
   // Stop is requested when the client disconnects while the handler runs, when
   // the server's handler deadline passes, or when Shutdown's grace runs out.
-  // The server requests it from the connection's I/O thread, so std::stop_callback
-  // callbacks run there; keep them short and thread-safe (e.g. post a cancel).
-  // Default-constructed (the server always sets it): stop is never requested.
+  // The server requests it from the connection's I/O thread, so
+  // std::stop_callback callbacks run there; keep them short and thread-safe
+  // (e.g. post a cancel). Default-constructed (the server always sets it): stop
+  // is never requested.
   std::stop_token stop;
 
   // The value bound to path parameter `name`, or "" when absent.
@@ -95,7 +97,8 @@ struct Response {
   // application/json; `json` must already be serialized JSON.
   static Response Json(int status, std::string json);
   // HttpStatusFor(status.code()) with a JSON body
-  // {"error":{"code":"NOT_FOUND","message":"..."}}. An OK status gives 200 "{}".
+  // {"error":{"code":"NOT_FOUND","message":"..."}}. An OK status gives 200
+  // "{}".
   static Response FromStatus(const Status& status);
 };
 

@@ -12,9 +12,12 @@ TEST(PercentDecode, DecodesEscapesAndOptionallyPlus) {
 }
 
 TEST(PercentDecode, RejectsMalformedEscapes) {
-  EXPECT_EQ(PercentDecode("abc%", false).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(PercentDecode("abc%2", false).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(PercentDecode("%zz", false).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(PercentDecode("abc%", false).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(PercentDecode("abc%2", false).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(PercentDecode("%zz", false).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(PercentEncode, RoundTripsThroughDecode) {
@@ -37,14 +40,16 @@ TEST(ParseQueryString, KeepsRepeatedKeysAndDecodes) {
 }
 
 TEST(ParseQueryString, RejectsBadEscape) {
-  EXPECT_EQ(ParseQueryString("a=%G1").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseQueryString("a=%G1").status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(Response, FromStatusMapsCodeAndEscapesMessage) {
   Response r = Response::FromStatus(NotFoundError("no \"image\" 7"));
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.headers.Get("content-type"), "application/json");
-  EXPECT_EQ(r.body, R"({"error":{"code":"NOT_FOUND","message":"no \"image\" 7"}})");
+  EXPECT_EQ(r.body,
+            R"({"error":{"code":"NOT_FOUND","message":"no \"image\" 7"}})");
 }
 
 TEST(Response, TextAndJsonSetContentType) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "zimon/http/server_internal.h"
+
 namespace zimon::http {
 namespace {
 
@@ -17,6 +19,50 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
     path.remove_prefix(slash + 1);
   }
   return out;
+}
+
+// True when the comma-separated header `value` contains `token`.
+bool HasToken(std::string_view value, std::string_view token) {
+  while (!value.empty()) {
+    size_t comma = value.find(',');
+    std::string_view item = value.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+      item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+      item.remove_suffix(1);
+    if (EqualsIgnoreCase(item, token)) return true;
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// The answer to a GET on a WebSocket route.
+Response UpgradeResponse(Request& request, const WebSocketHandler& handler) {
+  auto upgrade = request.headers.Get("Upgrade");
+  auto connection = request.headers.Get("Connection");
+  if (!upgrade || !HasToken(*upgrade, "websocket") || !connection ||
+      !HasToken(*connection, "upgrade")) {
+    Response response = Response::Text(426, "websocket upgrade required\n");
+    response.headers.Set("Upgrade", "websocket");
+    return response;
+  }
+  auto version = request.headers.Get("Sec-WebSocket-Version");
+  if (!request.headers.Get("Sec-WebSocket-Key") || !version ||
+      *version != "13" || request.version < 11) {
+    Response response = Response::FromStatus(InvalidArgumentError(
+        "bad websocket handshake: needs HTTP/1.1, Sec-WebSocket-Key and "
+        "Sec-WebSocket-Version: 13"));
+    response.headers.Set("Sec-WebSocket-Version", "13");
+    return response;
+  }
+  if (!internal::OfferUpgrade(request, handler)) {
+    return Response::FromStatus(
+        InternalError("websocket upgrade outside an http::Server"));
+  }
+  Response response;
+  response.status = 101;
+  return response;
 }
 
 bool ValidParamName(std::string_view name) {
@@ -80,8 +126,8 @@ Status Router::Handle(std::string_view method, std::string_view pattern,
   }
   for (const Route& other : routes_) {
     if (other.method == route.method && other.shape == route.shape) {
-      return AlreadyExistsError("route already registered: " + route.method + " " +
-                                std::string(pattern));
+      return AlreadyExistsError("route already registered: " + route.method +
+                                " " + std::string(pattern));
     }
   }
   // Keep the most specific first: compare segment kinds position by position.
@@ -103,7 +149,18 @@ Status Router::HandleSync(std::string_view method, std::string_view pattern,
   return Handle(method, pattern, MakeHandler(std::move(handler)));
 }
 
-bool Router::Matches(const Route& route, const std::vector<std::string>& segments,
+Status Router::HandleWebSocket(std::string_view pattern,
+                               WebSocketHandler handler) {
+  if (!handler) return InvalidArgumentError("null handler");
+  return Handle("GET", pattern,
+                [handler = std::move(handler)](
+                    Request& request) -> boost::asio::awaitable<Response> {
+                  co_return UpgradeResponse(request, handler);
+                });
+}
+
+bool Router::Matches(const Route& route,
+                     const std::vector<std::string>& segments,
                      PathParams* params) {
   params->clear();
   size_t n = route.segments.size();
@@ -132,7 +189,8 @@ bool Router::Matches(const Route& route, const std::vector<std::string>& segment
   return true;
 }
 
-Router::Match Router::Find(std::string_view method, std::string_view raw_path) const {
+Router::Match Router::Find(std::string_view method,
+                           std::string_view raw_path) const {
   Match match;
   std::vector<std::string> segments;
   for (std::string_view part : SplitPath(raw_path)) {
@@ -202,7 +260,8 @@ boost::asio::awaitable<Response> Router::operator()(Request& request) const {
       co_return response;
     }
     default:
-      co_return Response::FromStatus(NotFoundError("no route for " + request.path));
+      co_return Response::FromStatus(
+          NotFoundError("no route for " + request.path));
   }
 }
 

@@ -5,26 +5,29 @@
 // (the rest of the path, slashes included, possibly empty):
 //
 //   router.Handle("GET", "/images/{id}", GetImage);
-//   router.HandleSync("GET", "/healthz", [](Request&) { return Response::Text(200, "ok"); });
+//   router.HandleSync("GET", "/healthz", [](Request&) { return
+//   Response::Text(200, "ok"); });
 //
 // Matching compares percent-decoded segments; a literal segment beats a
 // parameter, a parameter beats "{rest...}". A path no pattern matches is 404; a
-// path some pattern matches but not for this method is 405 with an Allow header.
-// HEAD falls back to the GET handler (the server drops the body).
+// path some pattern matches but not for this method is 405 with an Allow
+// header. HEAD falls back to the GET handler (the server drops the body).
 //
 // A Router is itself a Handler (operator()), so it is passed to Server::Create.
 //
-// Handlers are coroutines. A lambda handler's captures live in the Router (which
-// the Server keeps for its lifetime), so capturing `this` or shared state is safe;
-// do not capture references to locals of the function that builds the router.
+// Handlers are coroutines. A lambda handler's captures live in the Router
+// (which the Server keeps for its lifetime), so capturing `this` or shared
+// state is safe; do not capture references to locals of the function that
+// builds the router.
 //
-// Thread safety: build the router on one thread, then it is immutable; operator()
-// may run concurrently on every I/O thread.
+// Thread safety: build the router on one thread, then it is immutable;
+// operator() may run concurrently on every I/O thread.
 #ifndef ZIMON_HTTP_ROUTER_H_
 #define ZIMON_HTTP_ROUTER_H_
 
-#include <utility>  // before Asio (GCC 12)
-
+// clang-format off
+#include <utility>  // first: Boost.Asio needs it with GCC 12
+// clang-format on
 #include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <string>
@@ -33,6 +36,7 @@
 
 #include "zimon/common/status.h"
 #include "zimon/http/message.h"
+#include "zimon/http/websocket.h"
 
 namespace zimon::http {
 
@@ -44,6 +48,13 @@ using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 // A handler that computes its answer at once (no I/O, no waiting).
 using SyncHandler = std::function<Response(Request&)>;
 
+// A WebSocket session (websocket.h). It runs on the connection's strand after
+// the upgrade; the Request (the upgrade request) and the WebSocket stay valid
+// until the returned awaitable completes. Request::stop is requested when the
+// server shuts down.
+using WebSocketHandler =
+    std::function<boost::asio::awaitable<void>(Request&, WebSocket&)>;
+
 // Wraps a synchronous handler as a Handler.
 Handler MakeHandler(SyncHandler handler);
 
@@ -54,9 +65,16 @@ class Router {
   // Registers `handler` for `method` and `pattern`. kInvalidArgument for a
   // malformed pattern; kAlreadyExists when the same method and pattern shape
   // (parameter names aside) is already registered.
-  Status Handle(std::string_view method, std::string_view pattern, Handler handler);
+  Status Handle(std::string_view method, std::string_view pattern,
+                Handler handler);
   Status HandleSync(std::string_view method, std::string_view pattern,
                     SyncHandler handler);
+  // Registers a WebSocket endpoint: GET `pattern` with a valid upgrade runs
+  // `handler` on the upgraded connection; a GET without "Upgrade: websocket"
+  // gets 426, a malformed handshake 400. Works when the Router (or a handler
+  // that forwards the same Request to it) serves an http::Server; called any
+  // other way, an upgrade gets 500.
+  Status HandleWebSocket(std::string_view pattern, WebSocketHandler handler);
 
   // The result of matching a request line against the routes.
   struct Match {
@@ -85,7 +103,8 @@ class Router {
     Handler handler;
   };
 
-  static bool Matches(const Route& route, const std::vector<std::string>& segments,
+  static bool Matches(const Route& route,
+                      const std::vector<std::string>& segments,
                       PathParams* params);
 
   std::vector<Route> routes_;  // most specific first

@@ -7,16 +7,23 @@
 namespace zimon::http {
 namespace {
 
-Response Named(std::string name) { return Response::Text(200, std::move(name)); }
+Response Named(std::string name) {
+  return Response::Text(200, std::move(name));
+}
 
 Router MakeRouter() {
   Router r;
-  EXPECT_TRUE(r.HandleSync("GET", "/", [](Request&) { return Named("root"); }).ok());
+  EXPECT_TRUE(
+      r.HandleSync("GET", "/", [](Request&) { return Named("root"); }).ok());
   EXPECT_TRUE(r.HandleSync("GET", "/images/{id}", [](Request& q) {
                  return Named("image " + std::string(q.PathParam("id")));
                }).ok());
-  EXPECT_TRUE(r.HandleSync("DELETE", "/images/{id}", [](Request&) { return Named("del"); }).ok());
-  EXPECT_TRUE(r.HandleSync("GET", "/images/latest", [](Request&) { return Named("latest"); }).ok());
+  EXPECT_TRUE(r.HandleSync("DELETE", "/images/{id}", [](Request&) {
+                 return Named("del");
+               }).ok());
+  EXPECT_TRUE(r.HandleSync("GET", "/images/latest", [](Request&) {
+                 return Named("latest");
+               }).ok());
   EXPECT_TRUE(r.HandleSync("POST", "/sdcpp/v1/jobs/{id}", [](Request& q) {
                  return Named("job " + std::string(q.PathParam("id")));
                }).ok());
@@ -26,7 +33,8 @@ Router MakeRouter() {
   return r;
 }
 
-Response Dispatch(const Router& router, std::string method, std::string target) {
+Response Dispatch(const Router& router, std::string method,
+                  std::string target) {
   boost::asio::io_context ioc;
   Request request;
   request.method = std::move(method);
@@ -84,10 +92,14 @@ TEST(Router, HeadFallsBackToGet) {
 TEST(Router, RejectsBadAndDuplicatePatterns) {
   Router r = MakeRouter();
   auto noop = [](Request&) { return Response(); };
-  EXPECT_EQ(r.HandleSync("GET", "images", noop).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(r.HandleSync("GET", "/a/{", noop).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(r.HandleSync("GET", "/a/{x}/{x}", noop).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(r.HandleSync("GET", "/a/{p...}/b", noop).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.HandleSync("GET", "images", noop).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.HandleSync("GET", "/a/{", noop).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.HandleSync("GET", "/a/{x}/{x}", noop).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.HandleSync("GET", "/a/{p...}/b", noop).code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(r.HandleSync("GET", "/images/{other}", noop).code(),
             StatusCode::kAlreadyExists);
   EXPECT_TRUE(r.HandleSync("PUT", "/images/{other}", noop).ok());
@@ -95,9 +107,11 @@ TEST(Router, RejectsBadAndDuplicatePatterns) {
 
 TEST(Router, CoroutineHandlerCanAwait) {
   Router r;
-  ASSERT_TRUE(r.Handle("GET", "/co", [](Request& q) -> boost::asio::awaitable<Response> {
-                 co_return Response::Text(201, q.method);
-               }).ok());
+  ASSERT_TRUE(r.Handle("GET", "/co",
+                       [](Request& q) -> boost::asio::awaitable<Response> {
+                         co_return Response::Text(201, q.method);
+                       })
+                  .ok());
   Response resp = Dispatch(r, "GET", "/co");
   EXPECT_EQ(resp.status, 201);
   EXPECT_EQ(resp.body, "GET");

@@ -1,7 +1,9 @@
 #include "zimon/http/server.h"
 
-#include <utility>  // before Asio (GCC 12)
-
+// clang-format off
+#include <utility>  // first: Boost.Asio needs it with GCC 12
+// clang-format on
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -11,7 +13,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <future>
 
 #include "zimon/common/logging.h"
@@ -184,15 +185,20 @@ class Server::Impl : public internal::ServerState {
       tcp::socket socket = co_await acceptor_->async_accept(
           asio::any_io_executor(asio::make_strand(*ioc_)),
           asio::redirect_error(asio::use_awaitable, ec));
-      if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
+      if (ec == asio::error::operation_aborted || !acceptor_->is_open())
+        co_return;
       if (ec) {
         counters_.accept_errors++;
         log::Warn("http accept failed", {{"error", ec.message()}});
         if (ec == asio::error::no_descriptors || ec.value() == ENFILE ||
-            ec == asio::error::no_memory || ec == asio::error::no_buffer_space) {
-          // Out of descriptors: retrying at once would spin; wait for some to free.
-          asio::steady_timer pause(acceptor_->get_executor(), std::chrono::milliseconds(50));
-          co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            ec == asio::error::no_memory ||
+            ec == asio::error::no_buffer_space) {
+          // Out of descriptors: retrying at once would spin; wait for some to
+          // free.
+          asio::steady_timer pause(acceptor_->get_executor(),
+                                   std::chrono::milliseconds(50));
+          co_await pause.async_wait(
+              asio::redirect_error(asio::use_awaitable, ec));
         }
         continue;
       }
@@ -213,9 +219,11 @@ class Server::Impl : public internal::ServerState {
 StatusOr<std::unique_ptr<Server>> Server::Create(ServerOptions options,
                                                  Handler handler) {
   if (!handler) return InvalidArgumentError("http server needs a handler");
-  if (options.io_threads < 0) return InvalidArgumentError("io_threads must be >= 0");
+  if (options.io_threads < 0)
+    return InvalidArgumentError("io_threads must be >= 0");
   if (options.io_threads == 0) {
-    options.io_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    options.io_threads =
+        static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }
   if (options.max_header_bytes < 64) {
     return InvalidArgumentError("max_header_bytes must be at least 64");

@@ -3,8 +3,9 @@
 #ifndef ZIMON_HTTP_SERVER_INTERNAL_H_
 #define ZIMON_HTTP_SERVER_INTERNAL_H_
 
-#include <utility>  // before Asio (GCC 12)
-
+// clang-format off
+#include <utility>  // first: Boost.Asio needs it with GCC 12
+// clang-format on
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -58,7 +59,9 @@ class ServerState {
   const ServerOptions& options() const { return options_; }
   const Handler& handler() const { return handler_; }
   ServerCounters& counters() { return counters_; }
-  bool shutting_down() const { return shutting_down_.load(std::memory_order_acquire); }
+  bool shutting_down() const {
+    return shutting_down_.load(std::memory_order_acquire);
+  }
 
   // Connection registry, for shutdown. Register returns an id for Unregister.
   uint64_t Register(std::weak_ptr<ConnectionControl> connection);
@@ -85,6 +88,27 @@ class ServerState {
   std::unordered_map<uint64_t, std::weak_ptr<ConnectionControl>>
       connections_;  // guarded by mu_
 };
+
+// WebSocket upgrades. A connection that reads an upgrade request registers an
+// UpgradeSlot for it while the handler runs; the router's WebSocket route
+// fills the slot with its session handler and answers 101, and the connection
+// then hands its stream to that handler. Thread-safe.
+struct UpgradeSlot {
+  WebSocketHandler handler;
+};
+// Registers `slot` for `request` until destroyed.
+class UpgradeScope {
+ public:
+  UpgradeScope(const Request* request, UpgradeSlot* slot);
+  ~UpgradeScope();
+  UpgradeScope(const UpgradeScope&) = delete;
+  UpgradeScope& operator=(const UpgradeScope&) = delete;
+
+ private:
+  const Request* request_;
+};
+// Fills the slot registered for `request`; false when there is none.
+bool OfferUpgrade(const Request& request, WebSocketHandler handler);
 
 // Starts serving an accepted socket (whose executor is its own strand).
 void StartConnection(ServerState& state, boost::asio::ip::tcp::socket socket);

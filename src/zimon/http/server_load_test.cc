@@ -27,7 +27,8 @@ int CountThreads() {
   return n;
 }
 
-// Raises the soft descriptor limit to `need`; false when the hard limit is lower.
+// Raises the soft descriptor limit to `need`; false when the hard limit is
+// lower.
 bool RaiseFileLimit(rlim_t need, std::string* why) {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
@@ -36,8 +37,8 @@ bool RaiseFileLimit(rlim_t need, std::string* why) {
   }
   if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur >= need) return true;
   if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < need) {
-    *why = "hard RLIMIT_NOFILE is " + std::to_string(limit.rlim_max) + ", need " +
-           std::to_string(need) + " (raise it with ulimit -Hn)";
+    *why = "hard RLIMIT_NOFILE is " + std::to_string(limit.rlim_max) +
+           ", need " + std::to_string(need) + " (raise it with ulimit -Hn)";
     return false;
   }
   limit.rlim_cur = need;
@@ -64,21 +65,26 @@ TEST(ServerLoad, TwoThousandWaitingRequestsOnFixedThreadPool) {
     }
   };
   Router router;
-  ASSERT_TRUE(router.Handle("GET", "/wait", [&](Request& q) -> boost::asio::awaitable<Response> {
-                arrived++;
-                update_max(peak_waiting, ++waiting);
-                update_max(peak_threads, CountThreads());
-                // Wait on a timer until every request is in, so all 2,000 are
-                // waiting at once (bounded, in case some never arrive).
-                auto give_up = std::chrono::steady_clock::now() + 60s;
-                while (arrived.load() < kConnections &&
-                       std::chrono::steady_clock::now() < give_up) {
-                  co_await SleepFor(100ms, q.stop);
-                }
-                co_await SleepFor(1s, q.stop);
-                waiting--;
-                co_return Response::Text(200, "done");
-              }).ok());
+  ASSERT_TRUE(router
+                  .Handle("GET", "/wait",
+                          [&](Request& q) -> boost::asio::awaitable<Response> {
+                            arrived++;
+                            update_max(peak_waiting, ++waiting);
+                            update_max(peak_threads, CountThreads());
+                            // Wait on a timer until every request is in, so all
+                            // 2,000 are waiting at once (bounded, in case some
+                            // never arrive).
+                            auto give_up =
+                                std::chrono::steady_clock::now() + 60s;
+                            while (arrived.load() < kConnections &&
+                                   std::chrono::steady_clock::now() < give_up) {
+                              co_await SleepFor(100ms, q.stop);
+                            }
+                            co_await SleepFor(1s, q.stop);
+                            waiting--;
+                            co_return Response::Text(200, "done");
+                          })
+                  .ok());
 
   int baseline_threads = CountThreads();
   ServerOptions options;
@@ -101,11 +107,12 @@ TEST(ServerLoad, TwoThousandWaitingRequestsOnFixedThreadPool) {
     boost::asio::co_spawn(
         ioc,
         [&]() -> boost::asio::awaitable<void> {
-          auto resp = co_await client.Send({.url = url});
+          auto resp = co_await client.Send({url});
           if (resp.ok() && resp->status == 200 && resp->body == "done") {
             ++answered;
           } else if (first_error.empty()) {
-            first_error = resp.ok() ? std::to_string(resp->status) : resp.status().ToString();
+            first_error = resp.ok() ? std::to_string(resp->status)
+                                    : resp.status().ToString();
           }
         },
         boost::asio::detached);
@@ -119,7 +126,8 @@ TEST(ServerLoad, TwoThousandWaitingRequestsOnFixedThreadPool) {
   ServerStats stats = (*server)->stats();
   EXPECT_EQ(stats.connections_accepted, static_cast<uint64_t>(kConnections));
   EXPECT_EQ(stats.io_threads, kPoolThreads);
-  EXPECT_EQ(client.stats().connections_opened, static_cast<uint64_t>(kConnections));
+  EXPECT_EQ(client.stats().connections_opened,
+            static_cast<uint64_t>(kConnections));
   std::printf("2000 waiting requests answered in %.2f s with %d I/O threads\n",
               std::chrono::duration<double>(elapsed).count(), kPoolThreads);
 }

@@ -29,14 +29,17 @@ Router EchoRouter() {
                }).ok());
   EXPECT_TRUE(r.HandleSync("POST", "/echo", [](Request& q) {
                  Response resp = Response::Text(200, q.body);
-                 resp.headers.Set("X-Seen-Header", q.headers.GetOr("x-custom", "-"));
+                 resp.headers.Set("X-Seen-Header",
+                                  q.headers.GetOr("x-custom", "-"));
                  resp.headers.Set("X-Query", q.query.Get("q").value_or("-"));
                  resp.headers.Set("X-Path", q.path);
                  resp.headers.Set("X-Remote", q.remote_address);
                  return resp;
                }).ok());
   EXPECT_TRUE(r.HandleSync("GET", "/images/{id}", [](Request& q) {
-                 return Response::Json(200, "{\"id\":\"" + std::string(q.PathParam("id")) + "\"}");
+                 return Response::Json(
+                     200,
+                     "{\"id\":\"" + std::string(q.PathParam("id")) + "\"}");
                }).ok());
   EXPECT_TRUE(r.HandleSync("GET", "/throw", [](Request&) -> Response {
                  throw std::runtime_error("boom");
@@ -62,7 +65,7 @@ TEST(Server, RoutesPathParams404And405) {
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->status, 404);
 
-  ClientRequest put{.method = "PUT", .url = server->base_url() + "/hello"};
+  ClientRequest put("PUT", server->base_url() + "/hello");
   auto wrong = Fetch(put);
   ASSERT_TRUE(wrong.ok());
   EXPECT_EQ(wrong->status, 405);
@@ -71,10 +74,8 @@ TEST(Server, RoutesPathParams404And405) {
 
 TEST(Server, PassesBodyHeadersQueryAndRemoteAddress) {
   auto server = Start(EchoRouter());
-  ClientRequest req{.method = "POST",
-                    .url = server->base_url() + "/echo?q=a%20b",
-                    .headers = {{"X-Custom", "v1"}},
-                    .body = "payload"};
+  ClientRequest req("POST", server->base_url() + "/echo?q=a%20b", "payload");
+  req.headers.Set("X-Custom", "v1");
   auto resp = Fetch(req);
   ASSERT_TRUE(resp.ok()) << resp.status().ToString();
   EXPECT_EQ(resp->body, "payload");
@@ -111,7 +112,8 @@ TEST(Server, KeepAliveServesManyRequestsOnOneConnection) {
   boost::asio::io_context ioc;
   Client client(ioc.get_executor());
   for (int i = 0; i < 3; ++i) {
-    auto resp = testing::RunOn(ioc, client.Send({.url = server->base_url() + "/hello"}));
+    auto resp =
+        testing::RunOn(ioc, client.Send({server->base_url() + "/hello"}));
     ASSERT_TRUE(resp.ok()) << resp.status().ToString();
     EXPECT_EQ(resp->body, "hello");
   }
@@ -124,9 +126,9 @@ TEST(Server, KeepAliveServesManyRequestsOnOneConnection) {
 TEST(Server, AnswersPipelinedRequestsInOrder) {
   auto server = Start(EchoRouter());
   RawConnection c(server->port());
-  ASSERT_TRUE(c.Send(
-      "GET /images/1 HTTP/1.1\r\nHost: x\r\n\r\n"
-      "GET /images/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("GET /images/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+             "GET /images/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
   std::string raw = c.Read(5s);
   size_t first = raw.find(R"({"id":"1"})");
   size_t second = raw.find(R"({"id":"2"})");
@@ -141,7 +143,8 @@ TEST(Server, RejectsOversizedBodyWith413) {
   options.max_body_bytes = 1024;
   auto server = Start(EchoRouter(), options);
   RawConnection c(server->port());
-  ASSERT_TRUE(c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n"));
+  ASSERT_TRUE(c.Send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n"));
   std::string raw = c.Read(5s);
   EXPECT_EQ(StatusOf(raw), 413) << raw;
   EXPECT_TRUE(c.closed());
@@ -149,8 +152,10 @@ TEST(Server, RejectsOversizedBodyWith413) {
   // A chunked body is checked against the bytes as they arrive.
   RawConnection chunked(server->port());
   std::string chunk(2000, 'x');
-  ASSERT_TRUE(chunked.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                           "7d0\r\n" + chunk + "\r\n0\r\n\r\n"));
+  ASSERT_TRUE(chunked.Send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "7d0\r\n" +
+      chunk + "\r\n0\r\n\r\n"));
   EXPECT_EQ(StatusOf(chunked.Read(5s)), 413);
   EXPECT_EQ(server->stats().bad_requests, 2u);
 }
@@ -160,8 +165,9 @@ TEST(Server, AcceptsBodyAtTheLimitAndAnswers100Continue) {
   options.max_body_bytes = 1024;
   auto server = Start(EchoRouter(), options);
   RawConnection c(server->port());
-  ASSERT_TRUE(c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1024\r\n"
-                     "Expect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1024\r\n"
+             "Expect: 100-continue\r\n\r\n"));
   std::string interim = c.Read(5s, "\r\n\r\n");
   EXPECT_EQ(StatusOf(interim), 100) << interim;
   ASSERT_TRUE(c.Send(std::string(1024, 'b')));
@@ -174,8 +180,8 @@ TEST(Server, RejectsOversizedHeaderWith431) {
   options.max_header_bytes = 1024;
   auto server = Start(EchoRouter(), options);
   RawConnection c(server->port());
-  ASSERT_TRUE(c.Send("GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'a') +
-                     "\r\n\r\n"));
+  ASSERT_TRUE(c.Send("GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                     std::string(4096, 'a') + "\r\n\r\n"));
   EXPECT_EQ(StatusOf(c.Read(5s)), 431);
   EXPECT_TRUE(c.closed());
 }
@@ -199,10 +205,12 @@ TEST(Server, CutsOffClientThatTricklesHeaders) {
   options.header_timeout = 200ms;
   auto server = Start(EchoRouter(), options);
   RawConnection c(server->port());
-  std::string header = "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(200, 's');
+  std::string header =
+      "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(200, 's');
   auto start = std::chrono::steady_clock::now();
   bool cut = false;
-  // One byte every 20 ms would take over 4 s; the server must stop it near 200 ms.
+  // One byte every 20 ms would take over 4 s; the server must stop it near 200
+  // ms.
   for (char ch : header) {
     if (!c.Send(std::string(1, ch)) || c.WaitClosed(20ms)) {
       cut = true;
@@ -211,7 +219,8 @@ TEST(Server, CutsOffClientThatTricklesHeaders) {
   }
   EXPECT_TRUE(cut);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
-  EXPECT_EQ(server->stats().header_timeouts, 1u);
+  EXPECT_TRUE(
+      testing::WaitUntil([&] { return server->stats().header_timeouts == 1; }));
 }
 
 TEST(Server, ClosesConnectionThatSendsNothing) {
@@ -220,7 +229,8 @@ TEST(Server, ClosesConnectionThatSendsNothing) {
   auto server = Start(EchoRouter(), options);
   RawConnection c(server->port());
   EXPECT_TRUE(c.WaitClosed(5s));
-  EXPECT_EQ(server->stats().header_timeouts, 1u);
+  EXPECT_TRUE(
+      testing::WaitUntil([&] { return server->stats().header_timeouts == 1; }));
 }
 
 TEST(Server, ClosesIdleKeepAliveConnection) {
@@ -231,7 +241,8 @@ TEST(Server, ClosesIdleKeepAliveConnection) {
   ASSERT_TRUE(c.Send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
   EXPECT_EQ(StatusOf(c.Read(5s, "hello")), 200);
   EXPECT_TRUE(c.WaitClosed(5s));
-  EXPECT_EQ(server->stats().idle_timeouts, 1u);
+  EXPECT_TRUE(
+      testing::WaitUntil([&] { return server->stats().idle_timeouts == 1; }));
 }
 
 // A handler that announces it started and waits for `release` or stop.
@@ -241,14 +252,18 @@ struct Gate {
   std::promise<StatusCode> outcome;
 };
 
-Router GatedRouter(std::shared_ptr<Gate> gate, std::chrono::seconds wait = 30s) {
+Router GatedRouter(std::shared_ptr<Gate> gate,
+                   std::chrono::seconds wait = 30s) {
   Router r = EchoRouter();
-  EXPECT_TRUE(r.Handle("GET", "/wait", [gate, wait](Request& q) -> boost::asio::awaitable<Response> {
+  EXPECT_TRUE(
+      r.Handle("GET", "/wait",
+               [gate, wait](Request& q) -> boost::asio::awaitable<Response> {
                  gate->entered.set_value();
                  Status s = co_await gate->release.Wait(q.stop, wait);
                  gate->outcome.set_value(s.code());
                  co_return Response::Text(200, "released");
-               }).ok());
+               })
+          .ok());
   return r;
 }
 
@@ -262,7 +277,8 @@ TEST(Server, ClientDisconnectRequestsStopOnRunningHandler) {
   auto outcome = gate->outcome.get_future();
   ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready);
   EXPECT_EQ(outcome.get(), StatusCode::kCancelled);
-  EXPECT_EQ(server->stats().client_disconnects, 1u);
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] { return server->stats().client_disconnects == 1; }));
 }
 
 TEST(Server, HandlerDeadlineAnswers504AndStopsHandler) {
@@ -319,7 +335,8 @@ TEST(Server, ShutdownCutsRequestThatOutlivesGrace) {
   server->Shutdown(100ms);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   auto resp = in_flight.get();
-  EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable) << resp.status().ToString();
+  EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable)
+      << resp.status().ToString();
   auto outcome = gate->outcome.get_future();
   ASSERT_EQ(outcome.wait_for(0s), std::future_status::ready);
   EXPECT_EQ(outcome.get(), StatusCode::kCancelled);
@@ -331,11 +348,13 @@ TEST(Server, ReportsBindErrors) {
   same.port = first->port();
   same.io_threads = 1;
   auto second = Server::Create(same, EchoRouter());
-  EXPECT_EQ(second.status().code(), StatusCode::kAlreadyExists) << second.status().ToString();
+  EXPECT_EQ(second.status().code(), StatusCode::kAlreadyExists)
+      << second.status().ToString();
 
   ServerOptions bad;
   bad.host = "not an address";
-  EXPECT_EQ(Server::Create(bad, EchoRouter()).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Server::Create(bad, EchoRouter()).status().code(),
+            StatusCode::kInvalidArgument);
   ServerOptions foreign;
   foreign.host = "192.0.2.1";  // TEST-NET-1: never a local address
   EXPECT_EQ(Server::Create(foreign, EchoRouter()).status().code(),

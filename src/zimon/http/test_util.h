@@ -2,8 +2,9 @@
 #ifndef ZIMON_HTTP_TEST_UTIL_H_
 #define ZIMON_HTTP_TEST_UTIL_H_
 
-#include <utility>  // before Asio (GCC 12)
-
+// clang-format off
+#include <utility>  // first: Boost.Asio needs it with GCC 12
+// clang-format on
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -17,6 +18,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace zimon::http::testing {
 
@@ -37,6 +39,19 @@ T RunOn(boost::asio::io_context& ioc, boost::asio::awaitable<T> awaitable) {
   return std::move(*out);
 }
 
+// Polls `done` until it holds or `timeout` passes; for counters that the
+// server bumps just after the event a test observes.
+template <typename Pred>
+bool WaitUntil(Pred done,
+               std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
 // A blocking TCP connection to 127.0.0.1:port for speaking raw HTTP.
 class RawConnection {
  public:
@@ -46,7 +61,8 @@ class RawConnection {
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    connected_ =
+        ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
     connect_errno_ = connected_ ? 0 : errno;
   }
   ~RawConnection() { Close(); }
@@ -67,7 +83,8 @@ class RawConnection {
 
   // Reads what arrives within `timeout`, stopping early at EOF or once `until`
   // (when non-empty) has been seen. Sets closed() on EOF or error.
-  std::string Read(std::chrono::milliseconds timeout, std::string_view until = {}) {
+  std::string Read(std::chrono::milliseconds timeout,
+                   std::string_view until = {}) {
     std::string out;
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {

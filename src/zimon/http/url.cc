@@ -7,7 +7,8 @@
 namespace zimon::http {
 
 std::string Url::HostPort() const {
-  std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  std::string out =
+      host.find(':') != std::string::npos ? "[" + host + "]" : host;
   return out + ":" + std::to_string(port);
 }
 
@@ -22,15 +23,17 @@ StatusOr<Url> ParseUrl(std::string_view url) {
     return UnimplementedError("https is not supported: " + std::string(url));
   }
   if (!EqualsIgnoreCase(scheme, "http")) {
-    return UnimplementedError("unsupported URL scheme '" + std::string(scheme) + "'");
+    return UnimplementedError("unsupported URL scheme '" + std::string(scheme) +
+                              "'");
   }
   out.scheme = "http";
   std::string_view rest = url.substr(colon + 3);
   rest = rest.substr(0, rest.find('#'));
   size_t path_start = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, path_start);
-  std::string_view target =
-      path_start == std::string_view::npos ? std::string_view() : rest.substr(path_start);
+  std::string_view target = path_start == std::string_view::npos
+                                ? std::string_view()
+                                : rest.substr(path_start);
   if (authority.find('@') != std::string_view::npos) {
     return InvalidArgumentError("credentials in URLs are not supported");
   }
@@ -39,12 +42,14 @@ StatusOr<Url> ParseUrl(std::string_view url) {
   if (!authority.empty() && authority.front() == '[') {
     size_t close = authority.find(']');
     if (close == std::string_view::npos) {
-      return InvalidArgumentError("unterminated IPv6 literal in " + std::string(url));
+      return InvalidArgumentError("unterminated IPv6 literal in " +
+                                  std::string(url));
     }
     host = authority.substr(1, close - 1);
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (after.front() != ':') return InvalidArgumentError("bad authority in " + std::string(url));
+      if (after.front() != ':')
+        return InvalidArgumentError("bad authority in " + std::string(url));
       port = after.substr(1);
     }
   } else {
@@ -54,7 +59,8 @@ StatusOr<Url> ParseUrl(std::string_view url) {
       port = authority.substr(c + 1);
     }
   }
-  if (host.empty()) return InvalidArgumentError("URL without host: " + std::string(url));
+  if (host.empty())
+    return InvalidArgumentError("URL without host: " + std::string(url));
   for (char ch : host) {
     if (ch <= ' ' || ch == '/' || ch == '\\' || ch == '[' || ch == ']') {
       return InvalidArgumentError("bad host in URL: " + std::string(url));
@@ -63,7 +69,8 @@ StatusOr<Url> ParseUrl(std::string_view url) {
   out.host = std::string(host);
   if (!port.empty()) {
     unsigned value = 0;
-    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    auto [ptr, ec] =
+        std::from_chars(port.data(), port.data() + port.size(), value);
     if (ec != std::errc() || ptr != port.data() + port.size() || value == 0 ||
         value > 65535) {
       return InvalidArgumentError("bad port in URL: " + std::string(url));

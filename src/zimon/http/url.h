@@ -18,7 +18,8 @@ struct Url {
   uint16_t port = 80;
   std::string target;  // path and query, never empty: "/", "/v1/x?y=1"
 
-  // "host:port", with brackets around IPv6 literals; the pool key and Host header.
+  // "host:port", with brackets around IPv6 literals; the pool key and Host
+  // header.
   std::string HostPort() const;
 };
 

@@ -35,10 +35,11 @@ TEST(ParseUrl, AcceptsBracketedIpv6) {
 TEST(ParseUrl, RejectsMalformedAndUnsupported) {
   EXPECT_EQ(ParseUrl("https://x/").status().code(), StatusCode::kUnimplemented);
   EXPECT_EQ(ParseUrl("ftp://x/").status().code(), StatusCode::kUnimplemented);
-  for (const char* bad : {"example.com/x", "http://", "http://:80/", "http://h:0/",
-                          "http://h:70000/", "http://h:12ab/", "http://u@h/",
-                          "http://[::1/", "http://h/a b"}) {
-    EXPECT_EQ(ParseUrl(bad).status().code(), StatusCode::kInvalidArgument) << bad;
+  for (const char* bad : {"example.com/x", "http://", "http://:80/",
+                          "http://h:0/", "http://h:70000/", "http://h:12ab/",
+                          "http://u@h/", "http://[::1/", "http://h/a b"}) {
+    EXPECT_EQ(ParseUrl(bad).status().code(), StatusCode::kInvalidArgument)
+        << bad;
   }
 }
 

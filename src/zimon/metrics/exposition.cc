@@ -72,8 +72,8 @@ class Writer {
     base_ = name;
     if (f.type == MetricType::kCounter && !om_) base_ += kTotal;
     if (om_) {
-      Meta("TYPE", f.type == MetricType::kUntyped ? "unknown"
-                                                  : MetricTypeName(f.type));
+      Meta("TYPE",
+           f.type == MetricType::kUntyped ? "unknown" : MetricTypeName(f.type));
       if (!f.help.empty()) Help(f.help);
     } else {
       if (!f.help.empty()) Help(f.help);
@@ -187,8 +187,10 @@ class Writer {
 };
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 

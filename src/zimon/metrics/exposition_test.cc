@@ -11,8 +11,8 @@ namespace {
 
 std::vector<FamilySnapshot> Sample() {
   std::vector<FamilySnapshot> families;
-  FamilySnapshot requests{"zimon_requests", "Requests by outcome.",
-                          MetricType::kCounter, {}};
+  FamilySnapshot requests{
+      "zimon_requests", "Requests by outcome.", MetricType::kCounter, {}};
   MetricPoint& ok = requests.points.emplace_back();
   ok.labels = {{"backend", "gpu-0"}, {"outcome", "success"}};
   ok.value = 41;
@@ -21,13 +21,15 @@ std::vector<FamilySnapshot> Sample() {
   odd.value = 2.5;
   families.push_back(requests);
 
-  FamilySnapshot temp{"zimon_gpu_temperature_celsius", "Line one\nback\\slash \"q\"",
-                      MetricType::kGauge, {}};
+  FamilySnapshot temp{"zimon_gpu_temperature_celsius",
+                      "Line one\nback\\slash \"q\"",
+                      MetricType::kGauge,
+                      {}};
   temp.points.emplace_back().value = NAN;
   families.push_back(temp);
 
-  FamilySnapshot latency{"zimon_request_duration_seconds", "Latency.",
-                         MetricType::kHistogram, {}};
+  FamilySnapshot latency{
+      "zimon_request_duration_seconds", "Latency.", MetricType::kHistogram, {}};
   MetricPoint& h = latency.points.emplace_back();
   h.labels = {{"backend", "gpu-0"}};
   h.histogram.buckets = {{0.5, 1}, {1, 2}, {INFINITY, 3}};
@@ -52,61 +54,66 @@ std::vector<FamilySnapshot> Sample() {
 TEST(WritePrometheusText, MatchesGolden) {
   std::string out = "kept:";
   WritePrometheusText(Sample(), out);
-  EXPECT_EQ(out,
-            "kept:"
-            "# HELP zimon_requests_total Requests by outcome.\n"
-            "# TYPE zimon_requests_total counter\n"
-            "zimon_requests_total{backend=\"gpu-0\",outcome=\"success\"} 41\n"
-            "zimon_requests_total{backend=\"a\\\\b \\\"c\\\"\\nd\",outcome=\"timeout\"} 2.5\n"
-            "# HELP zimon_gpu_temperature_celsius Line one\\nback\\\\slash \"q\"\n"
-            "# TYPE zimon_gpu_temperature_celsius gauge\n"
-            "zimon_gpu_temperature_celsius NaN\n"
-            "# HELP zimon_request_duration_seconds Latency.\n"
-            "# TYPE zimon_request_duration_seconds histogram\n"
-            "zimon_request_duration_seconds_bucket{backend=\"gpu-0\",le=\"0.5\"} 1\n"
-            "zimon_request_duration_seconds_bucket{backend=\"gpu-0\",le=\"1\"} 2\n"
-            "zimon_request_duration_seconds_bucket{backend=\"gpu-0\",le=\"+Inf\"} 3\n"
-            "zimon_request_duration_seconds_sum{backend=\"gpu-0\"} 4.25\n"
-            "zimon_request_duration_seconds_count{backend=\"gpu-0\"} 3\n"
-            "# TYPE go_gc_duration_seconds summary\n"
-            "go_gc_duration_seconds{quantile=\"0\"} 1e-05 1700000000123\n"
-            "go_gc_duration_seconds{quantile=\"0.5\"} 2e-05 1700000000123\n"
-            "go_gc_duration_seconds{quantile=\"1\"} 0.001 1700000000123\n"
-            "go_gc_duration_seconds_sum 0.5 1700000000123\n"
-            "go_gc_duration_seconds_count 7 1700000000123\n"
-            "# HELP legacy_thing Old.\n"
-            "# TYPE legacy_thing untyped\n"
-            "legacy_thing -Inf\n");
+  EXPECT_EQ(
+      out,
+      "kept:"
+      "# HELP zimon_requests_total Requests by outcome.\n"
+      "# TYPE zimon_requests_total counter\n"
+      "zimon_requests_total{backend=\"gpu-0\",outcome=\"success\"} 41\n"
+      "zimon_requests_total{backend=\"a\\\\b "
+      "\\\"c\\\"\\nd\",outcome=\"timeout\"} 2.5\n"
+      "# HELP zimon_gpu_temperature_celsius Line one\\nback\\\\slash \"q\"\n"
+      "# TYPE zimon_gpu_temperature_celsius gauge\n"
+      "zimon_gpu_temperature_celsius NaN\n"
+      "# HELP zimon_request_duration_seconds Latency.\n"
+      "# TYPE zimon_request_duration_seconds histogram\n"
+      "zimon_request_duration_seconds_bucket{backend=\"gpu-0\",le=\"0.5\"} 1\n"
+      "zimon_request_duration_seconds_bucket{backend=\"gpu-0\",le=\"1\"} 2\n"
+      "zimon_request_duration_seconds_bucket{backend=\"gpu-0\",le=\"+Inf\"} 3\n"
+      "zimon_request_duration_seconds_sum{backend=\"gpu-0\"} 4.25\n"
+      "zimon_request_duration_seconds_count{backend=\"gpu-0\"} 3\n"
+      "# TYPE go_gc_duration_seconds summary\n"
+      "go_gc_duration_seconds{quantile=\"0\"} 1e-05 1700000000123\n"
+      "go_gc_duration_seconds{quantile=\"0.5\"} 2e-05 1700000000123\n"
+      "go_gc_duration_seconds{quantile=\"1\"} 0.001 1700000000123\n"
+      "go_gc_duration_seconds_sum 0.5 1700000000123\n"
+      "go_gc_duration_seconds_count 7 1700000000123\n"
+      "# HELP legacy_thing Old.\n"
+      "# TYPE legacy_thing untyped\n"
+      "legacy_thing -Inf\n");
 }
 
 TEST(WriteOpenMetrics, MatchesGolden) {
   std::string out;
   WriteOpenMetrics(Sample(), out);
-  EXPECT_EQ(out,
-            "# TYPE zimon_requests counter\n"
-            "# HELP zimon_requests Requests by outcome.\n"
-            "zimon_requests_total{backend=\"gpu-0\",outcome=\"success\"} 41\n"
-            "zimon_requests_total{backend=\"a\\\\b \\\"c\\\"\\nd\",outcome=\"timeout\"} 2.5\n"
-            "# TYPE zimon_gpu_temperature_celsius gauge\n"
-            "# HELP zimon_gpu_temperature_celsius Line one\\nback\\\\slash \\\"q\\\"\n"
-            "zimon_gpu_temperature_celsius NaN\n"
-            "# TYPE zimon_request_duration_seconds histogram\n"
-            "# HELP zimon_request_duration_seconds Latency.\n"
-            "zimon_request_duration_seconds_bucket{backend=\"gpu-0\",le=\"0.5\"} 1\n"
-            "zimon_request_duration_seconds_bucket{backend=\"gpu-0\",le=\"1.0\"} 2\n"
-            "zimon_request_duration_seconds_bucket{backend=\"gpu-0\",le=\"+Inf\"} 3\n"
-            "zimon_request_duration_seconds_sum{backend=\"gpu-0\"} 4.25\n"
-            "zimon_request_duration_seconds_count{backend=\"gpu-0\"} 3\n"
-            "# TYPE go_gc_duration_seconds summary\n"
-            "go_gc_duration_seconds{quantile=\"0.0\"} 1e-05 1700000000.123\n"
-            "go_gc_duration_seconds{quantile=\"0.5\"} 2e-05 1700000000.123\n"
-            "go_gc_duration_seconds{quantile=\"1.0\"} 0.001 1700000000.123\n"
-            "go_gc_duration_seconds_sum 0.5 1700000000.123\n"
-            "go_gc_duration_seconds_count 7 1700000000.123\n"
-            "# TYPE legacy_thing unknown\n"
-            "# HELP legacy_thing Old.\n"
-            "legacy_thing -Inf\n"
-            "# EOF\n");
+  EXPECT_EQ(
+      out,
+      "# TYPE zimon_requests counter\n"
+      "# HELP zimon_requests Requests by outcome.\n"
+      "zimon_requests_total{backend=\"gpu-0\",outcome=\"success\"} 41\n"
+      "zimon_requests_total{backend=\"a\\\\b "
+      "\\\"c\\\"\\nd\",outcome=\"timeout\"} 2.5\n"
+      "# TYPE zimon_gpu_temperature_celsius gauge\n"
+      "# HELP zimon_gpu_temperature_celsius Line one\\nback\\\\slash "
+      "\\\"q\\\"\n"
+      "zimon_gpu_temperature_celsius NaN\n"
+      "# TYPE zimon_request_duration_seconds histogram\n"
+      "# HELP zimon_request_duration_seconds Latency.\n"
+      "zimon_request_duration_seconds_bucket{backend=\"gpu-0\",le=\"0.5\"} 1\n"
+      "zimon_request_duration_seconds_bucket{backend=\"gpu-0\",le=\"1.0\"} 2\n"
+      "zimon_request_duration_seconds_bucket{backend=\"gpu-0\",le=\"+Inf\"} 3\n"
+      "zimon_request_duration_seconds_sum{backend=\"gpu-0\"} 4.25\n"
+      "zimon_request_duration_seconds_count{backend=\"gpu-0\"} 3\n"
+      "# TYPE go_gc_duration_seconds summary\n"
+      "go_gc_duration_seconds{quantile=\"0.0\"} 1e-05 1700000000.123\n"
+      "go_gc_duration_seconds{quantile=\"0.5\"} 2e-05 1700000000.123\n"
+      "go_gc_duration_seconds{quantile=\"1.0\"} 0.001 1700000000.123\n"
+      "go_gc_duration_seconds_sum 0.5 1700000000.123\n"
+      "go_gc_duration_seconds_count 7 1700000000.123\n"
+      "# TYPE legacy_thing unknown\n"
+      "# HELP legacy_thing Old.\n"
+      "legacy_thing -Inf\n"
+      "# EOF\n");
 }
 
 TEST(WriteExposition, AddsMissingInfBucketFromCount) {

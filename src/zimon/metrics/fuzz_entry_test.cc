@@ -37,11 +37,13 @@ TEST(ExpositionParserFuzz, CapturedFilesRunCleanly) {
 }
 
 TEST(ExpositionParserFuzz, MutatedInputsRunCleanly) {
-  const std::string seeds[] = {ReadCapture("python_client_om.txt"),
-                               ReadCapture("prometheus_004.txt").substr(0, 6000)};
-  const std::string_view tokens[] = {"{", "}", "\"", "\\", "\n", " ", ",", "=",
-                                     "#", "# EOF\n", "le", "_bucket", "_total",
-                                     "NaN", "+Inf", "1e999", "# {", "\r", "\t"};
+  const std::string seeds[] = {
+      ReadCapture("python_client_om.txt"),
+      ReadCapture("prometheus_004.txt").substr(0, 6000)};
+  const std::string_view tokens[] = {
+      "{",    "}",     "\"",      "\\", "\n",      " ",      ",",
+      "=",    "#",     "# EOF\n", "le", "_bucket", "_total", "NaN",
+      "+Inf", "1e999", "# {",     "\r", "\t"};
   std::mt19937 rng(1234);
   for (int round = 0; round < 1500; ++round) {
     std::string input = seeds[round % 2];

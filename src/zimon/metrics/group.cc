@@ -28,8 +28,8 @@ Status SplitLabel(const ParsedSample& s, std::string_view special,
     }
     std::optional<double> v = ParseDouble(l.value);
     if (!v) {
-      return SampleError(s, std::string(special) + "=\"" + l.value +
-                                "\" is not a number");
+      return SampleError(
+          s, std::string(special) + "=\"" + l.value + "\" is not a number");
     }
     value = *v;
     found = true;
@@ -60,7 +60,9 @@ class PointIndex {
     }
     return family_.points[it->second];
   }
-  void SetCount(const MetricPoint& p) { has_count_[&p - family_.points.data()] = true; }
+  void SetCount(const MetricPoint& p) {
+    has_count_[&p - family_.points.data()] = true;
+  }
   bool HasCount(size_t i) const { return has_count_[i]; }
 
  private:
@@ -75,13 +77,15 @@ Status GroupHistogram(const FamilyMetadata& meta,
   PointIndex points(family);
   Labels labels;
   for (const ParsedSample* s : samples) {
-    std::string_view suffix = std::string_view(s->name).substr(meta.name.size());
+    std::string_view suffix =
+        std::string_view(s->name).substr(meta.name.size());
     if (suffix == "_created") continue;
     if (suffix == "_bucket") {
       double le = 0;
       ZIMON_RETURN_IF_ERROR(SplitLabel(*s, "le", labels, le));
       ZIMON_ASSIGN_OR_RETURN(uint64_t count, Count(*s));
-      points.Get(std::move(labels), *s).histogram.buckets.push_back({le, count});
+      points.Get(std::move(labels), *s)
+          .histogram.buckets.push_back({le, count});
     } else if (suffix == "_sum") {
       points.Get(s->labels, *s).histogram.sum = s->value;
     } else if (suffix == "_count") {
@@ -99,8 +103,10 @@ Status GroupHistogram(const FamilyMetadata& meta,
                      [](const Bucket& a, const Bucket& b) {
                        return a.upper_bound < b.upper_bound;
                      });
-    bool has_inf = !h.buckets.empty() && h.buckets.back().upper_bound == INFINITY;
-    if (!points.HasCount(i) && has_inf) h.count = h.buckets.back().cumulative_count;
+    bool has_inf =
+        !h.buckets.empty() && h.buckets.back().upper_bound == INFINITY;
+    if (!points.HasCount(i) && has_inf)
+      h.count = h.buckets.back().cumulative_count;
     if (!has_inf) h.buckets.push_back({INFINITY, h.count});
   }
   return OkStatus();
@@ -112,11 +118,13 @@ Status GroupSummary(const FamilyMetadata& meta,
   PointIndex points(family);
   Labels labels;
   for (const ParsedSample* s : samples) {
-    std::string_view suffix = std::string_view(s->name).substr(meta.name.size());
+    std::string_view suffix =
+        std::string_view(s->name).substr(meta.name.size());
     if (suffix.empty()) {
       double q = 0;
       ZIMON_RETURN_IF_ERROR(SplitLabel(*s, "quantile", labels, q));
-      points.Get(std::move(labels), *s).summary.quantiles.push_back({q, s->value});
+      points.Get(std::move(labels), *s)
+          .summary.quantiles.push_back({q, s->value});
     } else if (suffix == "_sum") {
       points.Get(s->labels, *s).summary.sum = s->value;
     } else if (suffix == "_count") {
@@ -140,7 +148,8 @@ void AddPoint(FamilySnapshot& family, const ParsedSample& s) {
 
 StatusOr<std::vector<FamilySnapshot>> GroupFamilies(
     const ParsedExposition& parsed) {
-  std::vector<std::vector<const ParsedSample*>> by_family(parsed.families.size());
+  std::vector<std::vector<const ParsedSample*>> by_family(
+      parsed.families.size());
   for (const ParsedSample& s : parsed.samples) {
     if (s.family < 0 || static_cast<size_t>(s.family) >= by_family.size()) {
       return SampleError(s, "refers to no family");
@@ -152,14 +161,16 @@ StatusOr<std::vector<FamilySnapshot>> GroupFamilies(
   for (size_t i = 0; i < parsed.families.size(); ++i) {
     const FamilyMetadata& meta = parsed.families[i];
     const std::vector<const ParsedSample*>& samples = by_family[i];
-    bool modelled = meta.type != MetricType::kUntyped || meta.type_name.empty() ||
-                    meta.type_name == "untyped" || meta.type_name == "unknown";
+    bool modelled = meta.type != MetricType::kUntyped ||
+                    meta.type_name.empty() || meta.type_name == "untyped" ||
+                    meta.type_name == "unknown";
     if (!modelled) {
       // info / stateset / gaugehistogram: one gauge family per sample name.
       size_t first = out.size();
       for (const ParsedSample* s : samples) {
-        auto it = std::find_if(out.begin() + first, out.end(),
-                               [&](const FamilySnapshot& f) { return f.name == s->name; });
+        auto it = std::find_if(
+            out.begin() + first, out.end(),
+            [&](const FamilySnapshot& f) { return f.name == s->name; });
         if (it == out.end()) {
           out.push_back({s->name, meta.help, MetricType::kGauge, {}});
           it = out.end() - 1;

@@ -17,7 +17,8 @@ void Histogram::SlotDeleter::operator()(std::atomic<uint64_t>* p) const {
 
 Histogram::Histogram(std::vector<double> upper_bounds)
     : bounds_(std::move(upper_bounds)) {
-  std::erase_if(bounds_, [](double b) { return std::isnan(b) || b == INFINITY; });
+  std::erase_if(bounds_,
+                [](double b) { return std::isnan(b) || b == INFINITY; });
   std::sort(bounds_.begin(), bounds_.end());
   bounds_.erase(std::unique(bounds_.begin(), bounds_.end()), bounds_.end());
   // Slots per shard: one per finite bucket, one for +Inf, one for the sum.
@@ -41,14 +42,16 @@ HistogramData Histogram::Snapshot() const {
       data.buckets[i].cumulative_count +=
           shard[i].load(std::memory_order_relaxed);
     }
-    sum += std::bit_cast<double>(shard[sum_slot_].load(std::memory_order_relaxed));
+    sum +=
+        std::bit_cast<double>(shard[sum_slot_].load(std::memory_order_relaxed));
   }
   uint64_t running = 0;
   for (size_t i = 0; i < data.buckets.size(); ++i) {
     running += data.buckets[i].cumulative_count;
     data.buckets[i].cumulative_count = running;
-    data.buckets[i].upper_bound =
-        i < bounds_.size() ? bounds_[i] : std::numeric_limits<double>::infinity();
+    data.buckets[i].upper_bound = i < bounds_.size()
+                                      ? bounds_[i]
+                                      : std::numeric_limits<double>::infinity();
   }
   data.count = running;
   data.sum = sum;

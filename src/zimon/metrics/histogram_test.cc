@@ -72,7 +72,8 @@ TEST(Histogram, ConcurrentObservesStaySelfConsistent) {
   constexpr int kPerThread = 50000;
   for (int t = 0; t < 3; ++t) {
     threads.emplace_back([&h] {
-      for (int i = 0; i < kPerThread; ++i) h.Observe((i % 4) * 4.0);  // 0,4,8,12
+      for (int i = 0; i < kPerThread; ++i)
+        h.Observe((i % 4) * 4.0);  // 0,4,8,12
     });
   }
   std::thread reader([&] {
@@ -91,8 +92,9 @@ TEST(Histogram, ConcurrentObservesStaySelfConsistent) {
   reader.join();
   HistogramData d = h.Snapshot();
   EXPECT_EQ(d.count, 3u * kPerThread);
-  EXPECT_EQ(Counts(d), (std::vector<uint64_t>{3 * kPerThread / 4, 3 * kPerThread / 4,
-                                              3 * kPerThread * 3 / 4, 3 * kPerThread}));
+  EXPECT_EQ(Counts(d),
+            (std::vector<uint64_t>{3 * kPerThread / 4, 3 * kPerThread / 4,
+                                   3 * kPerThread * 3 / 4, 3 * kPerThread}));
   EXPECT_EQ(d.sum, 3.0 * kPerThread / 4 * (0 + 4 + 8 + 12));
 }
 

@@ -5,7 +5,9 @@
 namespace zimon::metrics {
 namespace {
 
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAlpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
@@ -38,7 +40,8 @@ Status ValidateFamily(std::string_view name, MetricType type,
   }
   for (size_t i = 0; i < label_names.size(); ++i) {
     const std::string& label = label_names[i];
-    std::string where = "metric " + std::string(name) + ": label \"" + label + "\"";
+    std::string where =
+        "metric " + std::string(name) + ": label \"" + label + "\"";
     if (!IsValidLabelName(label)) {
       return InvalidArgumentError(where + " is not a valid label name");
     }

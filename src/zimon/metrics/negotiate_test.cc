@@ -18,8 +18,10 @@ TEST(NegotiateFormat, DefaultsToText) {
 
 TEST(NegotiateFormat, PicksOpenMetricsWhenAskedFor) {
   EXPECT_EQ(NegotiateFormat("application/openmetrics-text"), kOm);
-  EXPECT_EQ(NegotiateFormat("application/openmetrics-text; version=1.0.0"), kOm);
-  EXPECT_EQ(NegotiateFormat("Application/OpenMetrics-Text;Version=\"0.0.1\""), kOm);
+  EXPECT_EQ(NegotiateFormat("application/openmetrics-text; version=1.0.0"),
+            kOm);
+  EXPECT_EQ(NegotiateFormat("Application/OpenMetrics-Text;Version=\"0.0.1\""),
+            kOm);
   // What Prometheus 2.x sends.
   EXPECT_EQ(NegotiateFormat("application/openmetrics-text;version=1.0.0,"
                             "application/openmetrics-text;version=0.0.1;q=0.75,"
@@ -29,17 +31,22 @@ TEST(NegotiateFormat, PicksOpenMetricsWhenAskedFor) {
 
 TEST(NegotiateFormat, RespectsQValues) {
   EXPECT_EQ(NegotiateFormat("application/openmetrics-text;q=0"), kText);
-  EXPECT_EQ(NegotiateFormat("text/plain;q=0.9, application/openmetrics-text;q=0.5"),
+  EXPECT_EQ(
+      NegotiateFormat("text/plain;q=0.9, application/openmetrics-text;q=0.5"),
+      kText);
+  EXPECT_EQ(
+      NegotiateFormat("text/plain;q=0.5, application/openmetrics-text;q=0.5"),
+      kOm);  // a tie goes to OpenMetrics
+  EXPECT_EQ(NegotiateFormat("application/openmetrics-text;q=0.5, */*;q=0.8"),
             kText);
-  EXPECT_EQ(NegotiateFormat("text/plain;q=0.5, application/openmetrics-text;q=0.5"),
-            kOm);  // a tie goes to OpenMetrics
-  EXPECT_EQ(NegotiateFormat("application/openmetrics-text;q=0.5, */*;q=0.8"), kText);
-  EXPECT_EQ(NegotiateFormat("application/openmetrics-text;q=0.5, */*;q=0.2"), kOm);
+  EXPECT_EQ(NegotiateFormat("application/openmetrics-text;q=0.5, */*;q=0.2"),
+            kOm);
   EXPECT_EQ(NegotiateFormat("application/openmetrics-text;q=bogus"), kText);
 }
 
 TEST(NegotiateFormat, IgnoresUnknownOpenMetricsVersions) {
-  EXPECT_EQ(NegotiateFormat("application/openmetrics-text;version=2.0.0"), kText);
+  EXPECT_EQ(NegotiateFormat("application/openmetrics-text;version=2.0.0"),
+            kText);
 }
 
 TEST(ContentType, MatchesTheReference) {

@@ -40,7 +40,8 @@ void AppendDouble(std::string& out, double v) {
   // Whole numbers (most counter values) take the integer path when the
   // shortest form is the plain one: to_chars(double) picks scientific
   // notation only when it is strictly shorter (1e+05 vs 100000).
-  if (v > -1e15 && v < 1e15 && v == static_cast<double>(static_cast<int64_t>(v)) &&
+  if (v > -1e15 && v < 1e15 &&
+      v == static_cast<double>(static_cast<int64_t>(v)) &&
       !(v == 0 && std::signbit(v))) {
     auto n = static_cast<int64_t>(v);
     auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), n);
@@ -80,8 +81,8 @@ void AppendUint(std::string& out, uint64_t v) {
 }
 
 void AppendSecondsFromMillis(std::string& out, int64_t ms) {
-  uint64_t magnitude =
-      ms < 0 ? uint64_t{0} - static_cast<uint64_t>(ms) : static_cast<uint64_t>(ms);
+  uint64_t magnitude = ms < 0 ? uint64_t{0} - static_cast<uint64_t>(ms)
+                              : static_cast<uint64_t>(ms);
   if (ms < 0) out += '-';
   AppendUint(out, magnitude / 1000);
   unsigned frac = static_cast<unsigned>(magnitude % 1000);
@@ -135,7 +136,8 @@ std::optional<int64_t> ParseInt64(std::string_view text) {
   if (text.empty() || text[0] == '+') return std::nullopt;
   int64_t v = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  if (ec != std::errc() || ptr != text.data() + text.size())
+    return std::nullopt;
   return v;
 }
 

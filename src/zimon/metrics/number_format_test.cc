@@ -47,12 +47,14 @@ TEST(NumberFormat, WholeNumberFastPathMatchesGeneralFormatting) {
     auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
     return std::string(buf, end);
   };
-  std::vector<double> values = {0,    -0.0,  1,      -1,        10,   100,
-                                1000, 10000, 100000, -100000,   1e6,  1200,
-                                1e14, 1e15,  -1e15,  123000000, 5e13, 999999999999999};
+  std::vector<double> values = {
+      0,    -0.0,  1,      -1,        10,   100,
+      1000, 10000, 100000, -100000,   1e6,  1200,
+      1e14, 1e15,  -1e15,  123000000, 5e13, 999999999999999};
   std::mt19937_64 rng(7);
   for (int i = 0; i < 100000; ++i) {
-    double v = static_cast<double>(rng() % 1000000) * std::pow(10.0, rng() % 12);
+    double v =
+        static_cast<double>(rng() % 1000000) * std::pow(10.0, rng() % 12);
     values.push_back(rng() % 2 ? v : -v);
   }
   for (double v : values) EXPECT_EQ(Double(v), general(v)) << general(v);
@@ -122,8 +124,9 @@ TEST(NumberFormat, RandomDoublesRoundTrip) {
     ASSERT_TRUE(back) << Double(v);
     EXPECT_EQ(*back, v) << Double(v);
   }
-  for (int64_t ms : {int64_t{0}, int64_t{1}, int64_t{999}, int64_t{1700000000001},
-                     int64_t{-1700000000999}, int64_t{4102444800000}}) {
+  for (int64_t ms :
+       {int64_t{0}, int64_t{1}, int64_t{999}, int64_t{1700000000001},
+        int64_t{-1700000000999}, int64_t{4102444800000}}) {
     EXPECT_EQ(ParseSecondsAsMillis(Seconds(ms)), ms) << ms;
   }
 }

@@ -10,8 +10,16 @@ namespace {
 
 // The declared type of a family, including OpenMetrics types the snapshot
 // model lacks; decides which sample-name suffixes belong to the family.
-enum class Kind { kCounter, kGauge, kHistogram, kSummary, kUntyped, kInfo,
-                  kStateset, kGaugeHistogram };
+enum class Kind {
+  kCounter,
+  kGauge,
+  kHistogram,
+  kSummary,
+  kUntyped,
+  kInfo,
+  kStateset,
+  kGaugeHistogram
+};
 
 struct TypeEntry {
   std::string_view token;
@@ -29,12 +37,14 @@ constexpr TypeEntry kTypes[] = {
     {"unknown", Kind::kUntyped, MetricType::kUntyped, true, false},
     {"info", Kind::kInfo, MetricType::kUntyped, true, false},
     {"stateset", Kind::kStateset, MetricType::kUntyped, true, false},
-    {"gaugehistogram", Kind::kGaugeHistogram, MetricType::kUntyped, true, false},
+    {"gaugehistogram", Kind::kGaugeHistogram, MetricType::kUntyped, true,
+     false},
 };
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 bool IsNameStart(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+         c == ':';
 }
 bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
 
@@ -125,12 +135,13 @@ class Parser {
       while (!rest.empty() && IsBlank(rest.front())) rest.remove_prefix(1);
     }
     std::string_view keyword = rest.substr(0, 4);
-    bool meta = rest.size() > 4 && IsBlank(rest[4]) &&
-                (keyword == "HELP" || keyword == "TYPE" ||
-                 (om_ && keyword == "UNIT"));
+    bool meta =
+        rest.size() > 4 && IsBlank(rest[4]) &&
+        (keyword == "HELP" || keyword == "TYPE" || (om_ && keyword == "UNIT"));
     if (!meta) {
-      return om_ ? Error("unexpected comment (OpenMetrics allows only HELP, "
-                         "TYPE, UNIT and EOF)")
+      return om_ ? Error(
+                       "unexpected comment (OpenMetrics allows only HELP, "
+                       "TYPE, UNIT and EOF)")
                  : OkStatus();
     }
     rest.remove_prefix(5);
@@ -142,7 +153,8 @@ class Parser {
       return Error("expected a metric name after # " + std::string(keyword));
     }
     for (char c : name) {
-      if (!IsNameChar(c)) return Error("invalid metric name \"" + std::string(name) + "\"");
+      if (!IsNameChar(c))
+        return Error("invalid metric name \"" + std::string(name) + "\"");
     }
     rest.remove_prefix(end);
     if (om_) {
@@ -185,7 +197,8 @@ class Parser {
   StatusOr<int> MetaFamily(std::string_view name) {
     if (current_ >= 0 && out_.families[current_].name == name) {
       if (states_[current_].has_samples) {
-        return Error("metadata for " + std::string(name) + " after its samples");
+        return Error("metadata for " + std::string(name) +
+                     " after its samples");
       }
       return current_;
     }
@@ -198,8 +211,8 @@ class Parser {
 
   int NewFamily(std::string_view name) {
     int index = static_cast<int>(out_.families.size());
-    out_.families.push_back(FamilyMetadata{std::string(name), MetricType::kUntyped,
-                                           "", "", ""});
+    out_.families.push_back(
+        FamilyMetadata{std::string(name), MetricType::kUntyped, "", "", ""});
     states_.emplace_back();
     index_.emplace(std::string(name), index);
     current_ = index;
@@ -231,7 +244,10 @@ class Parser {
         if (i + 1 >= text.size()) break;
       }
       char next = text[i + 1];
-      char rep = next == '\\' ? '\\' : next == 'n' ? '\n' : (quote && next == '"') ? '"' : 0;
+      char rep = next == '\\'             ? '\\'
+                 : next == 'n'            ? '\n'
+                 : (quote && next == '"') ? '"'
+                                          : 0;
       if (rep == 0) continue;
       out.append(text.data() + start, i - start);
       out += rep;
@@ -253,7 +269,8 @@ class Parser {
       if (s.empty()) return Error("unterminated label list");
       if (s.front() == '}') break;
       size_t n = 0;
-      if (!IsNameStart(s[0]) || s[0] == ':') return Error("expected a label name");
+      if (!IsNameStart(s[0]) || s[0] == ':')
+        return Error("expected a label name");
       while (n < s.size() && IsNameChar(s[n]) && s[n] != ':') ++n;
       std::string_view name = s.substr(0, n);
       s.remove_prefix(n);
@@ -264,7 +281,8 @@ class Parser {
       s.remove_prefix(1);
       SkipBlanks(s);
       if (s.empty() || s.front() != '"') {
-        return Error("expected '\"' to open the value of label " + std::string(name));
+        return Error("expected '\"' to open the value of label " +
+                     std::string(name));
       }
       s.remove_prefix(1);
       size_t close = 0;
@@ -280,7 +298,8 @@ class Parser {
         return Error("unterminated value of label " + std::string(name));
       }
       for (const Label& l : labels) {
-        if (l.name == name) return Error("duplicate label " + std::string(name));
+        if (l.name == name)
+          return Error("duplicate label " + std::string(name));
       }
       Label& label = labels.emplace_back();
       label.name = std::string(name);
@@ -372,7 +391,7 @@ class Parser {
 
   const bool om_;
   ParsedExposition& out_;
-  std::vector<FamilyState> states_;  // parallel to out_.families
+  std::vector<FamilyState> states_;             // parallel to out_.families
   std::unordered_map<std::string, int> index_;  // family name -> index
   int current_ = -1;
   int line_no_ = 0;

@@ -2,8 +2,10 @@
 // by real exporters (node_exporter, Prometheus itself, client libraries).
 //
 //   ZIMON_ASSIGN_OR_RETURN(ParsedExposition parsed,
-//                          ParseExposition(body, ExpositionFormat::kOpenMetrics));
-//   for (const ParsedSample& s : parsed.samples) store.Append(s.name, s.labels, ...);
+//                          ParseExposition(body,
+//                          ExpositionFormat::kOpenMetrics));
+//   for (const ParsedSample& s : parsed.samples) store.Append(s.name, s.labels,
+//   ...);
 //
 // The result is flat: one ParsedSample per sample line, in input order, plus
 // the families' metadata. GroupFamilies() reassembles FamilySnapshots

@@ -32,7 +32,9 @@ TEST(ParseExposition, TextFormatSamplesAndMetadata) {
       "http_requests_total{method=\"post\",code=\"400\",}    3 1395066363000\n"
       "\n"
       "# A normal comment.\n"
-      "  msdos_file_access_time_seconds{path=\"C:\\\\DIR\\\\FILE.TXT\",error=\"Cannot find file:\\n\\\"FILE.TXT\\\"\"} 1.458255915e9\n"
+      "  "
+      "msdos_file_access_time_seconds{path=\"C:\\\\DIR\\\\FILE.TXT\",error="
+      "\"Cannot find file:\\n\\\"FILE.TXT\\\"\"} 1.458255915e9\n"
       "metric_without_timestamp_and_labels 12.47\n"
       "something_weird{problem=\"division by zero\"} +Inf -3982045\n"
       "nan_value NaN\n"
@@ -78,7 +80,8 @@ TEST(ParseExposition, OpenMetricsBasics) {
       "# TYPE acme_http_router_request_seconds histogram\n"
       "# UNIT acme_http_router_request_seconds seconds\n"
       "# HELP acme_http_router_request_seconds Latency \\\"quoted\\\".\n"
-      "acme_http_router_request_seconds_bucket{le=\"0.1\"} 8 # {trace_id=\"KOO5S4vxi0o\"} 0.067 1520879607.789\n"
+      "acme_http_router_request_seconds_bucket{le=\"0.1\"} 8 # "
+      "{trace_id=\"KOO5S4vxi0o\"} 0.067 1520879607.789\n"
       "acme_http_router_request_seconds_bucket{le=\"+Inf\"} 10\n"
       "acme_http_router_request_seconds_sum 1.5 1520879607.789\n"
       "acme_http_router_request_seconds_count 10\n"
@@ -110,7 +113,8 @@ TEST(ParseExposition, OpenMetricsExtraTypes) {
   EXPECT_EQ(p.families[0].type_name, "info");
   EXPECT_EQ(p.families[0].type, MetricType::kUntyped);
   for (const ParsedSample& s : p.samples) {
-    EXPECT_EQ(p.families[s.family].name, s.name.substr(0, p.families[s.family].name.size()));
+    EXPECT_EQ(p.families[s.family].name,
+              s.name.substr(0, p.families[s.family].name.size()));
   }
   EXPECT_EQ(p.samples.back().family, 2);
 }
@@ -120,35 +124,50 @@ TEST(ParseExposition, ErrorsCarryLineNumbers) {
             "line 2: expected ',' or '}' after the value of label x");
   EXPECT_EQ(ErrorOf("a 1\n\nb zz\n", kText), "line 3: invalid value \"zz\"");
   EXPECT_EQ(ErrorOf("a 1 1.5\n", kText), "line 1: invalid timestamp \"1.5\"");
-  EXPECT_EQ(ErrorOf("a{x=\"1} 1\n", kText), "line 1: unterminated value of label x");
-  EXPECT_EQ(ErrorOf("a{x=\"1\",x=\"2\"} 1\n", kText), "line 1: duplicate label x");
+  EXPECT_EQ(ErrorOf("a{x=\"1} 1\n", kText),
+            "line 1: unterminated value of label x");
+  EXPECT_EQ(ErrorOf("a{x=\"1\",x=\"2\"} 1\n", kText),
+            "line 1: duplicate label x");
   EXPECT_EQ(ErrorOf("a{1=\"1\"} 1\n", kText), "line 1: expected a label name");
   EXPECT_EQ(ErrorOf("a{x:y=\"1\"} 1\n", kText),
             "line 1: expected '=' after label name x");
-  EXPECT_EQ(ErrorOf("a\n", kText), "line 1: expected a space and a value after a");
-  EXPECT_EQ(ErrorOf("a 1 2 3\n", kText), "line 1: unexpected text after the sample");
+  EXPECT_EQ(ErrorOf("a\n", kText),
+            "line 1: expected a space and a value after a");
+  EXPECT_EQ(ErrorOf("a 1 2 3\n", kText),
+            "line 1: unexpected text after the sample");
   EXPECT_EQ(ErrorOf("9a 1\n", kText), "line 1: expected a metric name");
-  EXPECT_EQ(ErrorOf("# TYPE a blob\n", kText), "line 1: unknown metric type \"blob\"");
+  EXPECT_EQ(ErrorOf("# TYPE a blob\n", kText),
+            "line 1: unknown metric type \"blob\"");
   EXPECT_EQ(ErrorOf("# TYPE a gauge\n# TYPE a gauge\n", kText),
             "line 2: second TYPE line for a");
   EXPECT_EQ(ErrorOf("# TYPE a gauge\na 1\n# HELP a late\n", kText),
             "line 3: metadata for a after its samples");
-  EXPECT_EQ(ErrorOf("# TYPE a gauge\n# TYPE b gauge\n# HELP a x\n", kText),
-            "line 3: metadata for a is separated from its family by other families");
-  EXPECT_EQ(ErrorOf("# TYPE a unknown\n", kText), "line 1: unknown metric type \"unknown\"");
-  EXPECT_EQ(ErrorOf("{\"a.b\"} 1\n", kText), "line 1: quoted metric names are not supported");
+  EXPECT_EQ(
+      ErrorOf("# TYPE a gauge\n# TYPE b gauge\n# HELP a x\n", kText),
+      "line 3: metadata for a is separated from its family by other families");
+  EXPECT_EQ(ErrorOf("# TYPE a unknown\n", kText),
+            "line 1: unknown metric type \"unknown\"");
+  EXPECT_EQ(ErrorOf("{\"a.b\"} 1\n", kText),
+            "line 1: quoted metric names are not supported");
 }
 
 TEST(ParseExposition, OpenMetricsFramingErrors) {
-  EXPECT_EQ(ErrorOf("a 1\n", kOm), "line 1: OpenMetrics text does not end with # EOF");
-  EXPECT_EQ(ErrorOf("", kOm), "line 0: OpenMetrics text does not end with # EOF");
+  EXPECT_EQ(ErrorOf("a 1\n", kOm),
+            "line 1: OpenMetrics text does not end with # EOF");
+  EXPECT_EQ(ErrorOf("", kOm),
+            "line 0: OpenMetrics text does not end with # EOF");
   EXPECT_EQ(ErrorOf("# EOF\na 1\n", kOm), "line 2: text after # EOF");
-  EXPECT_EQ(ErrorOf("a 1\n\n# EOF\n", kOm), "line 2: blank line in OpenMetrics text");
+  EXPECT_EQ(ErrorOf("a 1\n\n# EOF\n", kOm),
+            "line 2: blank line in OpenMetrics text");
   EXPECT_EQ(ErrorOf("# hello\n# EOF\n", kOm),
-            "line 1: unexpected comment (OpenMetrics allows only HELP, TYPE, UNIT and EOF)");
-  EXPECT_EQ(ErrorOf("a 1 # {x=\"1\"}\n# EOF\n", kOm), "line 1: invalid exemplar value");
-  EXPECT_EQ(ErrorOf("a 1 # x\n# EOF\n", kOm), "line 1: expected an exemplar after '#'");
-  EXPECT_EQ(ErrorOf("a 1 abc\n# EOF\n", kOm), "line 1: invalid timestamp \"abc\"");
+            "line 1: unexpected comment (OpenMetrics allows only HELP, TYPE, "
+            "UNIT and EOF)");
+  EXPECT_EQ(ErrorOf("a 1 # {x=\"1\"}\n# EOF\n", kOm),
+            "line 1: invalid exemplar value");
+  EXPECT_EQ(ErrorOf("a 1 # x\n# EOF\n", kOm),
+            "line 1: expected an exemplar after '#'");
+  EXPECT_EQ(ErrorOf("a 1 abc\n# EOF\n", kOm),
+            "line 1: invalid timestamp \"abc\"");
   EXPECT_EQ(ErrorOf("# TYPE a untyped\n# EOF\n", kOm),
             "line 1: unknown metric type \"untyped\"");
 }
@@ -160,7 +179,8 @@ TEST(ParseExposition, TextToleratesCarriageReturnsAndMissingFinalNewline) {
 }
 
 TEST(ParseExposition, SamplesWithoutMetadataFormImplicitFamilies) {
-  ParsedExposition p = MustParse("a{x=\"1\"} 1\na{x=\"2\"} 2\nb 3\na{x=\"3\"} 4\n", kText);
+  ParsedExposition p =
+      MustParse("a{x=\"1\"} 1\na{x=\"2\"} 2\nb 3\na{x=\"3\"} 4\n", kText);
   ASSERT_EQ(p.families.size(), 2u);
   EXPECT_EQ(p.samples[3].family, 0);  // interleaved sample joins its family
 }
@@ -195,8 +215,7 @@ TEST(GroupFamilies, ReassemblesHistogramsAndSummaries) {
             (std::vector<Bucket>{{1, 2}, {INFINITY, 3}}));  // +Inf from count
   const FamilySnapshot& s = (*grouped)[1];
   ASSERT_EQ(s.points.size(), 1u);
-  EXPECT_EQ(s.points[0].summary,
-            (SummaryData{{{0.5, 1.5}, {0.99, 3}}, 10, 4}));
+  EXPECT_EQ(s.points[0].summary, (SummaryData{{{0.5, 1.5}, {0.99, 3}}, 10, 4}));
   EXPECT_EQ((*grouped)[2].name, "c");
 }
 
@@ -206,12 +225,14 @@ TEST(GroupFamilies, RejectsMalformedBuckets) {
     ASSERT_FALSE(grouped.ok());
     EXPECT_EQ(grouped.status().message(), want);
   };
-  check("# TYPE h histogram\nh_bucket 1\n", "line 2: h_bucket: missing label le");
+  check("# TYPE h histogram\nh_bucket 1\n",
+        "line 2: h_bucket: missing label le");
   check("# TYPE h histogram\nh_bucket{le=\"x\"} 1\n",
         "line 2: h_bucket: le=\"x\" is not a number");
   check("# TYPE h histogram\nh_bucket{le=\"1\"} 1.5\n",
         "line 2: h_bucket: count must be a non-negative whole number");
-  check("# TYPE h histogram\nh 1\n", "line 2: h: is not a sample of histogram h");
+  check("# TYPE h histogram\nh 1\n",
+        "line 2: h: is not a sample of histogram h");
   check("# TYPE s summary\ns 1\n", "line 2: s: missing label quantile");
 }
 

@@ -75,7 +75,8 @@ TEST_P(RealOutput, ParsesEveryLineAndRoundTrips) {
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_EQ(parsed->samples.size(), counts.samples);
   size_t typed = 0;
-  for (const FamilyMetadata& f : parsed->families) typed += !f.type_name.empty();
+  for (const FamilyMetadata& f : parsed->families)
+    typed += !f.type_name.empty();
   EXPECT_EQ(typed, counts.type);
 
   auto grouped = GroupFamilies(*parsed);
@@ -114,7 +115,8 @@ TEST(RealOutput, NodeExporterKnownFamilies) {
   EXPECT_EQ(cpu->type, MetricType::kCounter);
   EXPECT_FALSE(cpu->help.empty());
   ASSERT_NE(Meta(*parsed, "node_exporter_build_info"), nullptr);
-  EXPECT_EQ(Meta(*parsed, "node_exporter_build_info")->type, MetricType::kGauge);
+  EXPECT_EQ(Meta(*parsed, "node_exporter_build_info")->type,
+            MetricType::kGauge);
   ASSERT_NE(Meta(*parsed, "node_memory_MemTotal_bytes"), nullptr);
 
   auto grouped = GroupFamilies(*parsed);
@@ -151,7 +153,8 @@ TEST(RealOutput, PrometheusKnownFamilies) {
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   auto grouped = GroupFamilies(*parsed);
   ASSERT_TRUE(grouped.ok());
-  const FamilySnapshot* http = Family(*grouped, "prometheus_http_request_duration_seconds");
+  const FamilySnapshot* http =
+      Family(*grouped, "prometheus_http_request_duration_seconds");
   ASSERT_NE(http, nullptr);
   EXPECT_EQ(http->type, MetricType::kHistogram);
   ASSERT_FALSE(http->points.empty());
@@ -161,11 +164,13 @@ TEST(RealOutput, PrometheusKnownFamilies) {
     EXPECT_EQ(p.histogram.buckets.back().cumulative_count, p.histogram.count);
     for (const Label& l : p.labels) EXPECT_NE(l.name, "le");
   }
-  const FamilySnapshot* series = Family(*grouped, "prometheus_tsdb_head_series");
+  const FamilySnapshot* series =
+      Family(*grouped, "prometheus_tsdb_head_series");
   ASSERT_NE(series, nullptr);
   EXPECT_EQ(series->type, MetricType::kGauge);
   // A summary with NaN quantiles (no queries run yet).
-  const FamilySnapshot* engine = Family(*grouped, "prometheus_engine_query_duration_seconds");
+  const FamilySnapshot* engine =
+      Family(*grouped, "prometheus_engine_query_duration_seconds");
   ASSERT_NE(engine, nullptr);
   EXPECT_EQ(engine->type, MetricType::kSummary);
   EXPECT_TRUE(std::isnan(engine->points[0].summary.quantiles[0].value));
@@ -188,11 +193,14 @@ TEST(RealOutput, PythonClientOpenMetrics) {
   const FamilySnapshot* depth = Family(*grouped, "demo_queue_depth");
   ASSERT_NE(depth, nullptr);
   EXPECT_EQ(depth->help, "Queued requests.\nSecond line with a \\ backslash.");
-  const FamilySnapshot* latency = Family(*grouped, "demo_request_duration_seconds");
+  const FamilySnapshot* latency =
+      Family(*grouped, "demo_request_duration_seconds");
   ASSERT_NE(latency, nullptr);
   const HistogramData& h = latency->points.at(0).histogram;
-  EXPECT_EQ(h.buckets, (std::vector<Bucket>{
-                           {0.005, 2}, {0.1, 3}, {1, 5}, {2.5, 5}, {60, 6}, {INFINITY, 7}}));
+  EXPECT_EQ(
+      h.buckets,
+      (std::vector<Bucket>{
+          {0.005, 2}, {0.1, 3}, {1, 5}, {2.5, 5}, {60, 6}, {INFINITY, 7}}));
   EXPECT_EQ(h.count, 7u);
   EXPECT_DOUBLE_EQ(h.sum, 104.556);
   const FamilySnapshot* temp = Family(*grouped, "demo_temperature_celsius");

@@ -145,14 +145,22 @@ Registry::~Registry() = default;
 
 Family<Counter>& Registry::AddCounter(std::string name, std::string help,
                                       std::vector<std::string> label_names) {
-  return state_->Add<Counter>({std::move(name), "", std::move(help),
-                               MetricType::kCounter, std::move(label_names), {}});
+  return state_->Add<Counter>({std::move(name),
+                               "",
+                               std::move(help),
+                               MetricType::kCounter,
+                               std::move(label_names),
+                               {}});
 }
 
 Family<Gauge>& Registry::AddGauge(std::string name, std::string help,
                                   std::vector<std::string> label_names) {
-  return state_->Add<Gauge>({std::move(name), "", std::move(help),
-                             MetricType::kGauge, std::move(label_names), {}});
+  return state_->Add<Gauge>({std::move(name),
+                             "",
+                             std::move(help),
+                             MetricType::kGauge,
+                             std::move(label_names),
+                             {}});
 }
 
 Family<Histogram>& Registry::AddHistogram(std::string name, std::string help,
@@ -196,7 +204,8 @@ std::vector<FamilySnapshot> Registry::Collect() const {
                    [](const FamilySnapshot& a, const FamilySnapshot& b) {
                      return a.name < b.name;
                    });
-  // Merge runs of equal names: same type appends points, another type is dropped.
+  // Merge runs of equal names: same type appends points, another type is
+  // dropped.
   std::vector<FamilySnapshot> merged;
   merged.reserve(out.size());
   for (FamilySnapshot& family : out) {

@@ -2,17 +2,20 @@
 // plus custom collectors that produce snapshots on demand.
 //
 //   Registry registry;
-//   auto& requests = registry.AddCounter("zimon_requests_total", "Requests by outcome.",
+//   auto& requests = registry.AddCounter("zimon_requests_total", "Requests by
+//   outcome.",
 //                                        {"backend", "outcome"});
-//   Counter& ok = requests.WithLabels({"gpu-0", "success"});  // look up once, keep
-//   ok.Inc();                                                  // lock-free
+//   Counter& ok = requests.WithLabels({"gpu-0", "success"});  // look up once,
+//   keep ok.Inc();                                                  //
+//   lock-free
 //
 // Ownership: the registry owns every family and every labelled child; the
 // references it hands out stay valid for the registry's lifetime (children are
 // never destroyed before the registry, Remove() only hides them).
 //
 // Thread safety: everything is thread-safe. Inc/Set/Observe never take a lock;
-// AddX/WithLabels take a per-family mutex (cache the returned reference on hot paths).
+// AddX/WithLabels take a per-family mutex (cache the returned reference on hot
+// paths).
 #ifndef ZIMON_METRICS_REGISTRY_H_
 #define ZIMON_METRICS_REGISTRY_H_
 
@@ -78,11 +81,11 @@ class Registry {
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
-  // Adding a name twice with the same type and labels returns the existing family;
-  // with a different type or labels it is a programming error (asserts).
-  // Names and label names are checked against the Prometheus syntax (see
-  // names.h; a bad name asserts). A counter's name may end in `_total`; its
-  // snapshot family name is the name without it (snapshot.h).
+  // Adding a name twice with the same type and labels returns the existing
+  // family; with a different type or labels it is a programming error
+  // (asserts). Names and label names are checked against the Prometheus syntax
+  // (see names.h; a bad name asserts). A counter's name may end in `_total`;
+  // its snapshot family name is the name without it (snapshot.h).
   Family<Counter>& AddCounter(std::string name, std::string help,
                               std::vector<std::string> label_names = {});
   Family<Gauge>& AddGauge(std::string name, std::string help,
@@ -97,8 +100,8 @@ class Registry {
   void RegisterCollector(const Collector* collector);
   void UnregisterCollector(const Collector* collector);
 
-  // A consistent-enough snapshot of all families (each value is read atomically;
-  // a histogram's buckets, sum and count are made self-consistent).
+  // A consistent-enough snapshot of all families (each value is read
+  // atomically; a histogram's buckets, sum and count are made self-consistent).
   // Families (the registry's and the collectors') are sorted by name; families
   // of the same name and type are merged; a later family whose name is taken
   // by one of another type is dropped (and logged).

@@ -24,8 +24,8 @@ std::string WriteParsed(const std::string& text, ExpositionFormat format) {
 
 std::vector<FamilySnapshot> FromRegistry() {
   Registry registry;
-  auto& requests = registry.AddCounter("zimon_requests_total", "Requests by outcome.",
-                                       {"backend", "outcome"});
+  auto& requests = registry.AddCounter(
+      "zimon_requests_total", "Requests by outcome.", {"backend", "outcome"});
   requests.WithLabels({"gpu-0", "success"}).Inc(41);
   requests.WithLabels({"gpu \"1\"\n\\", "timeout"}).Inc(0.1);
   registry.AddGauge("zimon_queue_depth", "Queued \"requests\"\\\nnow.")
@@ -34,9 +34,11 @@ std::vector<FamilySnapshot> FromRegistry() {
   registry.AddGauge("zimon_gpu_temperature_celsius", "Temp.", {"gpu"})
       .WithLabels({"0"})
       .Set(NAN);
-  auto& latency = registry.AddHistogram("zimon_request_duration_seconds", "Latency.",
-                                        {"backend"}, DefaultLatencyBuckets());
-  for (double v : {0.001, 0.005, 0.3, 1.5, 61.0}) latency.WithLabels({"gpu-0"}).Observe(v);
+  auto& latency =
+      registry.AddHistogram("zimon_request_duration_seconds", "Latency.",
+                            {"backend"}, DefaultLatencyBuckets());
+  for (double v : {0.001, 0.005, 0.3, 1.5, 61.0})
+    latency.WithLabels({"gpu-0"}).Observe(v);
   latency.WithLabels({"gpu-1"});
   registry.AddHistogram("zimon_batch_size", "Batch.", {}, {1, 2, 4, 8});
   registry.AddCounter("zimon_feedback_total", "");
@@ -104,7 +106,8 @@ INSTANTIATE_TEST_SUITE_P(Formats, RoundTrip,
                          ::testing::Values(ExpositionFormat::kPrometheusText,
                                            ExpositionFormat::kOpenMetrics),
                          [](const auto& param_info) {
-                           return param_info.param == ExpositionFormat::kOpenMetrics
+                           return param_info.param ==
+                                          ExpositionFormat::kOpenMetrics
                                       ? "OpenMetrics"
                                       : "PrometheusText";
                          });

@@ -17,12 +17,14 @@ constexpr int kMaxSteps = 1000;
 
 Status SimEngine::ValidateOptions(const SimOptions& o) {
   if (o.profile.vram_bytes == 0 || !(o.profile.step_seconds > 0)) {
-    return InvalidArgumentError("sim: the GPU profile has no VRAM size or "
-                                "step time");
+    return InvalidArgumentError(
+        "sim: the GPU profile has no VRAM size or "
+        "step time");
   }
   if (o.max_batch < 1 || o.max_batch > 64) {
-    return InvalidArgumentError("sim: max_batch must be between 1 and 64, got " +
-                                std::to_string(o.max_batch));
+    return InvalidArgumentError(
+        "sim: max_batch must be between 1 and 64, got " +
+        std::to_string(o.max_batch));
   }
   if (o.batch_wait.count() < 0) {
     return InvalidArgumentError("sim: batch_wait must not be negative");
@@ -107,8 +109,8 @@ StatusOr<uint64_t> SimEngine::Impl::Submit(ImageRequest req,
       ++stats_.rejected_queue_full;
       return ResourceExhaustedError(
           "queue full: " + std::to_string(queue_.size()) +
-          " requests waiting (max_queue " +
-          std::to_string(options_.max_queue) + ")");
+          " requests waiting (max_queue " + std::to_string(options_.max_queue) +
+          ")");
     }
     Advance();
     id = next_id_++;

@@ -56,18 +56,18 @@ struct SimOptions {
   int gpu_index = 0;   // "GPU <n>" in OOM texts; the NVML device index
   uint32_t pid = 0;    // the server's process id, for the NVML process list
   SchedulingMode mode = SchedulingMode::kQueue;
-  int max_batch = 1;   // images per batch in kQueue mode
+  int max_batch = 1;  // images per batch in kQueue mode
   // kQueue with max_batch > 1: how long the head of the queue may wait for
   // more same-size requests before a smaller batch starts (vLLM-Omni's
   // --request-batch-max-wait-ms). Zero starts at once.
   EventLoop::Duration batch_wait{0};
-  size_t max_queue = 64;  // waiting requests; 0 = unbounded
-  bool offload = false;   // CPU offload: fewer resident weights, more time
+  size_t max_queue = 64;       // waiting requests; 0 = unbounded
+  bool offload = false;        // CPU offload: fewer resident weights, more time
   double jitter_sigma = 0.05;  // sigma of the log-normal latency multiplier
   // kParallel: each extra concurrent request slows every one by this
   // fraction on top of the 1/n share (the reference gives none: 0).
   double contention_penalty = 0.0;
-  bool preload = false;  // start loading at construction (else: on demand)
+  bool preload = false;       // start loading at construction (else: on demand)
   bool render_images = true;  // fill ImageResult::images with PNG bytes
   uint64_t seed = 1;          // for jitter and fault draws
   Faults faults;
@@ -79,8 +79,8 @@ struct SimOptions {
 struct ImageRequest {
   std::string prompt;
   ImageSize size;
-  int steps = 9;   // DiT steps, 1..1000
-  int n = 1;       // images, 1..16; run together as one batch
+  int steps = 9;      // DiT steps, 1..1000
+  int n = 1;          // images, 1..16; run together as one batch
   uint64_t seed = 0;  // image i uses seed + i
 };
 
@@ -97,8 +97,9 @@ struct ImageResult {
   std::string error_type;  // "torch.OutOfMemoryError", "RuntimeError"
   std::string error;       // the full exception text
   std::optional<OomInfo> oom;
-  std::vector<std::string> images;  // PNGs (kOk and render_images)
-  std::vector<bool> black;          // per image: the black-image fault fired
+  // PNGs from ImagePool::Shared() (kOk and render_images).
+  std::vector<std::string> images;
+  std::vector<bool> black;  // per image: the black-image fault fired
   EventLoop::Time submitted{}, started{}, finished{};
   int batch_images = 0;  // images in the batch it ran in
   bool cold = false;     // waited for the cold start
@@ -121,7 +122,7 @@ struct EngineStats {
   size_t queue_depth = 0;
   size_t running_requests = 0;
   int running_images = 0;
-  std::vector<uint64_t> queued_ids;   // FIFO order
+  std::vector<uint64_t> queued_ids;  // FIFO order
   std::vector<uint64_t> running_ids;
   // Seconds the GPU has had work, since construction (a counter).
   double busy_seconds_total = 0;
@@ -135,12 +136,12 @@ struct GpuView {
   std::string name;  // profile display name + " (simulated)"
   int index = 0;
   uint64_t total_bytes = 0;
-  uint64_t process_bytes = 0;  // this server: context + weights + reserved
+  uint64_t process_bytes = 0;    // this server: context + weights + reserved
   uint64_t allocated_bytes = 0;  // weights + activations + leaked
   uint64_t leaked_bytes = 0;
   uint32_t pid = 0;
   std::optional<NoisyNeighbour> neighbour;  // pid filled in
-  bool busy = false;  // our work is on the GPU right now
+  bool busy = false;                        // our work is on the GPU right now
   double busy_seconds_total = 0;
   double idle_watts = 0, max_watts = 0, idle_celsius = 0, max_celsius = 0;
   // Everything on the GPU, capped at the total.

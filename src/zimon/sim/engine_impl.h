@@ -57,10 +57,10 @@ class SimEngine::Impl : public std::enable_shared_from_this<SimEngine::Impl> {
     int steps = 0;
     int images = 0;
     uint64_t activation_bytes = 0;
-    ServiceTime base;         // one image, mean, alone
-    double work_total = 0;    // exclusive-GPU seconds for the whole batch
+    ServiceTime base;       // one image, mean, alone
+    double work_total = 0;  // exclusive-GPU seconds for the whole batch
     double work_done = 0;
-    int next_step = 1;        // next progress milestone (1-based)
+    int next_step = 1;  // next progress milestone (1-based)
     bool wants_progress = false;
     bool hung = false;
     double WorkAtStep(int k) const;

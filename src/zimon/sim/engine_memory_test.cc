@@ -57,10 +57,11 @@ TEST(SimEngineMemory, ParallelBurstOomsExactlyAtTheModelsLimit) {
     const ImageResult& oom = h.Result(ids[limit]);
     ASSERT_EQ(oom.outcome, Outcome::kOom) << c.profile;
     EXPECT_EQ(oom.error_type, "torch.OutOfMemoryError");
-    EXPECT_TRUE(Contains(oom.error, "torch.OutOfMemoryError: CUDA out of "
-                                    "memory. Tried to allocate " +
-                                        FormatTorchSize(ActivationBytes(
-                                            o.profile, c.size))));
+    EXPECT_TRUE(
+        Contains(oom.error,
+                 "torch.OutOfMemoryError: CUDA out of "
+                 "memory. Tried to allocate " +
+                     FormatTorchSize(ActivationBytes(o.profile, c.size))));
     EXPECT_TRUE(Contains(oom.error, "GPU 0 has a total capacity of " +
                                         FormatTorchSize(o.profile.vram_bytes)));
     ASSERT_TRUE(oom.oom.has_value());
@@ -169,6 +170,18 @@ TEST(SimEngineMemory, NoisyNeighbourMemoryCausesOom) {
   ASSERT_EQ(h.Result(after).outcome, Outcome::kOom);
   GpuView g = h.engine->Gpu();
   EXPECT_EQ(h.Result(after).oom->free_bytes, g.total_bytes - g.UsedBytes());
+  // The example in docs/sim.md.
+  EXPECT_EQ(h.Result(after).error,
+            "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate "
+            "2.40 GiB. GPU 0 has a total capacity of 24.00 GiB of which 1.24 "
+            "GiB is free. Including non-PyTorch memory, this process has "
+            "19.76 GiB memory in use. Of the allocated memory 19.26 GiB is "
+            "allocated by PyTorch, and 0 bytes is reserved by PyTorch but "
+            "unallocated. If reserved but unallocated memory is large try "
+            "setting PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True to avoid "
+            "fragmentation.  See documentation for Memory Management  "
+            "(https://pytorch.org/docs/stable/notes/cuda.html#environment-"
+            "variables)");
   ASSERT_TRUE(g.neighbour.has_value());
   EXPECT_NE(g.neighbour->pid, 0u);
 }

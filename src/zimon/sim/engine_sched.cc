@@ -62,8 +62,8 @@ double SimEngine::Impl::Rate() const {
   double penalty = options_.mode == SchedulingMode::kParallel
                        ? options_.contention_penalty
                        : 0.0;
-  return (1.0 - share) /
-         (static_cast<double>(n) * (1.0 + penalty * static_cast<double>(n - 1)));
+  return (1.0 - share) / (static_cast<double>(n) *
+                          (1.0 + penalty * static_cast<double>(n - 1)));
 }
 
 void SimEngine::Impl::Advance() {
@@ -83,7 +83,8 @@ void SimEngine::Impl::Advance() {
 void SimEngine::Impl::BeginLoad() {
   load_state_ = LoadState::kLoading;
   uint64_t gen = ++load_generation_;
-  double secs = options_.profile.cold_start_seconds + faults_.slow_start_seconds;
+  double secs =
+      options_.profile.cold_start_seconds + faults_.slow_start_seconds;
   std::weak_ptr<Impl> weak = weak_from_this();
   loop_.RunAt(loop_.Now() + std::chrono::ceil<EventLoop::Duration>(
                                 std::chrono::duration<double>(secs)),
@@ -219,8 +220,8 @@ void SimEngine::Impl::StartUnit(std::vector<Job> jobs, Notes& notes) {
   u.activation_bytes = static_cast<uint64_t>(u.images) *
                        ActivationBytes(options_.profile, u.size);
 
-  uint64_t need = kContextBytes + AllocatedBytes() + NeighbourBytes() +
-                  u.activation_bytes;
+  uint64_t need =
+      kContextBytes + AllocatedBytes() + NeighbourBytes() + u.activation_bytes;
   const uint64_t weights = WeightsBytes(options_.profile, options_.offload);
   if (need > options_.profile.vram_bytes) {
     // PyTorch releases its cached blocks and retries before it raises.
@@ -252,7 +253,8 @@ void SimEngine::Impl::StartUnit(std::vector<Job> jobs, Notes& notes) {
     j.started = loop_.Now();
     j.error = faults_.error_rate > 0 && Draw() < faults_.error_rate;
     if (j.cb.on_progress) u.wants_progress = true;
-    if (j.cb.on_start) notes.push_back([cb = j.cb.on_start, id = j.id] { cb(id); });
+    if (j.cb.on_start)
+      notes.push_back([cb = j.cb.on_start, id = j.id] { cb(id); });
   }
   u.jobs = std::move(jobs);
   running_.push_back(std::move(u));
@@ -389,10 +391,17 @@ void SimEngine::Impl::FailJob(Job& job, Outcome outcome, std::string type,
                               std::string error, std::optional<OomInfo> oom,
                               Notes& notes) {
   switch (outcome) {
-    case Outcome::kOom: ++stats_.requests_oom; break;
-    case Outcome::kError: ++stats_.requests_error; break;
-    case Outcome::kCancelled: ++stats_.requests_cancelled; break;
-    case Outcome::kOk: break;
+    case Outcome::kOom:
+      ++stats_.requests_oom;
+      break;
+    case Outcome::kError:
+      ++stats_.requests_error;
+      break;
+    case Outcome::kCancelled:
+      ++stats_.requests_cancelled;
+      break;
+    case Outcome::kOk:
+      break;
   }
   if (!job.cb.on_done) return;
   ImageResult r;
@@ -405,16 +414,14 @@ void SimEngine::Impl::FailJob(Job& job, Outcome outcome, std::string type,
   r.started = job.started;
   r.finished = loop_.Now();
   r.cold = job.cold;
-  notes.push_back([cb = job.cb.on_done, r = std::move(r)]() mutable {
-    cb(std::move(r));
-  });
+  notes.push_back(
+      [cb = job.cb.on_done, r = std::move(r)]() mutable { cb(std::move(r)); });
 }
 
 void SimEngine::Impl::Post(Notes notes) {
   if (notes.empty()) return;
-  loop_.RunAt(loop_.Now(), [notes = std::move(notes)]() mutable {
-    RunNotes(notes);
-  });
+  loop_.RunAt(loop_.Now(),
+              [notes = std::move(notes)]() mutable { RunNotes(notes); });
 }
 
 void SimEngine::Impl::RunNotes(Notes& notes) {

@@ -19,8 +19,8 @@ TEST(SimEngine, MeanLatencyWithinTenPercentOfModelPerProfileAndSize) {
   constexpr int kRequests = 200;
   uint64_t seed = 1;
   for (const GpuProfile& p : BuiltinProfiles()) {
-    for (ImageSize size : {ImageSize{512, 512}, ImageSize{768, 768},
-                           ImageSize{1024, 1024}}) {
+    for (ImageSize size :
+         {ImageSize{512, 512}, ImageSize{768, 768}, ImageSize{1024, 1024}}) {
       if (kContextBytes + WeightsBytes(p, false) + ActivationBytes(p, size) >
           p.vram_bytes) {
         continue;  // T4 at 1024²: refused, as on the real card
@@ -83,7 +83,8 @@ TEST(SimEngine, FirstRequestPaysTheColdStart) {
   h.loop.RunUntilIdle();
   uint64_t second = h.Submit();
   h.loop.RunUntilIdle();
-  double service = MeanLatencySeconds(testing::Profile("h100"), {1024, 1024}, 9);
+  double service =
+      MeanLatencySeconds(testing::Profile("h100"), {1024, 1024}, 9);
   EXPECT_NEAR(h.Latency(first), 28.222 + service, 1e-6);
   EXPECT_TRUE(h.Result(first).cold);
   EXPECT_NEAR(h.Latency(second), service, 1e-6);
@@ -101,8 +102,8 @@ TEST(SimEngine, PreloadStartsLoadingAtConstruction) {
   uint64_t id = h.Submit();
   h.loop.RunUntilIdle();
   EXPECT_FALSE(h.Result(id).cold);
-  EXPECT_NEAR(h.Latency(id),
-              MeanLatencySeconds(o.profile, {1024, 1024}, 9), 1e-6);
+  EXPECT_NEAR(h.Latency(id), MeanLatencySeconds(o.profile, {1024, 1024}, 9),
+              1e-6);
 }
 
 TEST(SimEngine, ServesOneAtATimeInFifoOrder) {

@@ -22,8 +22,8 @@ Status FieldError(std::string_view field, std::string_view what) {
 
 Status CheckRate(std::string_view field, double v) {
   if (!(v >= 0.0 && v <= 1.0)) {
-    return FieldError(field, "must be between 0 and 1, got " +
-                                 std::to_string(v));
+    return FieldError(field,
+                      "must be between 0 and 1, got " + std::to_string(v));
   }
   return OkStatus();
 }
@@ -45,8 +45,7 @@ StatusOr<uint64_t> GetBytes(const Json& v, std::string_view field) {
     if (!bytes.ok()) return FieldError(field, bytes.status().message());
     return *bytes;
   }
-  return FieldError(field,
-                    "must be a byte count or a size such as \"6GiB\"");
+  return FieldError(field, "must be a byte count or a size such as \"6GiB\"");
 }
 
 StatusOr<NoisyNeighbour> ParseNeighbour(const Json& v, NoisyNeighbour n) {
@@ -100,9 +99,9 @@ Status ValidateFaults(const Faults& f) {
   if (f.noisy_neighbour) {
     double share = f.noisy_neighbour->compute_share;
     if (!(share >= 0.0 && share <= 0.95)) {
-      return FieldError("noisy_neighbour.compute_share",
-                        "must be between 0 and 0.95, got " +
-                            std::to_string(share));
+      return FieldError(
+          "noisy_neighbour.compute_share",
+          "must be between 0 and 0.95, got " + std::to_string(share));
     }
   }
   return OkStatus();
@@ -150,8 +149,9 @@ StatusOr<Faults> ParseFaultsJson(std::string_view body, const Faults& base) {
             ParseNeighbour(v, f.noisy_neighbour.value_or(NoisyNeighbour())));
       }
     } else {
-      return FieldError(key, std::string("is not a known field; known fields: ") +
-                                 kKnownFields);
+      return FieldError(
+          key,
+          std::string("is not a known field; known fields: ") + kKnownFields);
     }
   }
   ZIMON_RETURN_IF_ERROR(ValidateFaults(f));

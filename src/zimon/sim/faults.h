@@ -29,17 +29,18 @@ struct NoisyNeighbour {
   double compute_share = 0;  // 0 <= share <= 0.95 of the GPU's time
   uint32_t pid = 0;          // 0: the engine picks one
   std::string name = "python3";
-  friend bool operator==(const NoisyNeighbour&, const NoisyNeighbour&) = default;
+  friend bool operator==(const NoisyNeighbour&,
+                         const NoisyNeighbour&) = default;
 };
 
 struct Faults {
-  double error_rate = 0;   // request fails with a CUDA runtime error
-  double black_rate = 0;   // image is all black (fp16 NaN latents, §7.3)
-  double spike_rate = 0;   // probability that a request is slowed ...
+  double error_rate = 0;     // request fails with a CUDA runtime error
+  double black_rate = 0;     // image is all black (fp16 NaN latents, §7.3)
+  double spike_rate = 0;     // probability that a request is slowed ...
   double spike_factor = 10;  // ... by this factor (>= 1)
-  double hang_rate = 0;    // request never completes and holds its GPU slot
-  double crash_rate = 0;   // request crashes the server process
-  bool crash_now = false;  // action: crash as soon as the faults are applied
+  double hang_rate = 0;      // request never completes and holds its GPU slot
+  double crash_rate = 0;     // request crashes the server process
+  bool crash_now = false;    // action: crash as soon as the faults are applied
   double slow_start_seconds = 0;  // added to the cold start
   bool leak = false;  // activation memory is never freed between requests
   std::optional<NoisyNeighbour> noisy_neighbour;

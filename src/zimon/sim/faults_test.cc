@@ -42,8 +42,8 @@ TEST(ParseFaultsJson, UpdatesOnlyTheNamedFields) {
   Faults base;
   base.error_rate = 0.5;
   base.noisy_neighbour = NoisyNeighbour{1024, 0.1, 7, "x"};
-  auto f = ParseFaultsJson(R"({"black_rate":1,"noisy_neighbour":{"compute_share":0.2}})",
-                           base);
+  auto f = ParseFaultsJson(
+      R"({"black_rate":1,"noisy_neighbour":{"compute_share":0.2}})", base);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   EXPECT_DOUBLE_EQ(f->error_rate, 0.5);
   EXPECT_DOUBLE_EQ(f->black_rate, 1.0);
@@ -76,10 +76,12 @@ TEST(ParseFaultsJson, RejectsBadBodies) {
   ExpectInvalid(R"({"leak":1})", "leak must be true or false");
   ExpectInvalid(R"({"spike_factor":0.5})", "spike_factor must be between 1");
   ExpectInvalid(R"({"slow_start_seconds":-1})", "slow_start_seconds");
-  ExpectInvalid(R"({"noisy_neighbour":5})", "noisy_neighbour must be an object");
+  ExpectInvalid(R"({"noisy_neighbour":5})",
+                "noisy_neighbour must be an object");
   ExpectInvalid(R"({"noisy_neighbour":{"memory":"lots"}})",
                 "noisy_neighbour.memory");
-  ExpectInvalid(R"({"noisy_neighbour":{"memory":-5}})", "noisy_neighbour.memory");
+  ExpectInvalid(R"({"noisy_neighbour":{"memory":-5}})",
+                "noisy_neighbour.memory");
   ExpectInvalid(R"({"noisy_neighbour":{"compute_share":0.99}})",
                 "compute_share must be between 0 and 0.95");
   ExpectInvalid(R"({"noisy_neighbour":{"pid":-1}})", "noisy_neighbour.pid");
@@ -110,7 +112,9 @@ TEST(FaultsToJson, RoundTrips) {
   EXPECT_EQ(*none, Faults());
 }
 
-TEST(ValidateFaults, DefaultsAreValid) { EXPECT_TRUE(ValidateFaults(Faults()).ok()); }
+TEST(ValidateFaults, DefaultsAreValid) {
+  EXPECT_TRUE(ValidateFaults(Faults()).ok());
+}
 
 }  // namespace
 }  // namespace zimon::sim

@@ -33,12 +33,18 @@ Rgb Hsv(float h, float s, float v) {
   float f = h * 6.0f - i;
   float p = v * (1 - s), q = v * (1 - f * s), t = v * (1 - (1 - f) * s);
   switch (static_cast<int>(i) % 6) {
-    case 0: return {v, t, p};
-    case 1: return {q, v, p};
-    case 2: return {p, v, t};
-    case 3: return {p, q, v};
-    case 4: return {t, p, v};
-    default: return {v, p, q};
+    case 0:
+      return {v, t, p};
+    case 1:
+      return {q, v, p};
+    case 2:
+      return {p, v, t};
+    case 3:
+      return {p, q, v};
+    case 4:
+      return {t, p, v};
+    default:
+      return {v, p, q};
   }
 }
 
@@ -279,8 +285,8 @@ StatusOr<DecodedImage> DecodePng(std::string_view png) {
   DecodedImage out;
   out.size = {static_cast<int>(ihdr.width), static_cast<int>(ihdr.height)};
   out.rgb.resize(len);
-  if (int err = spng_decode_image(ctx.get(), out.rgb.data(), len,
-                                  SPNG_FMT_RGB8, 0)) {
+  if (int err =
+          spng_decode_image(ctx.get(), out.rgb.data(), len, SPNG_FMT_RGB8, 0)) {
     return InvalidArgumentError(std::string("png: ") + spng_strerror(err));
   }
   return out;

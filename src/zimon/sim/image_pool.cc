@@ -154,9 +154,10 @@ StatusOr<std::string> ImagePool::Png(std::string_view prompt, uint64_t seed,
     }
     for (int b = 0; b < nbands; ++b) {
       if (std::find(at.begin(), at.end(), b) != at.end() && bases_ > 1) {
-        current = (current + 1 +
-                   static_cast<int>(Mix(h) % static_cast<uint64_t>(bases_ - 1))) %
-                  bases_;
+        current =
+            (current + 1 +
+             static_cast<int>(Mix(h) % static_cast<uint64_t>(bases_ - 1))) %
+            bases_;
       }
       pick[static_cast<size_t>(b)] = Base(*entry, size, current);
     }
@@ -165,7 +166,8 @@ StatusOr<std::string> ImagePool::Png(std::string_view prompt, uint64_t seed,
   std::string idat;
   size_t total = 8;
   for (int b = 0; b < nbands; ++b) {
-    total += (*pick[static_cast<size_t>(b)])[static_cast<size_t>(b)].deflated.size();
+    total +=
+        (*pick[static_cast<size_t>(b)])[static_cast<size_t>(b)].deflated.size();
   }
   idat.reserve(total);
   idat.push_back(static_cast<char>(0x78));  // zlib header: deflate, 32K window

@@ -1,11 +1,12 @@
 #include "zimon/sim/image.h"
-#include "zimon/sim/image_pool.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <set>
+
+#include "zimon/sim/image_pool.h"
 
 namespace zimon::sim {
 namespace {
@@ -53,15 +54,16 @@ Stats Measure(const DecodedImage& img) {
 }
 
 TEST(RenderPng, DecodesToTheRequestedSize) {
-  for (ImageSize size : {ImageSize{512, 512}, ImageSize{1024, 768},
-                         ImageSize{256, 1024}}) {
+  for (ImageSize size :
+       {ImageSize{512, 512}, ImageSize{1024, 768}, ImageSize{256, 1024}}) {
     auto png = RenderPng("a lighthouse at dusk", 7, size);
     ASSERT_TRUE(png.ok()) << png.status().ToString();
     EXPECT_EQ(png->substr(1, 3), "PNG");
     auto img = DecodePng(*png);
     ASSERT_TRUE(img.ok()) << img.status().ToString();
     EXPECT_EQ(img->size, size);
-    EXPECT_EQ(img->rgb.size(), static_cast<size_t>(size.width) * size.height * 3);
+    EXPECT_EQ(img->rgb.size(),
+              static_cast<size_t>(size.width) * size.height * 3);
   }
 }
 

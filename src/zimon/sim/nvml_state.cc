@@ -77,9 +77,10 @@ GpuSample GpuSampler::Sample(const GpuView& view, EventLoop::Time now) {
   s.memory_utilization = 0.45 * s.utilization;
   s.power_watts =
       view.idle_watts + (view.max_watts - view.idle_watts) * s.utilization;
-  double target =
-      view.idle_celsius + (view.max_celsius - view.idle_celsius) * s.utilization;
-  temperature_ += (target - temperature_) * (1.0 - std::exp(-dt / kTemperatureTau));
+  double target = view.idle_celsius +
+                  (view.max_celsius - view.idle_celsius) * s.utilization;
+  temperature_ +=
+      (target - temperature_) * (1.0 - std::exp(-dt / kTemperatureTau));
   s.temperature_c = temperature_;
   s.sm_clock_mhz = s.utilization > 0 ? kBusyClockMhz : kIdleClockMhz;
   return s;
@@ -102,22 +103,26 @@ std::string DeviceJson(const GpuView& view, const GpuSample& sample) {
                          {"mem_util", pct(view.busy ? 0.45 : 0.0)}});
   }
   if (view.neighbour) {
-    processes.push_back({{"pid", view.neighbour->pid},
-                         {"used_memory", view.neighbour->memory_bytes},
-                         {"type", "compute"},
-                         {"sm_util", pct(view.neighbour->compute_share)},
-                         {"mem_util", pct(0.45 * view.neighbour->compute_share)}});
+    processes.push_back(
+        {{"pid", view.neighbour->pid},
+         {"used_memory", view.neighbour->memory_bytes},
+         {"type", "compute"},
+         {"sm_util", pct(view.neighbour->compute_share)},
+         {"mem_util", pct(0.45 * view.neighbour->compute_share)}});
   }
   uint64_t used = std::min(view.UsedBytes(), view.total_bytes);
   Json d = {
       {"name", view.name},
       {"uuid", uuid},
-      {"memory", {{"total", view.total_bytes}, {"used", used}, {"reserved", 0}}},
+      {"memory",
+       {{"total", view.total_bytes}, {"used", used}, {"reserved", 0}}},
       {"utilization",
        {{"gpu", pct(sample.utilization)},
         {"memory", pct(sample.memory_utilization)}}},
-      {"temperature_c", static_cast<unsigned>(std::lround(sample.temperature_c))},
-      {"power_mw", static_cast<unsigned>(std::lround(sample.power_watts * 1000))},
+      {"temperature_c",
+       static_cast<unsigned>(std::lround(sample.temperature_c))},
+      {"power_mw",
+       static_cast<unsigned>(std::lround(sample.power_watts * 1000))},
       {"sm_clock_mhz", sample.sm_clock_mhz},
       {"clock_event_reasons",
        sample.utilization > 0 ? 0u : kClockReasonGpuIdle},
@@ -135,7 +140,8 @@ Status WriteDeviceEntry(const std::string& path, int index,
   }
   Json device = Json::parse(device_json, nullptr, false);
   if (device.is_discarded() || !device.is_object()) {
-    return InvalidArgumentError("nvml state: device entry is not a JSON object");
+    return InvalidArgumentError(
+        "nvml state: device entry is not a JSON object");
   }
   std::string lock_path = path + ".lock";
   FdCloser lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
@@ -165,12 +171,12 @@ Status WriteDeviceEntry(const std::string& path, int index,
   }
   devices[static_cast<size_t>(index)] = std::move(device);
 
-  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                    std::to_string(index);
+  std::string tmp =
+      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(index);
   std::string text = doc.dump(1) + "\n";
   {
-    FdCloser out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                        0644));
+    FdCloser out(
+        ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (out.get() < 0) return ErrnoToStatus(errno, "open " + tmp);
     Status st = WriteAll(out.get(), text, tmp);
     if (!st.ok()) {
@@ -194,8 +200,8 @@ struct NvmlStatePublisher::State {
   std::string path;
   EventLoop::Duration interval;
   std::mutex mu;
-  GpuSampler sampler;        // guarded by mu
-  std::string last_error;    // guarded by mu
+  GpuSampler sampler;      // guarded by mu
+  std::string last_error;  // guarded by mu
 
   Status Write() {
     std::lock_guard<std::mutex> lock(mu);
@@ -228,11 +234,15 @@ void Schedule(std::weak_ptr<NvmlStatePublisher::State> weak) {
 NvmlStatePublisher::NvmlStatePublisher(SimEngine& engine, EventLoop& loop,
                                        std::string path,
                                        EventLoop::Duration interval)
-    : state_(std::shared_ptr<State>(
-          new State{engine, loop, std::move(path),
-                    std::max(interval, EventLoop::Duration(
-                                           std::chrono::milliseconds(100))),
-                    {}, {}, {}})) {
+    : state_(std::shared_ptr<State>(new State{
+          engine,
+          loop,
+          std::move(path),
+          std::max(interval,
+                   EventLoop::Duration(std::chrono::milliseconds(100))),
+          {},
+          {},
+          {}})) {
   (void)state_->Write();
   Schedule(state_);
 }

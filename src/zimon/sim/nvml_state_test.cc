@@ -105,7 +105,10 @@ TEST(WriteDeviceEntry, ReplacesAFileThatDoesNotParseAndKeepsOtherFields) {
   { std::ofstream(path) << "{not json"; }
   ASSERT_TRUE(WriteDeviceEntry(path, 0, R"({"name":"a"})").ok());
   EXPECT_EQ(ReadJson(path)["devices"][0]["name"], "a");
-  { std::ofstream(path) << R"({"driver_version":"535.1","init_error":0,"devices":[]})"; }
+  {
+    std::ofstream(path)
+        << R"({"driver_version":"535.1","init_error":0,"devices":[]})";
+  }
   ASSERT_TRUE(WriteDeviceEntry(path, 0, R"({"name":"b"})").ok());
   Json doc = ReadJson(path);
   EXPECT_EQ(doc["driver_version"], "535.1");
@@ -139,7 +142,8 @@ TEST(NvmlStatePublisher, WritesTheEnginesGpuPeriodically) {
   double expected = MeanLatencySeconds(o.profile, {1024, 1024}, 9) / 10.0;
   EXPECT_NEAR(busy["utilization"]["gpu"].get<double>(), expected * 100, 1.0);
   EXPECT_GT(busy["power_mw"].get<unsigned>(), idle["power_mw"].get<unsigned>());
-  EXPECT_EQ(busy["memory"]["used"].get<uint64_t>(), h.engine->Gpu().UsedBytes());
+  EXPECT_EQ(busy["memory"]["used"].get<uint64_t>(),
+            h.engine->Gpu().UsedBytes());
   h.loop.RunFor(std::chrono::seconds(10));
   EXPECT_EQ(ReadJson(path)["devices"][1]["utilization"]["gpu"], 0);
 }

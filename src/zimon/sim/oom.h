@@ -13,11 +13,11 @@ namespace zimon::sim {
 // The memory state at the moment an allocation failed.
 struct OomInfo {
   int gpu_index = 0;
-  uint64_t requested_bytes = 0;       // "Tried to allocate"
-  uint64_t total_bytes = 0;           // "total capacity"
-  uint64_t free_bytes = 0;            // "of which ... is free"
-  uint64_t process_bytes = 0;         // "this process has ... in use"
-  uint64_t allocated_bytes = 0;       // "allocated by PyTorch"
+  uint64_t requested_bytes = 0;             // "Tried to allocate"
+  uint64_t total_bytes = 0;                 // "total capacity"
+  uint64_t free_bytes = 0;                  // "of which ... is free"
+  uint64_t process_bytes = 0;               // "this process has ... in use"
+  uint64_t allocated_bytes = 0;             // "allocated by PyTorch"
   uint64_t reserved_unallocated_bytes = 0;  // "reserved ... but unallocated"
 };
 

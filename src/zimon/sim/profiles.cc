@@ -140,7 +140,8 @@ std::string Canonical(std::string_view name) {
   std::string out;
   for (char c : name) {
     if (c == '-' || c == '_' || c == ' ') continue;
-    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    out.push_back(
+        static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
   if (out.rfind("nvidia", 0) == 0) out.erase(0, 6);
   if (out.rfind("geforce", 0) == 0) out.erase(0, 7);

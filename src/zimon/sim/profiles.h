@@ -25,14 +25,14 @@ inline constexpr uint64_t kGiB = 1024ull * kMiB;
 
 // Facts about the model itself, the same on every GPU (§1 of the reference).
 struct ModelFacts {
-  double parameters = 6.15e9;      // S3-DiT parameters
-  int layers = 30;                 // DiT layers
-  int model_dim = 3840;            // DiT hidden size
-  int heads = 30;                  // attention heads
-  int text_tokens = 100;           // typical chat-templated prompt (§3: 50-300)
-  uint64_t dit_bytes = 0;          // bf16 DiT weights
-  uint64_t text_encoder_bytes = 0; // bf16 Qwen3-4B
-  uint64_t vae_bytes = 0;          // fp32 Flux AE
+  double parameters = 6.15e9;  // S3-DiT parameters
+  int layers = 30;             // DiT layers
+  int model_dim = 3840;        // DiT hidden size
+  int heads = 30;              // attention heads
+  int text_tokens = 100;       // typical chat-templated prompt (§3: 50-300)
+  uint64_t dit_bytes = 0;      // bf16 DiT weights
+  uint64_t text_encoder_bytes = 0;  // bf16 Qwen3-4B
+  uint64_t vae_bytes = 0;           // fp32 Flux AE
 };
 const ModelFacts& ZImageTurbo();
 

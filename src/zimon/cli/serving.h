@@ -1,0 +1,54 @@
+// What the long-running commands (agent, serve, sim, demo) share: loading the
+// config they start from, server options from it, and waiting for SIGINT or
+// SIGTERM.
+//
+// Thread safety: ShutdownSignals must be created on the main thread before any
+// other thread starts (threads inherit its signal mask); the rest is pure.
+#ifndef ZIMON_CLI_SERVING_H_
+#define ZIMON_CLI_SERVING_H_
+
+#include <csignal>
+#include <string>
+#include <string_view>
+
+#include "zimon/cli/command.h"
+#include "zimon/common/config.h"
+#include "zimon/common/status.h"
+#include "zimon/http/server.h"
+
+namespace zimon::cli {
+
+// The config file at `path` with environment overrides, or the defaults with
+// environment overrides when `path` is empty. Sets the log level from it.
+StatusOr<Config> LoadStartupConfig(const std::string& path, Context& ctx);
+
+http::ServerOptions MakeServerOptions(const ServerConfig& server,
+                                      const HostPort& listen);
+
+// Runs this host's collectors (agent config) and serves /metrics and /healthz
+// on `listen` until SIGINT or SIGTERM; prints the URLs on ctx.out. Returns the
+// exit code. `command` names the caller in messages.
+int ServeLocalMetrics(const Config& config, const HostPort& listen,
+                      std::string_view command, Context& ctx);
+
+// Blocks SIGINT and SIGTERM in this thread (and the threads it starts) so
+// that Wait() receives them instead of the default handler killing the
+// process before a graceful shutdown.
+class ShutdownSignals {
+ public:
+  ShutdownSignals();
+  ~ShutdownSignals();
+  ShutdownSignals(const ShutdownSignals&) = delete;
+  ShutdownSignals& operator=(const ShutdownSignals&) = delete;
+
+  // Waits for SIGINT or SIGTERM; returns the signal number.
+  int Wait();
+
+ private:
+  sigset_t set_;
+  sigset_t previous_;
+};
+
+}  // namespace zimon::cli
+
+#endif  // ZIMON_CLI_SERVING_H_
