@@ -17,8 +17,10 @@
 #     includes each exporter's own background work during the loop (the
 #     agent's collector thread).
 #   - scrape latency p50 and p99, client side, request sent to body read;
-#   - resident memory (VmRSS from /proc/PID/status) after the loop, and its
-#     peak (VmHWM);
+#   - resident memory (VmRSS from /proc/PID/status) after the loop, its peak
+#     (VmHWM), and its split into anonymous memory (RssAnon: heap, stacks)
+#     and mapped file pages (RssFile: the binary's and shared libraries' code,
+#     shared with the page cache);
 #   - response size in bytes and samples.
 # Targets (issue 3): agent CPU per scrape <= 1/10 of node_exporter's, and
 # resident memory <= 1/4. BENCH_STRICT=1 makes a missed target exit 1.
@@ -171,6 +173,8 @@ for i, (name, pid, _) in enumerate(targets):
         "p99_ms": pct(latencies[i], 0.99) * 1e3,
         "rss_mib": status_kib(pid, "VmRSS") / 1024.0,
         "hwm_mib": status_kib(pid, "VmHWM") / 1024.0,
+        "anon_mib": status_kib(pid, "RssAnon") / 1024.0,
+        "file_mib": status_kib(pid, "RssFile") / 1024.0,
         "bytes": len(bodies[i]),
         "samples": samples,
     })
@@ -182,6 +186,8 @@ cols = [("cpu_per_1000", "CPU s / 1000 scrapes", "{:.3f}"),
         ("p99_ms", "latency p99 (ms)", "{:.3f}"),
         ("rss_mib", "VmRSS after (MiB)", "{:.1f}"),
         ("hwm_mib", "VmHWM peak (MiB)", "{:.1f}"),
+        ("anon_mib", "  of it RssAnon (MiB)", "{:.1f}"),
+        ("file_mib", "  of it RssFile (MiB)", "{:.1f}"),
         ("bytes", "response bytes", "{:d}"),
         ("samples", "response samples", "{:d}")]
 print(f"{'':24}{'zimon agent':>14}{'node_exporter':>16}{'agent/ne':>10}")

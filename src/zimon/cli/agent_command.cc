@@ -10,6 +10,8 @@
 namespace zimon::cli {
 namespace {
 
+constexpr int kAgentIoThreads = 1;  // when server.io_threads is 0 (auto)
+
 struct AgentOptions {
   std::string config;
   std::string listen;        // overrides agent.listen when set
@@ -31,7 +33,13 @@ int RunAgent(const AgentOptions& opts, Context& ctx) {
     }
     listen = *parsed;
   }
-  if (!opts.nvml_library.empty()) config->agent.nvml_library = opts.nvml_library;
+  if (!opts.nvml_library.empty())
+    config->agent.nvml_library = opts.nvml_library;
+  // A scrape copies snapshots, so one I/O thread serves the agent; "one per
+  // core" (server.io_threads: 0) would be a hundred idle threads on a large
+  // GPU host.
+  if (config->server.io_threads == 0)
+    config->server.io_threads = kAgentIoThreads;
 
   return ServeLocalMetrics(*config, listen, "agent", ctx);
 }
@@ -53,10 +61,13 @@ void RegisterAgentCommand(CLI::App& app, CommandTable& table) {
                   "(default libnvidia-ml.so.1)")
       ->type_name("PATH");
   sub->footer(
-      "Serves /metrics (Prometheus text 0.0.4 or OpenMetrics, by Accept header) and "
-      "/healthz. GPU metrics come from NVML (agent.nvml_library); without a GPU or "
+      "Serves /metrics (Prometheus text 0.0.4 or OpenMetrics, by Accept "
+      "header) and "
+      "/healthz. GPU metrics come from NVML (agent.nvml_library); without a "
+      "GPU or "
       "driver the agent keeps serving host metrics and reports "
-      "zimon_collector_up{collector=\"gpu\"} 0. Stops gracefully on SIGINT/SIGTERM.");
+      "zimon_collector_up{collector=\"gpu\"} 0. Stops gracefully on "
+      "SIGINT/SIGTERM.");
   table.Add(sub, [opts](Context& ctx) { return RunAgent(*opts, ctx); });
 }
 

@@ -148,7 +148,8 @@ class Connection : public ConnectionControl,
       if (self->phase_ == Phase::kWebSocket) {
         self->ws_stop_.request_stop();
         if (self->websocket_) {
-          self->websocket_->PostClose(kWsCloseGoingAway, "server shutting down");
+          self->websocket_->PostClose(kWsCloseGoingAway,
+                                      "server shutting down");
         }
         return;
       }
@@ -310,8 +311,8 @@ class Connection : public ConnectionControl,
       const bhttp::request<bhttp::string_body>& msg,
       std::shared_ptr<Request> request, WebSocketHandler handler) {
     phase_ = Phase::kWebSocket;
-    StatusOr<WebSocket> ws = co_await AcceptWebSocket(std::move(stream_), msg,
-                                                      WebSocketOptions{});
+    StatusOr<WebSocket> ws =
+        co_await AcceptWebSocket(std::move(stream_), msg, WebSocketOptions{});
     if (!ws.ok()) {
       state_.counters().bad_requests++;
       co_return;
@@ -503,7 +504,7 @@ class Connection : public ConnectionControl,
   }
 
   ServerState& state_;
-  beast::tcp_stream stream_;  // moved into websocket_ after an upgrade
+  beast::tcp_stream stream_;        // moved into websocket_ after an upgrade
   asio::any_io_executor executor_;  // the connection's strand
   beast::flat_buffer buffer_;
   std::string remote_;

@@ -33,9 +33,9 @@
 // coroutines that still have not finished are destroyed with the io_context.
 // The destructor does Shutdown(0) if it was not called.
 //
-// Not yet: TLS, HTTP/2, WebSocket. A WebSocket endpoint will need a handler
-// that takes over the connection's stream after the upgrade; Connection owns
-// the stream, so that is an addition there, not a redesign.
+// WebSocket routes (Router::HandleWebSocket, websocket.h): after the 101
+// answer the connection hands its stream to the WebSocket; Shutdown sends
+// close code 1001 to open ones. Not yet: TLS, HTTP/2.
 //
 // Ownership and thread safety: Create() returns the owning pointer; the server
 // owns the handler and the io_context. port(), executor(), stats() and the

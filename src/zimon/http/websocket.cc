@@ -58,11 +58,12 @@ class WebSocket::Impl : public std::enable_shared_from_this<WebSocket::Impl> {
   Impl(beast::tcp_stream stream, const WebSocketOptions& options)
       : ws_(std::move(stream)), strand_(ws_.get_executor()) {
     beast::get_lowest_layer(ws_).expires_never();
+    // No idle timeout: Beast 1.74 leaves its idle timer armed after a
+    // transport error, which keeps the io_context busy for minutes.
     bws::stream_base::timeout timeout{};
     timeout.handshake_timeout = options.handshake_timeout;
-    bool idle = options.idle_timeout > std::chrono::steady_clock::duration{};
-    timeout.idle_timeout = idle ? options.idle_timeout : bws::stream_base::none();
-    timeout.keep_alive_pings = idle;
+    timeout.idle_timeout = bws::stream_base::none();
+    timeout.keep_alive_pings = false;
     ws_.set_option(timeout);
     ws_.read_message_max(options.max_message_bytes);
     ws_.auto_fragment(false);
@@ -169,7 +170,7 @@ class WebSocket::Impl : public std::enable_shared_from_this<WebSocket::Impl> {
     }
     if (ec == bws::error::message_too_big || ec == beast::error::timeout) {
       if (ec == beast::error::timeout) {
-        return DeadlineExceededError("websocket peer silent too long");
+        return DeadlineExceededError("websocket close handshake timed out");
       }
       return ResourceExhaustedError("websocket message too large");
     }
@@ -190,7 +191,7 @@ class WebSocket::Impl : public std::enable_shared_from_this<WebSocket::Impl> {
       error_code ec;
       if (out.kind == Outgoing::Kind::kClose) {
         bws::close_reason reason(static_cast<bws::close_code>(out.code),
-                                Beast(out.data));
+                                 Beast(out.data));
         co_await self->ws_.async_close(
             reason, asio::redirect_error(asio::use_awaitable, ec));
         self->open_.store(false);
@@ -324,12 +325,11 @@ asio::awaitable<StatusOr<WebSocket>> WebSocket::Connect(
                                     " timed out");
   }
   if (ec) {
-    co_return UnavailableError("cannot connect to " + parsed.HostPort() +
-                               ": " + ec.message());
+    co_return UnavailableError("cannot connect to " + parsed.HostPort() + ": " +
+                               ec.message());
   }
   stream.socket().set_option(tcp::no_delay(true), ec);
-  auto impl =
-      std::make_shared<Impl>(std::move(stream), options);
+  auto impl = std::make_shared<Impl>(std::move(stream), options);
   impl->ws().set_option(bws::stream_base::decorator(
       [headers = std::move(headers)](bws::request_type& req) {
         req.set(bhttp::field::user_agent, "zimon");
@@ -406,15 +406,14 @@ asio::awaitable<StatusOr<WebSocket>> AcceptWebSocket(
     beast::tcp_stream stream, const bhttp::request<bhttp::string_body>& request,
     WebSocketOptions options) {
   auto impl = std::make_shared<WebSocket::Impl>(std::move(stream), options);
-  impl->ws().set_option(
-      bws::stream_base::decorator([](bws::response_type& res) {
-        res.set(bhttp::field::server, "zimon");
-      }));
+  impl->ws().set_option(bws::stream_base::decorator(
+      [](bws::response_type& res) { res.set(bhttp::field::server, "zimon"); }));
   error_code ec;
   co_await impl->ws().async_accept(
       request, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
-    if (ec.category() == bws::make_error_code(bws::error::no_sec_key).category()) {
+    if (ec.category() ==
+        bws::make_error_code(bws::error::no_sec_key).category()) {
       co_return InvalidArgumentError("bad websocket handshake: " +
                                      ec.message());
     }

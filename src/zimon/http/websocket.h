@@ -64,10 +64,9 @@ struct WebSocketOptions {
   using Duration = std::chrono::steady_clock::duration;
 
   size_t max_message_bytes = 16 * 1024 * 1024;
-  Duration handshake_timeout = std::chrono::seconds(10);  // and close
-  // No frame from the peer for this long: a ping is sent at half of it, and
-  // the connection is dropped at the end. Zero: never.
-  Duration idle_timeout = std::chrono::seconds(300);
+  // Opening and closing handshakes. There is no idle timeout: an open
+  // connection lasts until either side closes it or the transport fails.
+  Duration handshake_timeout = std::chrono::seconds(10);
 };
 
 // Close codes (RFC 6455 §7.4.1) used here.

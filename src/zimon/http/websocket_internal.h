@@ -29,8 +29,7 @@ bool IsWebSocketUpgrade(
 // written), kUnavailable when the transport failed.
 boost::asio::awaitable<StatusOr<WebSocket>> AcceptWebSocket(
     boost::beast::tcp_stream stream,
-    const boost::beast::http::request<boost::beast::http::string_body>&
-        request,
+    const boost::beast::http::request<boost::beast::http::string_body>& request,
     WebSocketOptions options);
 
 }  // namespace zimon::http::internal

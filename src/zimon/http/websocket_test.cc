@@ -16,7 +16,15 @@ namespace {
 
 using namespace std::chrono_literals;
 using boost::asio::awaitable;
-using testing::RunOn;
+
+// Runs a test coroutine to completion on `ioc` on this thread.
+void RunOn(boost::asio::io_context& ioc, awaitable<void> body) {
+  auto wrap = [](awaitable<void> inner) -> awaitable<bool> {
+    co_await std::move(inner);
+    co_return true;
+  };
+  EXPECT_TRUE(testing::RunOn(ioc, wrap(std::move(body))));
+}
 
 std::unique_ptr<Server> Start(Router router) {
   ServerOptions options;
@@ -34,23 +42,27 @@ std::string WsUrl(const Server& server, std::string_view path) {
 // closes.
 Router EchoRouter(std::atomic<int>* sessions_done = nullptr) {
   Router r;
-  EXPECT_TRUE(r.HandleWebSocket(
-                   "/echo",
-                   [sessions_done](Request& req,
-                                   WebSocket& ws) -> awaitable<void> {
-                     std::string tag(req.query.Get("tag").value_or(""));
-                     while (true) {
-                       StatusOr<std::string> msg = co_await ws.Receive();
-                       if (!msg.ok()) break;
-                       Status sent =
-                           ws.last_was_binary()
-                               ? co_await ws.SendBinary(tag + *msg)
-                               : co_await ws.SendText(tag + *msg);
-                       if (!sent.ok()) break;
-                     }
-                     if (sessions_done) (*sessions_done)++;
-                   })
-                  .ok());
+  EXPECT_TRUE(
+      r.HandleWebSocket(
+           "/echo",
+           [sessions_done](Request& req, WebSocket& ws) -> awaitable<void> {
+             std::string tag(req.query.Get("tag").value_or(""));
+             while (true) {
+               StatusOr<std::string> msg = co_await ws.Receive();
+               if (!msg.ok()) break;
+               // Not a ?: of two co_awaits (GCC 12 miscompiles
+               // it).
+               Status sent;
+               if (ws.last_was_binary()) {
+                 sent = co_await ws.SendBinary(tag + *msg);
+               } else {
+                 sent = co_await ws.SendText(tag + *msg);
+               }
+               if (!sent.ok()) break;
+             }
+             if (sessions_done) (*sessions_done)++;
+           })
+          .ok());
   return r;
 }
 
@@ -88,21 +100,21 @@ TEST(WebSocket, EchoesTextAndBinaryMessages) {
 
 TEST(WebSocket, ServerSendsUnpromptedMessagesAndCloses) {
   Router r;
-  ASSERT_TRUE(r.HandleWebSocket(
-                   "/push",
-                   [](Request&, WebSocket& ws) -> awaitable<void> {
-                     for (int i = 0; i < 3; ++i) {
-                       co_await SleepFor(1ms);
-                       co_await ws.SendText("tick " + std::to_string(i));
-                     }
-                     co_await ws.Close(4000, "done");
-                   })
+  ASSERT_TRUE(r.HandleWebSocket("/push",
+                                [](Request&, WebSocket& ws) -> awaitable<void> {
+                                  for (int i = 0; i < 3; ++i) {
+                                    co_await SleepFor(1ms);
+                                    co_await ws.SendText("tick " +
+                                                         std::to_string(i));
+                                  }
+                                  co_await ws.Close(4000, "done");
+                                })
                   .ok());
   auto server = Start(std::move(r));
   boost::asio::io_context ioc;
   auto test = [&]() -> awaitable<void> {
-    StatusOr<WebSocket> ws =
-        co_await WebSocket::Connect(ioc.get_executor(), WsUrl(*server, "/push"));
+    StatusOr<WebSocket> ws = co_await WebSocket::Connect(
+        ioc.get_executor(), WsUrl(*server, "/push"));
     EXPECT_TRUE(ws.ok()) << ws.status().ToString();
     if (!ws.ok()) co_return;
     for (int i = 0; i < 3; ++i) {
@@ -124,8 +136,8 @@ TEST(WebSocket, ClientCloseEndsServerSession) {
   auto server = Start(EchoRouter(&done));
   boost::asio::io_context ioc;
   auto test = [&]() -> awaitable<void> {
-    StatusOr<WebSocket> ws =
-        co_await WebSocket::Connect(ioc.get_executor(), WsUrl(*server, "/echo"));
+    StatusOr<WebSocket> ws = co_await WebSocket::Connect(
+        ioc.get_executor(), WsUrl(*server, "/echo"));
     EXPECT_TRUE(ws.ok());
     if (!ws.ok()) co_return;
     EXPECT_TRUE((co_await ws->Close(kWsCloseNormal, "bye")).ok());
@@ -185,22 +197,22 @@ TEST(WebSocket, ShutdownClosesOpenWebSocketsWithGoingAway) {
   std::atomic<bool> stop_seen{false};
   std::atomic<int> done{0};
   Router r;
-  ASSERT_TRUE(r.HandleWebSocket(
-                   "/hold",
-                   [&](Request& req, WebSocket& ws) -> awaitable<void> {
-                     co_await ws.SendText("ready");
-                     StatusOr<std::string> msg = co_await ws.Receive();
-                     EXPECT_FALSE(msg.ok());
-                     stop_seen = req.stop.stop_requested();
-                     done++;
-                   })
-                  .ok());
+  ASSERT_TRUE(
+      r.HandleWebSocket("/hold",
+                        [&](Request& req, WebSocket& ws) -> awaitable<void> {
+                          co_await ws.SendText("ready");
+                          StatusOr<std::string> msg = co_await ws.Receive();
+                          EXPECT_FALSE(msg.ok());
+                          stop_seen = req.stop.stop_requested();
+                          done++;
+                        })
+          .ok());
   auto server = Start(std::move(r));
   boost::asio::io_context ioc;
   std::thread shutdown;
   auto test = [&]() -> awaitable<void> {
-    StatusOr<WebSocket> ws =
-        co_await WebSocket::Connect(ioc.get_executor(), WsUrl(*server, "/hold"));
+    StatusOr<WebSocket> ws = co_await WebSocket::Connect(
+        ioc.get_executor(), WsUrl(*server, "/hold"));
     EXPECT_TRUE(ws.ok());
     if (!ws.ok()) co_return;
     StatusOr<std::string> ready = co_await ws->Receive();
@@ -218,16 +230,16 @@ TEST(WebSocket, ShutdownClosesOpenWebSocketsWithGoingAway) {
 
 TEST(WebSocket, ShutdownAbortsSessionThatIgnoresTheClose) {
   Router r;
-  ASSERT_TRUE(r.HandleWebSocket(
-                   "/stuck",
-                   [](Request& req, WebSocket& ws) -> awaitable<void> {
-                     co_await ws.SendText("ready");
-                     // Never reads; waits for stop, then a while longer.
-                     AsyncNotification never;
-                     co_await never.Wait(req.stop);
-                     co_await SleepFor(50ms);
-                   })
-                  .ok());
+  ASSERT_TRUE(
+      r.HandleWebSocket("/stuck",
+                        [](Request& req, WebSocket& ws) -> awaitable<void> {
+                          co_await ws.SendText("ready");
+                          // Never reads; waits for stop, then a while longer.
+                          AsyncNotification never;
+                          co_await never.Wait(req.stop);
+                          co_await SleepFor(50ms);
+                        })
+          .ok());
   auto server = Start(std::move(r));
   boost::asio::io_context ioc;
   auto test = [&]() -> awaitable<void> {

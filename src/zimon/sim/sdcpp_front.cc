@@ -153,10 +153,9 @@ boost::asio::awaitable<std::optional<std::vector<std::string>>> Run(
     co_return std::nullopt;
   }
   if (result->outcome != Outcome::kOk) {
-    log::Error("generate_image failed",
-               {{"error_type", result->error_type},
-                {"error", result->error},
-                {"simulated", true}});
+    log::Error("generate_image failed", {{"error_type", result->error_type},
+                                         {"error", result->error},
+                                         {"simulated", true}});
     error = Error(500, "generate_image returned no results");
     co_return std::nullopt;
   }
@@ -176,8 +175,8 @@ boost::asio::awaitable<http::Response> OpenAiGenerate(SimContext& ctx,
   std::optional<std::vector<std::string>> images =
       co_await Run(ctx, *parsed.params, request.stop, error);
   if (!images) co_return error;
-  std::string body = "{\"created\":" + std::to_string(UnixSeconds()) +
-                     ",\"data\":[";
+  std::string body =
+      "{\"created\":" + std::to_string(UnixSeconds()) + ",\"data\":[";
   for (size_t i = 0; i < images->size(); ++i) {
     if (i > 0) body += ',';
     body += "{\"b64_json\":\"" + (*images)[i] + "\"}";
@@ -210,12 +209,13 @@ Status RegisterSdcppApi(http::Router& router, SimContext& ctx) {
   ZIMON_RETURN_IF_ERROR(router.Handle(
       "POST", "/sdapi/v1/txt2img",
       [c](http::Request& request) { return Txt2Img(*c, request); }));
-  ZIMON_RETURN_IF_ERROR(router.HandleSync("GET", "/v1/models", [](http::Request&) {
-    json body = {{"data", json::array({{{"id", "sd-cpp-local"},
-                                        {"object", "model"},
-                                        {"owned_by", "local"}}})}};
-    return http::Response::Json(200, body.dump());
-  }));
+  ZIMON_RETURN_IF_ERROR(
+      router.HandleSync("GET", "/v1/models", [](http::Request&) {
+        json body = {{"data", json::array({{{"id", "sd-cpp-local"},
+                                            {"object", "model"},
+                                            {"owned_by", "local"}}})}};
+        return http::Response::Json(200, body.dump());
+      }));
   return RegisterSdcppJobRoutes(router, ctx);
 }
 

@@ -60,8 +60,8 @@ class Jobs : public std::enable_shared_from_this<Jobs> {
   http::Response Cancel(const std::string& id);
 
  private:
-  void Purge();  // requires mu_
-  size_t Pending() const;  // requires mu_
+  void Purge();                       // requires mu_
+  size_t Pending() const;             // requires mu_
   json ToJson(const Job& job) const;  // requires mu_
   // 404/410 for a job not in the table; requires mu_.
   http::Response Missing(const std::string& id) const;
@@ -102,16 +102,16 @@ size_t Jobs::Pending() const {
 }
 
 json Jobs::ToJson(const Job& job) const {
-  json r = {{"id", job.id},
-            {"kind", "img_gen"},
-            {"status", StatusName(job.status)},
-            {"created", job.created},
-            {"started", job.started == 0 ? json(nullptr) : json(job.started)},
-            {"completed",
-             job.completed == 0 ? json(nullptr) : json(job.completed)},
-            {"queue_position", 0},
-            {"result", nullptr},
-            {"error", nullptr}};
+  json r = {
+      {"id", job.id},
+      {"kind", "img_gen"},
+      {"status", StatusName(job.status)},
+      {"created", job.created},
+      {"started", job.started == 0 ? json(nullptr) : json(job.started)},
+      {"completed", job.completed == 0 ? json(nullptr) : json(job.completed)},
+      {"queue_position", 0},
+      {"result", nullptr},
+      {"error", nullptr}};
   if (job.status == JobStatus::kQueued && job.submitted) {
     std::optional<size_t> pos = engine_.QueuePosition(job.engine_id);
     if (pos) r["queue_position"] = *pos + 1;
@@ -140,8 +140,9 @@ http::Response Jobs::Submit(const std::string& text) {
   if (body.is_discarded()) {
     return http::Response::Json(
         400, json{{"error", "invalid json"},
-                  {"message", "[json.exception.parse_error.101] parse error: "
-                              "syntax error while parsing value"}}
+                  {"message",
+                   "[json.exception.parse_error.101] parse error: "
+                   "syntax error while parsing value"}}
                  .dump());
   }
   SdcppGenParams params;
@@ -186,10 +187,10 @@ http::Response Jobs::Submit(const std::string& text) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!engine_id.ok()) {
     jobs_.erase(job->id);
-    return http::Response::Json(
-        500, json{{"error", "server_error"},
-                  {"message", engine_id.status().message()}}
-                 .dump());
+    return http::Response::Json(500,
+                                json{{"error", "server_error"},
+                                     {"message", engine_id.status().message()}}
+                                    .dump());
   }
   job->engine_id = *engine_id;
   job->submitted = true;
@@ -298,25 +299,29 @@ Status RegisterSdcppJobRoutes(http::Router& router, SimContext& ctx) {
   return router.HandleSync(
       "GET", "/sdcpp/v1/capabilities", [max_queue](http::Request&) {
         json defaults = {
-            {"prompt", ""},          {"negative_prompt", ""},
-            {"width", 512},          {"height", 512},
-            {"seed", 42},            {"batch_count", 1},
-            {"output_format", "png"}, {"output_compression", 100},
+            {"prompt", ""},
+            {"negative_prompt", ""},
+            {"width", 512},
+            {"height", 512},
+            {"seed", 42},
+            {"batch_count", 1},
+            {"output_format", "png"},
+            {"output_compression", 100},
             {"sample_params",
              {{"sample_steps", 20}, {"guidance", {{"txt_cfg", 7.0}}}}}};
-        json body = {
-            {"current_mode", "img_gen"},
-            {"supported_modes", {"img_gen"}},
-            {"defaults", defaults},
-            {"limits",
-             {{"min_width", 64},
-              {"max_width", 4096},
-              {"min_height", 64},
-              {"max_height", 4096},
-              {"max_batch_count", kSdcppMaxBatch},
-              {"max_queue_size", max_queue}}},
-            {"output_formats", {"png"}},
-            {"features", {{"cancel_queued", true}, {"cancel_generating", false}}}};
+        json body = {{"current_mode", "img_gen"},
+                     {"supported_modes", {"img_gen"}},
+                     {"defaults", defaults},
+                     {"limits",
+                      {{"min_width", 64},
+                       {"max_width", 4096},
+                       {"min_height", 64},
+                       {"max_height", 4096},
+                       {"max_batch_count", kSdcppMaxBatch},
+                       {"max_queue_size", max_queue}}},
+                     {"output_formats", {"png"}},
+                     {"features",
+                      {{"cancel_queued", true}, {"cancel_generating", false}}}};
         return http::Response::Json(200, body.dump());
       });
 }

@@ -41,8 +41,8 @@ std::string ExtractSdcppExtraArgs(std::string& prompt) {
   if (close == std::string::npos) return "";
   std::string block =
       prompt.substr(open, close + kClose.size() - open);  // the whole tag
-  std::string content = prompt.substr(open + kOpen.size(),
-                                      close - open - kOpen.size());
+  std::string content =
+      prompt.substr(open + kOpen.size(), close - open - kOpen.size());
   for (size_t at = prompt.find(block); at != std::string::npos;
        at = prompt.find(block, at)) {
     prompt.erase(at, block.size());

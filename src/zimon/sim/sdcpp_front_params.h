@@ -6,10 +6,9 @@
 #define ZIMON_SIM_SDCPP_FRONT_PARAMS_H_
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "zimon/common/status.h"
 #include "zimon/sim/engine.h"

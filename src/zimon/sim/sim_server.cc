@@ -22,8 +22,8 @@ struct Gate {
 };
 
 boost::asio::awaitable<http::Response> NotReady() {
-  co_return http::Response::Json(
-      503, R"({"status":"starting","simulated":true})");
+  co_return http::Response::Json(503,
+                                 R"({"status":"starting","simulated":true})");
 }
 
 std::string JsonError(std::string_view message) {
@@ -46,7 +46,10 @@ struct SimServer::State {
   bool shut_down = false;
 
   ~State() {
-    // Members that reference the io_context or each other go first.
+    // Stop the I/O threads before anything they may touch goes away (also
+    // when Start fails half-way), then members that reference the
+    // io_context or each other.
+    if (server) server->Shutdown(std::chrono::seconds(0));
     publisher.reset();
     engine.reset();
     loop.reset();
@@ -60,8 +63,8 @@ struct SimServer::State {
 Status SimServer::State::AddCommonRoutes() {
   SimContext& c = *ctx;
   bool preload = options.engine.preload;
-  ZIMON_RETURN_IF_ERROR(router->HandleSync(
-      "GET", "/health", [&c, preload](http::Request&) {
+  ZIMON_RETURN_IF_ERROR(
+      router->HandleSync("GET", "/health", [&c, preload](http::Request&) {
         EngineStats stats = c.engine.Stats();
         bool loading = preload && stats.load_state != LoadState::kWarm;
         bool healthy = !stats.crashed && !loading;
@@ -74,8 +77,8 @@ Status SimServer::State::AddCommonRoutes() {
             {"gpu", c.engine.Gpu().name},
             {"load_state", LoadStateName(stats.load_state)},
         };
-        http::Response r = http::Response::Json(healthy ? 200 : 503,
-                                                body.dump());
+        http::Response r =
+            http::Response::Json(healthy ? 200 : 503, body.dump());
         r.headers.Set("X-Zimon-Simulated", "true");
         return r;
       }));
@@ -86,18 +89,18 @@ Status SimServer::State::AddCommonRoutes() {
   ZIMON_RETURN_IF_ERROR(
       router->HandleSync("POST", "/sim/faults", [&c](http::Request& req) {
         StatusOr<Faults> faults = ParseFaultsJson(req.body, c.engine.faults());
-        Status set = faults.ok() ? c.engine.SetFaults(*faults) : faults.status();
+        Status set =
+            faults.ok() ? c.engine.SetFaults(*faults) : faults.status();
         if (!set.ok()) {
           return http::Response::Json(400, JsonError(set.message()));
         }
-        std::string now = FaultsToJson(c.engine.faults());
-        log::Info("sim faults set", {{"faults", now}, {"simulated", true}});
-        return http::Response::Json(200, std::move(now));
+        // The engine logs the change.
+        return http::Response::Json(200, FaultsToJson(c.engine.faults()));
       }));
   ZIMON_RETURN_IF_ERROR(
       router->HandleSync("GET", "/sim/state", [&c](http::Request&) {
-        return http::Response::Json(200,
-                                    SimStateJson(c.engine, ApiFlavourName(c.api)));
+        return http::Response::Json(
+            200, SimStateJson(c.engine, ApiFlavourName(c.api)));
       }));
   return Status();
 }
@@ -117,14 +120,14 @@ StatusOr<std::unique_ptr<SimServer>> SimServer::Start(
   std::shared_ptr<Gate> gate = state->gate;
   ZIMON_ASSIGN_OR_RETURN(
       state->server,
-      http::Server::Create(
-          opt.http,
-          [gate](http::Request& request) -> boost::asio::awaitable<http::Response> {
-            const http::Router* router =
-                gate->router.load(std::memory_order_acquire);
-            if (router == nullptr) return NotReady();
-            return (*router)(request);
-          }));
+      http::Server::Create(opt.http,
+                           [gate](http::Request& request)
+                               -> boost::asio::awaitable<http::Response> {
+                             const http::Router* router =
+                                 gate->router.load(std::memory_order_acquire);
+                             if (router == nullptr) return NotReady();
+                             return (*router)(request);
+                           }));
   state->loop = std::make_unique<AsioEventLoop>(state->server->executor());
   ZIMON_ASSIGN_OR_RETURN(state->engine,
                          SimEngine::Create(opt.engine, *state->loop));
@@ -154,11 +157,10 @@ StatusOr<std::unique_ptr<SimServer>> SimServer::Start(
         std::chrono::duration_cast<EventLoop::Duration>(opt.nvml_interval));
   }
   state->gate->router.store(state->router.get(), std::memory_order_release);
-  log::Info("sim serving",
-            {{"url", state->ctx->base_url},
-             {"api", ApiFlavourName(opt.api)},
-             {"gpu", state->engine->Gpu().name},
-             {"simulated", true}});
+  log::Info("sim serving", {{"url", state->ctx->base_url},
+                            {"api", ApiFlavourName(opt.api)},
+                            {"gpu", state->engine->Gpu().name},
+                            {"simulated", true}});
   return std::unique_ptr<SimServer>(new SimServer(std::move(state)));
 }
 

@@ -84,7 +84,8 @@ TEST(SimServer, CrashFaultCallsOnCrash) {
   opt.engine.on_crash = [crashed](const std::string&) { ++*crashed; };
   auto sim = MustStart(std::move(opt));
   ASSERT_NE(sim, nullptr);
-  auto r = Call("POST", sim->base_url() + "/sim/faults", R"({"crash_now":true})");
+  auto r =
+      Call("POST", sim->base_url() + "/sim/faults", R"({"crash_now":true})");
   EXPECT_EQ(r.status, 200);
   EXPECT_TRUE(testing::WaitFor([&] { return crashed->load() == 1; }));
   EXPECT_TRUE(sim->engine().Stats().crashed);

@@ -55,9 +55,10 @@ struct Reply {
   nlohmann::json json;  // parsed body, or null
 };
 
-inline Reply Call(const std::string& method, const std::string& url,
-                  const std::string& body = "",
-                  std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+inline Reply Call(
+    const std::string& method, const std::string& url,
+    const std::string& body = "",
+    std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
   http::ClientRequest req(method, url, body);
   req.timeout = timeout;
   req.headers.Set("Content-Type", "application/json");
@@ -93,8 +94,9 @@ inline bool AllZero(const DecodedImage& img) {
 
 // Polls `done` every 5 ms for up to `limit` (for effects of real I/O, such as
 // a server noticing a client has gone).
-inline bool WaitFor(const std::function<bool()>& done,
-                    std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+inline bool WaitFor(
+    const std::function<bool()>& done,
+    std::chrono::milliseconds limit = std::chrono::seconds(10)) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     if (done()) return true;

@@ -35,8 +35,7 @@ std::string FileName(uint64_t seed, int index, int n) {
                   static_cast<unsigned long long>(seed & 0xffffffffull));
   } else {
     std::snprintf(buf, sizeof(buf), "image_%08llx_%d.png",
-                  static_cast<unsigned long long>(seed & 0xffffffffull),
-                  index);
+                  static_cast<unsigned long long>(seed & 0xffffffffull), index);
   }
   return buf;
 }
@@ -58,9 +57,9 @@ boost::asio::awaitable<http::Response> Generate(SimContext& ctx,
   uint64_t seed = image.seed;
   StatusOr<ImageResult> result =
       co_await SubmitAndWait(ctx.engine, std::move(image), request.stop);
-  double elapsed = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (!result.ok()) {
     m.success_abort->Inc();
     if (result.status().code() == StatusCode::kCancelled) {
@@ -74,10 +73,9 @@ boost::asio::awaitable<http::Response> Generate(SimContext& ctx,
   if (result->outcome != Outcome::kOk) {
     m.success_abort->Inc();
     m.e2e->Observe(elapsed);
-    log::Error("image generation failed",
-               {{"error_type", result->error_type},
-                {"error", result->error},
-                {"simulated", true}});
+    log::Error("image generation failed", {{"error_type", result->error_type},
+                                           {"error", result->error},
+                                           {"simulated", true}});
     co_return VllmDetail(500, result->error_type + ": " + result->error);
   }
   m.success_stop->Inc();
@@ -105,8 +103,8 @@ boost::asio::awaitable<http::Response> Generate(SimContext& ctx,
     co_return r;
   }
 
-  std::string body = "{\"created\":" + std::to_string(UnixSeconds()) +
-                     ",\"data\":[";
+  std::string body =
+      "{\"created\":" + std::to_string(UnixSeconds()) + ",\"data\":[";
   for (size_t i = 0; i < result->images.size(); ++i) {
     if (i > 0) body += ',';
     body += "{\"b64_json\":\"";
@@ -124,10 +122,10 @@ Status RegisterVllmOmniApi(http::Router& router, SimContext& ctx) {
   metrics::Registry& reg = ctx.metrics;
   auto m = std::make_shared<VllmMetrics>();
   std::string model = ctx.model_name;
-  m->running = &reg.AddGauge("vllm_omni:num_requests_running",
-                             "Number of requests currently running.",
-                             {"model_name"})
-                    .WithLabels({model});
+  m->running =
+      &reg.AddGauge("vllm_omni:num_requests_running",
+                    "Number of requests currently running.", {"model_name"})
+           .WithLabels({model});
   m->waiting = &reg.AddGauge("vllm_omni:num_requests_waiting",
                              "Number of requests waiting to be processed.",
                              {"model_name"})
@@ -138,9 +136,9 @@ Status RegisterVllmOmniApi(http::Router& router, SimContext& ctx) {
   m->success_stop = &success.WithLabels({model, "stop"});
   m->success_abort = &success.WithLabels({model, "abort"});
   m->e2e = &reg.AddHistogram(
-                  "vllm_omni:e2e_request_latency_s",
-                  "End-to-end request latency in seconds.", {"model_name"},
-                  {0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300})
+                   "vllm_omni:e2e_request_latency_s",
+                   "End-to-end request latency in seconds.", {"model_name"},
+                   {0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300})
                 .WithLabels({model});
 
   SimContext* c = &ctx;
@@ -149,16 +147,12 @@ Status RegisterVllmOmniApi(http::Router& router, SimContext& ctx) {
       [c, m](http::Request& request) { return Generate(*c, *m, request); }));
   ZIMON_RETURN_IF_ERROR(
       router.HandleSync("GET", "/v1/models", [c](http::Request&) {
-        json model_card = {{"id", c->model_name},
-                           {"object", "model"},
-                           {"created", UnixSeconds()},
-                           {"owned_by", "vllm"},
-                           {"root", c->model_name},
-                           {"parent", nullptr},
-                           {"max_model_len", nullptr},
-                           {"permission", json::array()}};
-        json body = {{"object", "list"},
-                     {"data", json::array({model_card})}};
+        json model_card = {
+            {"id", c->model_name},      {"object", "model"},
+            {"created", UnixSeconds()}, {"owned_by", "vllm"},
+            {"root", c->model_name},    {"parent", nullptr},
+            {"max_model_len", nullptr}, {"permission", json::array()}};
+        json body = {{"object", "list"}, {"data", json::array({model_card})}};
         return http::Response::Json(200, body.dump());
       }));
   http::SyncHandler exposition = http::MetricsHandler(reg);

@@ -154,8 +154,7 @@ http::Response BodyError(std::string_view type, std::string_view msg,
   if (!loc_extra.is_null()) loc.push_back(std::move(loc_extra));
   json e = {{"type", type}, {"loc", loc}, {"msg", msg}, {"input", input}};
   if (!ctx.is_null()) e["ctx"] = std::move(ctx);
-  return http::Response::Json(422,
-                              json{{"detail", json::array({e})}}.dump());
+  return http::Response::Json(422, json{{"detail", json::array({e})}}.dump());
 }
 
 }  // namespace
@@ -226,8 +225,8 @@ VllmParseResult ParseVllmImageRequest(std::string_view text) {
     }
     StatusOr<ImageSize> parsed = ParseImageSize(*size);
     if (!parsed.ok()) {
-      out.error = VllmDetail(400, "Invalid size '" + *size +
-                                      "': " + parsed.status().message());
+      out.error = VllmDetail(
+          400, "Invalid size '" + *size + "': " + parsed.status().message());
       return out;
     }
     req.size = *parsed;

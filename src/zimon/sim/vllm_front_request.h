@@ -15,8 +15,8 @@
 
 namespace zimon::sim {
 
-inline constexpr int kVllmDefaultSteps = 9;   // Z-Image-Turbo profile
-inline constexpr int kVllmMaxSteps = 16;      // Z-Image-Turbo profile
+inline constexpr int kVllmDefaultSteps = 9;  // Z-Image-Turbo profile
+inline constexpr int kVllmMaxSteps = 16;     // Z-Image-Turbo profile
 inline constexpr int kVllmMaxImages = 10;
 
 struct VllmImageRequest {

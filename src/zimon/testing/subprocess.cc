@@ -71,7 +71,8 @@ StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
   Pipes pipes;
   // O_CLOEXEC: children spawned concurrently by other tests must not hold
   // our write ends open (they would delay EOF). dup2 in the child clears it.
-  if (::pipe2(pipes.out, O_CLOEXEC) != 0 || ::pipe2(pipes.err, O_CLOEXEC) != 0) {
+  if (::pipe2(pipes.out, O_CLOEXEC) != 0 ||
+      ::pipe2(pipes.err, O_CLOEXEC) != 0) {
     return ErrnoToStatus(errno, "pipe2");
   }
 
@@ -91,7 +92,8 @@ StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
   sigemptyset(&none);
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
   std::vector<std::string> argv_strings;
   argv_strings.push_back(binary);
@@ -125,8 +127,10 @@ StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
 }
 
 Subprocess::Subprocess(pid_t pid, int out_fd, int err_fd) : pid_(pid) {
-  out_reader_ = std::thread([this, out_fd] { ReadPipe(out_fd, &out_, &out_closed_); });
-  err_reader_ = std::thread([this, err_fd] { ReadPipe(err_fd, &err_, &err_closed_); });
+  out_reader_ =
+      std::thread([this, out_fd] { ReadPipe(out_fd, &out_, &out_closed_); });
+  err_reader_ =
+      std::thread([this, err_fd] { ReadPipe(err_fd, &err_, &err_closed_); });
 }
 
 Subprocess::~Subprocess() {

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-
 #include <sys/wait.h>
 
 #include <cerrno>
@@ -80,8 +79,8 @@ TEST(Subprocess, PassesEnvironmentChanges) {
   SubprocessOptions options;
   options.env_set = {{"ZIMON_SUBPROCESS_TEST", "hello"}};
   options.env_unset = {"HOME"};
-  auto child = StartShell("echo \"$ZIMON_SUBPROCESS_TEST:${HOME-unset}\"",
-                          options);
+  auto child =
+      StartShell("echo \"$ZIMON_SUBPROCESS_TEST:${HOME-unset}\"", options);
   ASSERT_NE(child, nullptr);
   EXPECT_EQ(child->ReadLine(seconds(10)).value(), "hello:unset");
 }
