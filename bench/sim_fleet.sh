@@ -77,6 +77,6 @@ for size in $sizes; do
     cpu = a - b; wall = e - s
     printf "size=%s %s\n", size, summary
     printf "size=%s sims=%d images=%d wall_s=%.1f cpu_s=%.2f cpu_ms_per_image=%.2f share_of_one_core=%.1f%%\n",
-      size, sims, ok, wall, cpu, ok > 0 ? 1000 * cpu / ok : 0, 100 * cpu / wall
+      size, sims, ok, wall, cpu, (ok > 0 ? 1000 * cpu / ok : 0), 100 * cpu / wall
   }'
 done

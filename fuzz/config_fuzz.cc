@@ -10,7 +10,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  zimon::StatusOr<zimon::Config> config = zimon::LoadConfigString(text, "fuzz.yaml");
+  zimon::StatusOr<zimon::Config> config =
+      zimon::LoadConfigString(text, "fuzz.yaml");
   if (!config.ok() && config.status().message().empty()) std::abort();
   return 0;
 }

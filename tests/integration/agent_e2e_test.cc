@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "tests/integration/agent_harness.h"
@@ -207,7 +208,8 @@ TEST(AgentE2E, ReportsLostGpuWhileHostMetricsKeepFlowing) {
   ReplaceFile(agent.state_path(), TwoGpuState(/*gpu1_lost=*/false));
   EXPECT_TRUE(agent.ScrapeUntil(
       [](const ParsedExposition& p) {
-        return Find(p, "zimon_gpu_lost", {{"gpu", "1"}}) == 0 &&
+        std::optional<double> lost = Find(p, "zimon_gpu_lost", {{"gpu", "1"}});
+        return lost.value_or(-1) == 0 &&
                Find(p, "zimon_gpu_memory_used_bytes", {{"gpu", "1"}})
                    .has_value();
       },

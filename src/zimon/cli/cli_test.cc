@@ -114,8 +114,7 @@ TEST(Cli, BadOptionValueIsUsageError) {
 }
 
 TEST(Cli, CommandsNotBuiltYetSaySoAndExitTwo) {
-  for (const char* cmd :
-       {"serve", "bench", "report", "export"}) {
+  for (const char* cmd : {"serve", "bench", "report", "export"}) {
     Result r = RunArgs({cmd});
     EXPECT_EQ(r.code, kExitUsage) << cmd;
     EXPECT_EQ(r.err, std::string("zimon ") + cmd +

@@ -18,7 +18,8 @@ struct DemoOptions {
 };
 
 // Until the gateway and the simulated fleet can be started from here, the demo
-// runs what exists, this host's collectors on /metrics, and says what is missing.
+// runs what exists, this host's collectors on /metrics, and says what is
+// missing.
 int RunDemo(const DemoOptions& opts, Context& ctx) {
   StatusOr<HostPort> listen = ParseHostPort(opts.listen);
   if (!listen.ok()) {
@@ -30,7 +31,8 @@ int RunDemo(const DemoOptions& opts, Context& ctx) {
     ctx.err << config.status().message() << "\n";
     return kExitFailure;
   }
-  ctx.out << "zimon demo: the gateway (zimon serve) and the dashboard are not built yet; "
+  ctx.out << "zimon demo: the gateway (zimon serve) and the dashboard are not "
+             "built yet; "
              "starting what exists: this host's GPU and host metrics.\n"
              "zimon demo: simulated workers can be started by hand with "
              "`zimon sim --listen 127.0.0.1:0` where that command is built. "

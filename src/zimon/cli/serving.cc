@@ -13,8 +13,9 @@
 namespace zimon::cli {
 
 StatusOr<Config> LoadStartupConfig(const std::string& path, Context& ctx) {
-  StatusOr<Config> config = path.empty() ? LoadConfigFromEnvironment(ctx.env)
-                                         : LoadConfigFile(path, ctx.fs, ctx.env);
+  StatusOr<Config> config = path.empty()
+                                ? LoadConfigFromEnvironment(ctx.env)
+                                : LoadConfigFile(path, ctx.fs, ctx.env);
   if (config.ok()) log::SetLevel(config->log.level);
   return config;
 }
@@ -55,7 +56,9 @@ int ServeLocalMetrics(const Config& config, const HostPort& listen,
   std::string prefix = "zimon " + std::string(command) + ": ";
   ShutdownSignals signals;  // before any thread starts
   metrics::Registry registry;
-  registry.AddGauge("zimon_build_info", "zimon version that is running.", {"version"})
+  registry
+      .AddGauge("zimon_build_info", "zimon version that is running.",
+                {"version"})
       .WithLabels({Version()})
       .Set(1);
   StatusOr<std::unique_ptr<collect::LocalCollectors>> collectors =
@@ -67,12 +70,14 @@ int ServeLocalMetrics(const Config& config, const HostPort& listen,
   collect::LocalCollectors& local = **collectors;
 
   auto router = std::make_shared<http::Router>();
-  Status routes = router->HandleSync("GET", "/metrics", http::MetricsHandler(registry));
+  Status routes =
+      router->HandleSync("GET", "/metrics", http::MetricsHandler(registry));
   if (routes.ok()) {
     routes = router->HandleSync("GET", "/healthz", [&local](http::Request&) {
-      std::string body = std::string("{\"status\":\"ok\",\"collectors\":{\"host\":") +
-                         (local.host_up() ? "true" : "false") +
-                         ",\"gpu\":" + (local.gpu_up() ? "true" : "false") + "}}";
+      std::string body =
+          std::string("{\"status\":\"ok\",\"collectors\":{\"host\":") +
+          (local.host_up() ? "true" : "false") +
+          ",\"gpu\":" + (local.gpu_up() ? "true" : "false") + "}}";
       return http::Response::Json(200, std::move(body));
     });
   }
@@ -89,8 +94,9 @@ int ServeLocalMetrics(const Config& config, const HostPort& listen,
     return kExitFailure;
   }
   std::string url = "http://" +
-                    (listen.host == "0.0.0.0" || listen.host.empty() ? std::string("127.0.0.1")
-                                                                     : listen.host) +
+                    (listen.host == "0.0.0.0" || listen.host.empty()
+                         ? std::string("127.0.0.1")
+                         : listen.host) +
                     ":" + std::to_string((*server)->port());
   ctx.out << prefix << "serving " << url << "/metrics and " << url << "/healthz"
           << std::endl;

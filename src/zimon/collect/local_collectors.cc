@@ -20,18 +20,22 @@ StatusOr<std::unique_ptr<LocalCollectors>> LocalCollectors::Start(
   host_options.include_partitions = config.disk_partitions;
   host_options.disk_exclude = config.disk_exclude;
   host_options.processes = config.processes;
-  ZIMON_ASSIGN_OR_RETURN(auto host, HostCollector::Create(std::move(host_options)));
+  ZIMON_ASSIGN_OR_RETURN(auto host,
+                         HostCollector::Create(std::move(host_options)));
 
   GpuCollectorOptions gpu_options;
   gpu_options.library_path = config.nvml_library;
   gpu_options.procfs = config.procfs;
-  ZIMON_ASSIGN_OR_RETURN(auto gpu, GpuCollector::Create(std::move(gpu_options)));
+  ZIMON_ASSIGN_OR_RETURN(auto gpu,
+                         GpuCollector::Create(std::move(gpu_options)));
 
   std::unique_ptr<LocalCollectors> self(new LocalCollectors(registry));
-  ZIMON_ASSIGN_OR_RETURN(SnapshotCollector * host_ptr,
-                         self->scheduler_.Add(std::move(host), config.host_interval));
-  ZIMON_ASSIGN_OR_RETURN(SnapshotCollector * gpu_ptr,
-                         self->scheduler_.Add(std::move(gpu), config.gpu_interval));
+  ZIMON_ASSIGN_OR_RETURN(
+      SnapshotCollector * host_ptr,
+      self->scheduler_.Add(std::move(host), config.host_interval));
+  ZIMON_ASSIGN_OR_RETURN(
+      SnapshotCollector * gpu_ptr,
+      self->scheduler_.Add(std::move(gpu), config.gpu_interval));
   // A first reading before serving, so the first scrape has data and the log
   // line below tells whether a GPU was found.
   ZIMON_RETURN_IF_ERROR(self->scheduler_.RunOnce());
@@ -43,15 +47,17 @@ StatusOr<std::unique_ptr<LocalCollectors>> LocalCollectors::Start(
     registry.RegisterCollector(c);
     self->registered_.push_back(c);
   }
-  log::Info("collectors started",
-            {{"host_interval_ms", static_cast<int64_t>(config.host_interval.count())},
-             {"gpu_interval_ms", static_cast<int64_t>(config.gpu_interval.count())},
-             {"gpu_up", self->gpu_up()}});
+  log::Info(
+      "collectors started",
+      {{"host_interval_ms", static_cast<int64_t>(config.host_interval.count())},
+       {"gpu_interval_ms", static_cast<int64_t>(config.gpu_interval.count())},
+       {"gpu_up", self->gpu_up()}});
   return self;
 }
 
 LocalCollectors::~LocalCollectors() {
-  for (const metrics::Collector* c : registered_) registry_.UnregisterCollector(c);
+  for (const metrics::Collector* c : registered_)
+    registry_.UnregisterCollector(c);
   scheduler_.Stop();
 }
 

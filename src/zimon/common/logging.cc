@@ -1,11 +1,10 @@
 #include "zimon/common/logging.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
-
-#include <chrono>
 
 namespace zimon::log {
 namespace internal {
@@ -27,13 +26,15 @@ void AppendTimestamp(std::string& out) {
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::system_clock::to_time_t(now);
   auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    now.time_since_epoch()).count() % 1000;
+                    now.time_since_epoch())
+                    .count() %
+                1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(millis));
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<int>(millis));
   out += buf;
 }
 
@@ -41,17 +42,23 @@ void AppendTimestamp(std::string& out) {
 
 std::string_view LevelName(Level level) {
   switch (level) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
-    case Level::kOff: return "off";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
+    case Level::kOff:
+      return "off";
   }
   return "info";
 }
 
 StatusOr<Level> ParseLevel(std::string_view name) {
-  for (Level l : {Level::kDebug, Level::kInfo, Level::kWarn, Level::kError, Level::kOff}) {
+  for (Level l : {Level::kDebug, Level::kInfo, Level::kWarn, Level::kError,
+                  Level::kOff}) {
     if (name == LevelName(l)) return l;
   }
   if (name == "warning") return Level::kWarn;
@@ -63,11 +70,21 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -84,10 +101,12 @@ void AppendJsonString(std::string& out, std::string_view s) {
 Field::Field(std::string_view key, std::string_view value) : key_(key) {
   AppendJsonString(json_value_, value);
 }
-Field::Field(std::string_view key, bool value) : key_(key), json_value_(value ? "true" : "false") {}
+Field::Field(std::string_view key, bool value)
+    : key_(key), json_value_(value ? "true" : "false") {}
 Field::Field(std::string_view key, double value) : key_(key) {
   if (!std::isfinite(value)) {
-    AppendJsonString(json_value_, std::isnan(value) ? "NaN" : (value > 0 ? "+Inf" : "-Inf"));
+    AppendJsonString(json_value_,
+                     std::isnan(value) ? "NaN" : (value > 0 ? "+Inf" : "-Inf"));
     return;
   }
   char buf[32];

@@ -4,8 +4,8 @@
 //   -> {"ts":"2026-11-28T11:40:00.123Z","level":"info","msg":"backend ejected",
 //       "backend":"gpu-0","failures":3}
 //
-// The sink (stderr by default) and the minimum level are process-wide. Log calls
-// below the level cost one relaxed atomic load.
+// The sink (stderr by default) and the minimum level are process-wide. Log
+// calls below the level cost one relaxed atomic load.
 //
 // Thread safety: all functions are thread-safe; each line is written whole.
 #ifndef ZIMON_COMMON_LOGGING_H_
@@ -41,8 +41,9 @@ class Field {
   Field(std::string_view key, double value);
   Field(std::string_view key, const Status& status);
   template <typename T>
-    requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-  Field(std::string_view key, T value) : key_(key) {
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
+      Field(std::string_view key, T value)
+      : key_(key) {
     json_value_ = std::to_string(value);
   }
 
@@ -65,10 +66,18 @@ inline bool Enabled(Level level);
 void SetSink(std::function<void(std::string_view line)> sink);
 
 void Log(Level level, std::string_view msg, Fields fields = {});
-inline void Debug(std::string_view msg, Fields fields = {}) { Log(Level::kDebug, msg, fields); }
-inline void Info(std::string_view msg, Fields fields = {}) { Log(Level::kInfo, msg, fields); }
-inline void Warn(std::string_view msg, Fields fields = {}) { Log(Level::kWarn, msg, fields); }
-inline void Error(std::string_view msg, Fields fields = {}) { Log(Level::kError, msg, fields); }
+inline void Debug(std::string_view msg, Fields fields = {}) {
+  Log(Level::kDebug, msg, fields);
+}
+inline void Info(std::string_view msg, Fields fields = {}) {
+  Log(Level::kInfo, msg, fields);
+}
+inline void Warn(std::string_view msg, Fields fields = {}) {
+  Log(Level::kWarn, msg, fields);
+}
+inline void Error(std::string_view msg, Fields fields = {}) {
+  Log(Level::kError, msg, fields);
+}
 
 // Appends `s` to `out` as a JSON string literal (with quotes).
 void AppendJsonString(std::string& out, std::string_view s);
@@ -77,7 +86,8 @@ namespace internal {
 extern std::atomic<int> g_level;
 }
 inline bool Enabled(Level level) {
-  return static_cast<int>(level) >= internal::g_level.load(std::memory_order_relaxed);
+  return static_cast<int>(level) >=
+         internal::g_level.load(std::memory_order_relaxed);
 }
 
 }  // namespace zimon::log

@@ -1,9 +1,9 @@
 #include "zimon/common/logging.h"
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace zimon::log {
 namespace {
@@ -22,13 +22,17 @@ class LoggingTest : public ::testing::Test {
 };
 
 TEST_F(LoggingTest, WritesOneJsonObjectPerLine) {
-  Info("backend ejected", {{"backend", "gpu-0"}, {"failures", 3}, {"ratio", 0.5}, {"ok", false}});
+  Info("backend ejected",
+       {{"backend", "gpu-0"}, {"failures", 3}, {"ratio", 0.5}, {"ok", false}});
   ASSERT_EQ(lines_.size(), 1u);
   const std::string& l = lines_[0];
   EXPECT_EQ(l.front(), '{');
   EXPECT_EQ(l.back(), '}');
-  EXPECT_NE(l.find(R"("level":"info","msg":"backend ejected","backend":"gpu-0","failures":3,"ratio":0.5,"ok":false)"),
-            std::string::npos) << l;
+  EXPECT_NE(
+      l.find(
+          R"("level":"info","msg":"backend ejected","backend":"gpu-0","failures":3,"ratio":0.5,"ok":false)"),
+      std::string::npos)
+      << l;
 }
 
 TEST_F(LoggingTest, DropsLinesBelowLevel) {
@@ -43,7 +47,8 @@ TEST_F(LoggingTest, DropsLinesBelowLevel) {
 TEST_F(LoggingTest, EscapesControlCharactersAndQuotes) {
   Info("a \"quoted\"\nline\x01");
   ASSERT_EQ(lines_.size(), 1u);
-  EXPECT_NE(lines_[0].find(R"(a \"quoted\"\nline\u0001)"), std::string::npos) << lines_[0];
+  EXPECT_NE(lines_[0].find(R"(a \"quoted\"\nline\u0001)"), std::string::npos)
+      << lines_[0];
 }
 
 TEST(LogLevel, ParsesNamesAndRejectsUnknown) {

@@ -1,16 +1,16 @@
 // Status and StatusOr<T>: recoverable errors as values.
 //
 // Which code to use:
-//   kInvalidArgument    the caller's input is malformed (bad request, bad config value)
-//   kNotFound           a named thing does not exist (file, id, route)
-//   kAlreadyExists      a create found the thing already there
-//   kFailedPrecondition the system is not in a state to do this (e.g. not started)
-//   kOutOfRange         a value is outside the range the operation accepts
-//   kResourceExhausted  a limit was reached (queue full, body too large, out of memory)
-//   kUnavailable        a dependency cannot be reached right now; retrying may help
-//   kDeadlineExceeded   the operation's deadline passed
-//   kCancelled          the caller gave up (client disconnected, shutdown)
-//   kUnauthenticated    credentials missing or wrong
+//   kInvalidArgument    the caller's input is malformed (bad request, bad
+//   config value) kNotFound           a named thing does not exist (file, id,
+//   route) kAlreadyExists      a create found the thing already there
+//   kFailedPrecondition the system is not in a state to do this (e.g. not
+//   started) kOutOfRange         a value is outside the range the operation
+//   accepts kResourceExhausted  a limit was reached (queue full, body too
+//   large, out of memory) kUnavailable        a dependency cannot be reached
+//   right now; retrying may help kDeadlineExceeded   the operation's deadline
+//   passed kCancelled          the caller gave up (client disconnected,
+//   shutdown) kUnauthenticated    credentials missing or wrong
 //   kPermissionDenied   credentials valid but not allowed
 //   kDataLoss           stored data is corrupt or truncated
 //   kUnimplemented      the operation is not supported by this component
@@ -109,15 +109,16 @@ template <typename T>
 class [[nodiscard]] StatusOr {
  public:
   // Implicit on purpose, so functions can `return value;` or `return status;`.
-  StatusOr(const T& value) : value_(value) {}  // NOLINT
-  StatusOr(T&& value) : value_(std::move(value)) {}  // NOLINT
+  StatusOr(const T& value) : value_(value) {}             // NOLINT
+  StatusOr(T&& value) : value_(std::move(value)) {}       // NOLINT
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT
     if (status_.ok()) status_ = InternalError("StatusOr built from OK status");
   }
   template <typename U>
-    requires std::is_constructible_v<T, U&&> && (!std::is_same_v<std::decay_t<U>, T>) &&
-             (!std::is_same_v<std::decay_t<U>, Status>)
-  StatusOr(U&& value) : value_(std::forward<U>(value)) {}  // NOLINT
+  requires std::is_constructible_v<T, U&&> &&
+      (!std::is_same_v<std::decay_t<U>, T>)&&(
+          !std::is_same_v<std::decay_t<U>, Status>)StatusOr(U&& value)
+      : value_(std::forward<U>(value)) {}  // NOLINT
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const& {
@@ -127,9 +128,18 @@ class [[nodiscard]] StatusOr {
   Status status() && { return ok() ? Status() : std::move(status_); }
 
   // Precondition: ok().
-  const T& value() const& { assert(ok()); return *value_; }
-  T& value() & { assert(ok()); return *value_; }
-  T&& value() && { assert(ok()); return std::move(*value_); }
+  const T& value() const& {
+    assert(ok());
+    return *value_;
+  }
+  T& value() & {
+    assert(ok());
+    return *value_;
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*value_);
+  }
   const T& operator*() const& { return value(); }
   T& operator*() & { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
@@ -150,7 +160,9 @@ namespace internal {
 inline Status AsStatus(const Status& s) { return s; }
 inline Status AsStatus(Status&& s) { return std::move(s); }
 template <typename T>
-Status AsStatus(const StatusOr<T>& s) { return s.status(); }
+Status AsStatus(const StatusOr<T>& s) {
+  return s.status();
+}
 }  // namespace internal
 
 }  // namespace zimon
@@ -159,16 +171,17 @@ Status AsStatus(const StatusOr<T>& s) { return s.status(); }
 #define ZIMON_STATUS_CONCAT(a, b) ZIMON_STATUS_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function when `expr` (a Status) is not OK.
-#define ZIMON_RETURN_IF_ERROR(expr)                             \
-  do {                                                          \
+#define ZIMON_RETURN_IF_ERROR(expr)                                    \
+  do {                                                                 \
     ::zimon::Status zimon_status_ = ::zimon::internal::AsStatus(expr); \
-    if (!zimon_status_.ok()) return zimon_status_;              \
+    if (!zimon_status_.ok()) return zimon_status_;                     \
   } while (0)
 
 // `ZIMON_ASSIGN_OR_RETURN(auto x, Foo());` declares/assigns x from a StatusOr,
 // or returns its Status from the enclosing function.
-#define ZIMON_ASSIGN_OR_RETURN(lhs, expr) \
-  ZIMON_ASSIGN_OR_RETURN_IMPL(ZIMON_STATUS_CONCAT(zimon_statusor_, __LINE__), lhs, expr)
+#define ZIMON_ASSIGN_OR_RETURN(lhs, expr)                                     \
+  ZIMON_ASSIGN_OR_RETURN_IMPL(ZIMON_STATUS_CONCAT(zimon_statusor_, __LINE__), \
+                              lhs, expr)
 #define ZIMON_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                \
   if (!tmp.ok()) return std::move(tmp).status();    \

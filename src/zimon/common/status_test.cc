@@ -1,9 +1,9 @@
 #include "zimon/common/status.h"
 
+#include <gtest/gtest.h>
+
 #include <cerrno>
 #include <memory>
-
-#include <gtest/gtest.h>
 
 namespace zimon {
 namespace {
@@ -31,8 +31,10 @@ TEST(Status, DefaultIsOk) {
 }
 
 TEST(Status, ToStringNamesCodeAndMessage) {
-  EXPECT_EQ(NotFoundError("no such file").ToString(), "NOT_FOUND: no such file");
-  EXPECT_EQ(InvalidArgumentError("x").WithPrefix("config.yaml:3").message(), "config.yaml:3: x");
+  EXPECT_EQ(NotFoundError("no such file").ToString(),
+            "NOT_FOUND: no such file");
+  EXPECT_EQ(InvalidArgumentError("x").WithPrefix("config.yaml:3").message(),
+            "config.yaml:3: x");
 }
 
 TEST(StatusOr, MacrosPropagateErrorsAndValues) {
@@ -65,8 +67,10 @@ TEST(Status, HttpTableCoversClientAndServerErrors) {
 
 TEST(Status, ErrnoMapsToCodes) {
   EXPECT_EQ(ErrnoToStatus(ENOENT, "open x").code(), StatusCode::kNotFound);
-  EXPECT_EQ(ErrnoToStatus(ENOSPC, "write").code(), StatusCode::kResourceExhausted);
-  EXPECT_NE(ErrnoToStatus(EACCES, "open y").message().find("open y: "), std::string::npos);
+  EXPECT_EQ(ErrnoToStatus(ENOSPC, "write").code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_NE(ErrnoToStatus(EACCES, "open y").message().find("open y: "),
+            std::string::npos);
 }
 
 }  // namespace
