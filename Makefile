@@ -9,7 +9,7 @@ ifneq ($(CI),)
 CMAKE_FLAGS += -DZIMON_WERROR=ON
 endif
 
-.PHONY: all deps configure build test run bench format clean
+.PHONY: all deps configure build test run bench format format-check clean
 
 all: build
 
@@ -36,6 +36,9 @@ bench:
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+format-check:
+	@git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror
 
 clean:
 	@rm -rf build

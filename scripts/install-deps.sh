@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git clang-format
   libboost1.74-dev libboost-system1.74-dev libssl-dev
   nlohmann-json3-dev libyaml-cpp-dev libre2-dev libspng-dev zlib1g-dev
   libsqlite3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
