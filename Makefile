@@ -33,6 +33,9 @@ bench:
 	@cmake --preset $(PRESET) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 	@ctest --test-dir $(BUILD_DIR) -L bench -V
+	@bench/metrics_vs_python.sh $(BUILD_DIR)/bench/metrics_bench
+	@bench/agent_vs_node_exporter.sh $(BUILD_DIR)/apps/zimon/zimon
+	@bench/sim_fleet.sh $(BUILD_DIR)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

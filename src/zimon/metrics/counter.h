@@ -4,9 +4,9 @@
 // references. Also usable standalone (e.g. in tests).
 //
 // Thread safety: Inc() and Value() are thread-safe and lock-free. Each thread
-// adds into one of internal::kShards cache-line-padded cells, so concurrent
-// increments from different threads rarely contend; whole-number increments
-// take an integer fetch_add, others a CAS loop on a double.
+// adds into one of internal::kShards cache-line-padded cells (shard.h): most
+// threads own their cell and update it with a plain load and store; the
+// threads beyond the exclusive cells share the last one with atomic adds.
 #ifndef ZIMON_METRICS_COUNTER_H_
 #define ZIMON_METRICS_COUNTER_H_
 
@@ -26,17 +26,18 @@ class Counter {
 
   // Adds `v`. Negative and NaN increments are ignored (counters never go down).
   void Inc(double v = 1) {
-    Cell& cell = cells_[internal::ShardIndex()];
+    internal::Shard shard = internal::CurrentShard();
+    Cell& cell = cells_[shard.index];
     // Whole numbers below 2^53 are exact in both representations.
     if (v >= 0 && v < 9007199254740992.0) {
       auto whole = static_cast<uint64_t>(v);
       if (static_cast<double>(whole) == v) {
-        cell.whole.fetch_add(whole, std::memory_order_relaxed);
+        internal::Add(cell.whole, whole, shard.exclusive);
         return;
       }
     }
     if (!(v > 0)) return;
-    internal::AtomicAdd(cell.fraction, v);
+    internal::Add(cell.fraction, v, shard.exclusive);
   }
 
   // The current total (sum over all cells).

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -83,15 +84,58 @@ TEST(Gauge, ConcurrentIncAndDecBalance) {
   EXPECT_EQ(g.Value(), 0);
 }
 
-TEST(ShardIndex, DiffersBetweenConsecutiveThreads) {
-  uint32_t a = 0, b = 0;
-  std::thread([&] { a = internal::ShardIndex(); }).join();
-  std::thread([&] { b = internal::ShardIndex(); }).join();
-  EXPECT_LT(a, internal::kShards);
-  EXPECT_LT(b, internal::kShards);
-  // Tests in one binary run one after another, so no other thread takes a
-  // sequence number in between: consecutive threads get adjacent shards.
-  EXPECT_EQ(b, (a + 1) % internal::kShards);
+TEST(Shard, LiveThreadsOwnDistinctCellsAndOverflowShares) {
+  // More threads alive at once than exclusive cells: each of the first ones
+  // owns a different cell, the rest share the last one, and no increment is
+  // lost either way.
+  constexpr int kThreads = internal::kShards + 4;
+  constexpr int kIncrements = 20000;
+  Counter counter;
+  std::vector<internal::Shard> shards(kThreads);
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      shards[t] = internal::CurrentShard();
+      ready.fetch_add(1);
+      while (ready.load() < kThreads) std::this_thread::yield();  // all alive
+      for (int i = 0; i < kIncrements; ++i) counter.Inc();
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(counter.Value(), double{kThreads} * kIncrements);
+  std::set<uint32_t> exclusive;
+  int shared = 0;
+  for (const internal::Shard& s : shards) {
+    if (s.exclusive) {
+      EXPECT_LT(s.index, internal::kSharedShard);
+      EXPECT_TRUE(exclusive.insert(s.index).second)
+          << "cell " << s.index << " owned twice";
+    } else {
+      EXPECT_EQ(s.index, internal::kSharedShard);
+      ++shared;
+    }
+  }
+  // The test's own thread may hold one exclusive cell.
+  EXPECT_GE(exclusive.size(), internal::kSharedShard - 1u);
+  EXPECT_GE(shared, kThreads - static_cast<int>(internal::kSharedShard));
+}
+
+TEST(Shard, ExitedThreadsReleaseTheirCellAndKeepTheirCounts) {
+  Counter counter;
+  internal::Shard first{}, second{};
+  std::thread([&] {
+    first = internal::CurrentShard();
+    for (int i = 0; i < 1000; ++i) counter.Inc();
+  }).join();
+  std::thread([&] {
+    second = internal::CurrentShard();
+    for (int i = 0; i < 1000; ++i) counter.Inc();
+  }).join();
+  EXPECT_TRUE(first.exclusive);
+  EXPECT_TRUE(second.exclusive);
+  EXPECT_EQ(first.index, second.index);  // the freed cell is claimed again
+  EXPECT_EQ(counter.Value(), 2000);      // and the new owner adds on top
 }
 
 }  // namespace

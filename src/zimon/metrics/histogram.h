@@ -6,7 +6,8 @@
 //
 // Thread safety: Observe() and Snapshot() are thread-safe and lock-free. Each
 // thread writes into one of internal::kShards cache-line-aligned shards (one
-// counter per bucket plus the sum). Snapshot() adds the shards up and derives
+// counter per bucket plus the sum), owned by the thread where it can be
+// (shard.h). Snapshot() adds the shards up and derives
 // the count from the buckets, so a snapshot is always self-consistent
 // (cumulative buckets, +Inf bucket == count) even while others observe.
 #ifndef ZIMON_METRICS_HISTOGRAM_H_
@@ -36,14 +37,10 @@ class Histogram {
   // bound belongs to that bucket); NaN goes to +Inf and makes the sum NaN.
   void Observe(double v) {
     size_t bucket = BucketFor(v);
-    std::atomic<uint64_t>* shard = ShardBase(internal::ShardIndex());
-    shard[bucket].fetch_add(1, std::memory_order_relaxed);
-    std::atomic<uint64_t>& sum = shard[sum_slot_];
-    uint64_t old = sum.load(std::memory_order_relaxed);
-    while (!sum.compare_exchange_weak(
-        old, std::bit_cast<uint64_t>(std::bit_cast<double>(old) + v),
-        std::memory_order_relaxed, std::memory_order_relaxed)) {
-    }
+    internal::Shard shard = internal::CurrentShard();
+    std::atomic<uint64_t>* cells = ShardBase(shard.index);
+    internal::Add(cells[bucket], 1, shard.exclusive);
+    internal::AddDoubleBits(cells[sum_slot_], v, shard.exclusive);
   }
 
   // Cumulative buckets (the last is +Inf), sum and count.
