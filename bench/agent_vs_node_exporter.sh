@@ -100,6 +100,18 @@ def cpu_seconds(pid):
     fields = stat[stat.rindex(")") + 2:].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
+def pss_kib(pid):
+    # Proportional set size: shared pages (libc, libstdc++) divided among the
+    # processes that map them; what the process adds to the host's memory.
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
 def status_kib(pid, key):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -175,6 +187,7 @@ for i, (name, pid, _) in enumerate(targets):
         "hwm_mib": status_kib(pid, "VmHWM") / 1024.0,
         "anon_mib": status_kib(pid, "RssAnon") / 1024.0,
         "file_mib": status_kib(pid, "RssFile") / 1024.0,
+        "pss_mib": pss_kib(pid) / 1024.0,
         "bytes": len(bodies[i]),
         "samples": samples,
     })
@@ -188,6 +201,7 @@ cols = [("cpu_per_1000", "CPU s / 1000 scrapes", "{:.3f}"),
         ("hwm_mib", "VmHWM peak (MiB)", "{:.1f}"),
         ("anon_mib", "  of it RssAnon (MiB)", "{:.1f}"),
         ("file_mib", "  of it RssFile (MiB)", "{:.1f}"),
+        ("pss_mib", "Pss (MiB)", "{:.1f}"),
         ("bytes", "response bytes", "{:d}"),
         ("samples", "response samples", "{:d}")]
 print(f"{'':24}{'zimon agent':>14}{'node_exporter':>16}{'agent/ne':>10}")
