@@ -1,0 +1,402 @@
+#include "zimon/gateway/feedback_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+
+#include "zimon/common/logging.h"
+#include "zimon/gateway/feedback_sqlite.h"
+
+namespace zimon::gateway {
+namespace {
+
+// Migration i brings the schema from version i to version i + 1. Append only:
+// a released migration never changes, so every database reaches the same
+// schema whatever version it started from.
+constexpr const char* kMigrations[] = {
+    // 0 -> 1: images and feedback.
+    R"sql(
+CREATE TABLE images (
+  image_id      TEXT PRIMARY KEY NOT NULL,
+  request_id    TEXT NOT NULL,
+  created_ms    INTEGER NOT NULL,
+  backend       TEXT NOT NULL DEFAULT '',
+  size          TEXT NOT NULL DEFAULT '',
+  quality_score REAL
+);
+CREATE INDEX images_by_request ON images(request_id);
+CREATE TABLE feedback (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  request_id TEXT NOT NULL,
+  image_id   TEXT REFERENCES images(image_id),
+  rating     INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+  comment    TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX feedback_by_request ON feedback(request_id);
+)sql",
+};
+static_assert(std::size(kMigrations) == FeedbackStore::kSchemaVersion);
+
+int64_t ToMillis(Clock::WallTime t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             t.time_since_epoch())
+      .count();
+}
+
+Clock::WallTime FromMillis(int64_t ms) {
+  return Clock::WallTime(std::chrono::duration_cast<Clock::WallTime::duration>(
+      std::chrono::milliseconds(ms)));
+}
+
+// Number of code points in `s`, or nullopt when it is not valid UTF-8
+// (overlong forms, surrogates and values above U+10FFFF are invalid).
+std::optional<size_t> Utf8Length(std::string_view s) {
+  size_t count = 0;
+  for (size_t i = 0; i < s.size(); ++count) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t len;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      len = 2, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      len = 3, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      len = 4, cp = c & 0x07;
+    } else {
+      return std::nullopt;
+    }
+    if (i + len > s.size()) return std::nullopt;
+    for (size_t k = 1; k < len; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return std::nullopt;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLength[len] || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff)) {
+      return std::nullopt;
+    }
+    i += len;
+  }
+  return count;
+}
+
+Status ValidateId(std::string_view field, std::string_view id) {
+  if (id.size() > kMaxFeedbackIdBytes) {
+    return InvalidArgumentError(std::string(field) + " is longer than " +
+                                std::to_string(kMaxFeedbackIdBytes) + " bytes");
+  }
+  if (!Utf8Length(id).has_value()) {
+    return InvalidArgumentError(std::string(field) + " is not valid UTF-8");
+  }
+  for (char c : id) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return InvalidArgumentError(std::string(field) +
+                                  " contains a control character");
+    }
+  }
+  return OkStatus();
+}
+
+// Rolls back unless Commit() succeeded. BEGIN IMMEDIATE takes the write lock
+// up front, so a read-then-write sequence cannot interleave with another
+// process's write.
+class Transaction {
+ public:
+  static StatusOr<Transaction> Begin(sqlite::Db& db) {
+    ZIMON_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    return Transaction(db);
+  }
+  Transaction(Transaction&& other) noexcept
+      : db_(std::exchange(other.db_, nullptr)) {}
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction() {
+    if (db_ != nullptr) (void)db_->Exec("ROLLBACK");
+  }
+  Status Commit() {
+    sqlite::Db* db = std::exchange(db_, nullptr);
+    Status status = db->Exec("COMMIT");
+    if (!status.ok()) (void)db->Exec("ROLLBACK");
+    return status;
+  }
+
+ private:
+  explicit Transaction(sqlite::Db& db) : db_(&db) {}
+  sqlite::Db* db_;
+};
+
+Status Migrate(sqlite::Db& db) {
+  ZIMON_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db));
+  // Read inside the write transaction: another process may have migrated.
+  ZIMON_ASSIGN_OR_RETURN(int64_t version, db.QueryInt("PRAGMA user_version"));
+  if (version > FeedbackStore::kSchemaVersion || version < 0) {
+    return FailedPreconditionError(
+        db.path() + ": schema version " + std::to_string(version) +
+        " is not supported by this build (it knows up to " +
+        std::to_string(FeedbackStore::kSchemaVersion) + ")");
+  }
+  if (version == FeedbackStore::kSchemaVersion) return OkStatus();
+  for (int64_t v = version; v < FeedbackStore::kSchemaVersion; ++v) {
+    ZIMON_RETURN_IF_ERROR(db.Exec(kMigrations[v]));
+  }
+  std::string set_version =
+      "PRAGMA user_version = " + std::to_string(FeedbackStore::kSchemaVersion);
+  ZIMON_RETURN_IF_ERROR(db.Exec(set_version.c_str()));
+  ZIMON_RETURN_IF_ERROR(txn.Commit());
+  log::Info("feedback database migrated",
+            {{"path", db.path()},
+             {"from", version},
+             {"to", FeedbackStore::kSchemaVersion}});
+  return OkStatus();
+}
+
+}  // namespace
+
+int64_t RatingDistribution::total() const {
+  int64_t sum = 0;
+  for (int64_t c : counts) sum += c;
+  return sum;
+}
+
+double RatingDistribution::mean() const {
+  int64_t n = total();
+  if (n == 0) return 0;
+  double weighted = 0;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    weighted += static_cast<double>(counts[i]) * static_cast<double>(i + 1);
+  }
+  return weighted / static_cast<double>(n);
+}
+
+Status ValidateFeedbackRequest(const FeedbackRequest& request) {
+  if (request.rating < kMinRating || request.rating > kMaxRating) {
+    return InvalidArgumentError("rating must be an integer from 1 to 5, got " +
+                                std::to_string(request.rating));
+  }
+  if (request.request_id.empty() && request.image_id.empty()) {
+    return InvalidArgumentError("one of request_id or image_id is required");
+  }
+  if (!request.request_id.empty()) {
+    ZIMON_RETURN_IF_ERROR(ValidateId("request_id", request.request_id));
+  }
+  if (!request.image_id.empty()) {
+    ZIMON_RETURN_IF_ERROR(ValidateId("image_id", request.image_id));
+  }
+  std::optional<size_t> length = Utf8Length(request.comment);
+  if (!length.has_value()) {
+    return InvalidArgumentError("comment is not valid UTF-8");
+  }
+  if (*length > kMaxFeedbackCommentChars) {
+    return InvalidArgumentError(
+        "comment is " + std::to_string(*length) + " characters; at most " +
+        std::to_string(kMaxFeedbackCommentChars) + " are accepted");
+  }
+  return OkStatus();
+}
+
+StatusOr<std::unique_ptr<FeedbackStore>> FeedbackStore::Open(
+    const std::string& path, metrics::Registry& registry, Clock& clock) {
+  ZIMON_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Db> db,
+                         sqlite::Db::Open(path));
+  ZIMON_RETURN_IF_ERROR(db->Exec("PRAGMA busy_timeout = 5000"));
+  // Reading the header first turns a file that is not a database into
+  // kDataLoss here rather than on the first write.
+  ZIMON_RETURN_IF_ERROR(db->QueryInt("PRAGMA user_version").status());
+  {
+    ZIMON_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                           db->Prepare("PRAGMA journal_mode = WAL"));
+    ZIMON_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row || stmt.ColumnText(0) != "wal") {
+      return FailedPreconditionError(
+          path + ": cannot switch the database to WAL journal mode (got \"" +
+          (row ? stmt.ColumnText(0) : std::string()) + "\")");
+    }
+  }
+  // FULL: in WAL mode NORMAL may lose the last commits on power loss; feedback
+  // and image rows are written at human and GPU speed, so an fsync per commit
+  // costs nothing that matters.
+  ZIMON_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL"));
+  ZIMON_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys = ON"));
+  ZIMON_RETURN_IF_ERROR(Migrate(*db));
+  return std::unique_ptr<FeedbackStore>(
+      new FeedbackStore(std::move(db), registry, clock));
+}
+
+FeedbackStore::FeedbackStore(std::unique_ptr<sqlite::Db> db,
+                             metrics::Registry& registry, Clock& clock)
+    : clock_(clock),
+      rating_histogram_(
+          registry
+              .AddHistogram("zimon_user_rating",
+                            "User ratings of generated images (1 to 5).", {},
+                            {1, 2, 3, 4, 5})
+              .WithLabels({})),
+      feedback_total_(registry
+                          .AddCounter("zimon_feedback_total",
+                                      "Feedback ratings accepted.", {})
+                          .WithLabels({})),
+      db_(std::move(db)) {}
+
+FeedbackStore::~FeedbackStore() = default;
+
+Status FeedbackStore::RecordImage(const GeneratedImage& image) {
+  if (image.request_id.empty() || image.image_id.empty()) {
+    return InvalidArgumentError("an image needs a request_id and an image_id");
+  }
+  ZIMON_RETURN_IF_ERROR(ValidateId("request_id", image.request_id));
+  ZIMON_RETURN_IF_ERROR(ValidateId("image_id", image.image_id));
+  if (image.quality_score.has_value() &&
+      !(*image.quality_score >= 0 && *image.quality_score <= 1)) {
+    return InvalidArgumentError("quality_score must be within 0..1");
+  }
+  int64_t now_ms = ToMillis(clock_.Now());
+  std::lock_guard lock(mu_);
+  ZIMON_ASSIGN_OR_RETURN(
+      sqlite::Statement stmt,
+      db_->Prepare("INSERT INTO images (image_id, request_id, created_ms, "
+                   "backend, size, quality_score) VALUES (?, ?, ?, ?, ?, ?)"));
+  stmt.Bind(1, std::string_view(image.image_id));
+  stmt.Bind(2, std::string_view(image.request_id));
+  stmt.Bind(3, now_ms);
+  stmt.Bind(4, std::string_view(image.backend));
+  stmt.Bind(5, std::string_view(image.size));
+  stmt.Bind(6, image.quality_score);
+  StatusOr<bool> done = stmt.Step();
+  if (!done.ok() && done.status().code() == StatusCode::kAlreadyExists) {
+    return AlreadyExistsError("image_id \"" + image.image_id +
+                              "\" is already recorded");
+  }
+  return done.status();
+}
+
+StatusOr<GeneratedImage> FeedbackStore::FindImage(
+    const std::string& image_id) const {
+  std::lock_guard lock(mu_);
+  ZIMON_ASSIGN_OR_RETURN(
+      sqlite::Statement stmt,
+      db_->Prepare("SELECT request_id, created_ms, backend, size, "
+                   "quality_score FROM images WHERE image_id = ?"));
+  stmt.Bind(1, std::string_view(image_id));
+  ZIMON_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return NotFoundError("unknown image_id \"" + image_id + "\"");
+  GeneratedImage image;
+  image.image_id = image_id;
+  image.request_id = stmt.ColumnText(0);
+  image.created = FromMillis(stmt.ColumnInt(1));
+  image.backend = stmt.ColumnText(2);
+  image.size = stmt.ColumnText(3);
+  image.quality_score = stmt.ColumnOptionalDouble(4);
+  return image;
+}
+
+StatusOr<Feedback> FeedbackStore::ResolveIds(
+    const FeedbackRequest& request) const {
+  Feedback out;
+  if (!request.image_id.empty()) {
+    ZIMON_ASSIGN_OR_RETURN(
+        sqlite::Statement stmt,
+        db_->Prepare("SELECT request_id FROM images WHERE image_id = ?"));
+    stmt.Bind(1, std::string_view(request.image_id));
+    ZIMON_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) {
+      return NotFoundError("unknown image_id \"" + request.image_id + "\"");
+    }
+    out.image_id = request.image_id;
+    out.request_id = stmt.ColumnText(0);
+    if (!request.request_id.empty() && request.request_id != out.request_id) {
+      return InvalidArgumentError("image_id \"" + request.image_id +
+                                  "\" does not belong to request_id \"" +
+                                  request.request_id + "\"");
+    }
+    return out;
+  }
+  ZIMON_ASSIGN_OR_RETURN(
+      sqlite::Statement stmt,
+      db_->Prepare("SELECT 1 FROM images WHERE request_id = ? LIMIT 1"));
+  stmt.Bind(1, std::string_view(request.request_id));
+  ZIMON_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) {
+    return NotFoundError("unknown request_id \"" + request.request_id + "\"");
+  }
+  out.request_id = request.request_id;
+  return out;
+}
+
+StatusOr<Feedback> FeedbackStore::AddFeedback(const FeedbackRequest& request) {
+  ZIMON_RETURN_IF_ERROR(ValidateFeedbackRequest(request));
+  Clock::WallTime now = clock_.Now();
+  Feedback stored;
+  {
+    std::lock_guard lock(mu_);
+    ZIMON_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_));
+    ZIMON_ASSIGN_OR_RETURN(stored, ResolveIds(request));
+    ZIMON_ASSIGN_OR_RETURN(
+        sqlite::Statement stmt,
+        db_->Prepare("INSERT INTO feedback (request_id, image_id, rating, "
+                     "comment, created_ms) VALUES (?, ?, ?, ?, ?)"));
+    stmt.Bind(1, std::string_view(stored.request_id));
+    stmt.BindTextOrNull(2, stored.image_id);
+    stmt.Bind(3, static_cast<int64_t>(request.rating));
+    stmt.Bind(4, std::string_view(request.comment));
+    stmt.Bind(5, ToMillis(now));
+    ZIMON_RETURN_IF_ERROR(stmt.Step().status());
+    stored.id = db_->LastInsertRowId();
+    ZIMON_RETURN_IF_ERROR(txn.Commit());
+  }
+  stored.rating = request.rating;
+  stored.comment = request.comment;
+  stored.created = FromMillis(ToMillis(now));
+  rating_histogram_.Observe(request.rating);
+  feedback_total_.Inc();
+  return stored;
+}
+
+StatusOr<RatingDistribution> FeedbackStore::GetRatingDistribution() const {
+  std::lock_guard lock(mu_);
+  ZIMON_ASSIGN_OR_RETURN(
+      sqlite::Statement stmt,
+      db_->Prepare("SELECT rating, COUNT(*) FROM feedback GROUP BY rating"));
+  RatingDistribution dist;
+  while (true) {
+    ZIMON_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    int64_t rating = stmt.ColumnInt(0);
+    // The CHECK constraint keeps ratings in range; a file edited by hand
+    // might not, and such rows are left out rather than trusted.
+    if (rating >= kMinRating && rating <= kMaxRating) {
+      dist.counts[static_cast<size_t>(rating - 1)] = stmt.ColumnInt(1);
+    }
+  }
+  return dist;
+}
+
+StatusOr<std::vector<Feedback>> FeedbackStore::RecentFeedback(
+    size_t limit) const {
+  std::lock_guard lock(mu_);
+  ZIMON_ASSIGN_OR_RETURN(
+      sqlite::Statement stmt,
+      db_->Prepare("SELECT id, request_id, image_id, rating, comment, "
+                   "created_ms FROM feedback ORDER BY id DESC LIMIT ?"));
+  stmt.Bind(1, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  std::vector<Feedback> out;
+  while (true) {
+    ZIMON_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    Feedback& fb = out.emplace_back();
+    fb.id = stmt.ColumnInt(0);
+    fb.request_id = stmt.ColumnText(1);
+    fb.image_id = stmt.ColumnText(2);
+    fb.rating = static_cast<int>(stmt.ColumnInt(3));
+    fb.comment = stmt.ColumnText(4);
+    fb.created = FromMillis(stmt.ColumnInt(5));
+  }
+  return out;
+}
+
+}  // namespace zimon::gateway

@@ -1,0 +1,152 @@
+// FeedbackStore: user ratings of generated images, kept in SQLite so that a
+// gateway restart loses none (issue 5, item 7; schema in docs/feedback.md).
+//
+//   metrics::Registry registry;
+//   ZIMON_ASSIGN_OR_RETURN(auto store,
+//                          FeedbackStore::Open(dir + "/feedback.db",
+//                          registry));
+//   store->RecordImage({.request_id = "req-1", .image_id = "img-1", ...});
+//   StatusOr<Feedback> fb = store->AddFeedback(
+//       {.request_id = "req-1", .rating = 5, .comment = "great"});
+//
+// The gateway records every generated image (RecordImage) so that feedback
+// can refer to it by image id or request id. AddFeedback validates its input
+// (kInvalidArgument: rating outside 1..5, neither id given, comment too long or
+// not UTF-8; kNotFound: unknown id), commits, then observes the rating in
+// `zimon_user_rating` (buckets 1..5) and increments `zimon_feedback_total`.
+//
+// Durability: WAL journal with synchronous=FULL; every call that returns OK
+// has been fsynced, so neither a process crash nor a power loss after the
+// return loses it.
+//
+// Metrics are not re-filled from the database on Open: like every counter
+// they start at zero in a new process, and Prometheus' rate()/increase()
+// treat the drop as a counter reset. Totals over all time come from
+// RatingDistribution().
+//
+// Ownership: Open returns the sole owner of the connection; the store keeps
+// references to the registry and clock, which must outlive it.
+//
+// Thread safety: all methods are thread-safe. One connection, guarded by one
+// mutex, serves all callers; each call is a short transaction (one fsync for
+// writes), so callers on latency-critical threads should expect a few
+// milliseconds per write.
+#ifndef ZIMON_GATEWAY_FEEDBACK_STORE_H_
+#define ZIMON_GATEWAY_FEEDBACK_STORE_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "zimon/common/clock.h"
+#include "zimon/common/status.h"
+#include "zimon/metrics/registry.h"
+
+namespace zimon::gateway {
+
+namespace sqlite {
+class Db;
+}
+
+// Limits on stored text, checked by RecordImage and AddFeedback.
+inline constexpr size_t kMaxFeedbackCommentChars = 2000;  // code points
+inline constexpr size_t kMaxFeedbackIdBytes = 128;
+inline constexpr int kMinRating = 1;
+inline constexpr int kMaxRating = 5;
+
+// One generated image, recorded by the gateway when it returns the image.
+struct GeneratedImage {
+  std::string request_id;  // required; several images may share one
+  std::string image_id;    // required, unique
+  std::string backend;     // backend name; may be empty
+  std::string size;        // "WIDTHxHEIGHT"; may be empty
+  std::optional<double> quality_score;  // 0..1 when scored
+  Clock::WallTime created{};            // filled by the store
+};
+
+// What a client sends: at least one of the ids, a rating and a comment.
+struct FeedbackRequest {
+  std::string request_id;
+  std::string image_id;
+  int rating = 0;
+  std::string comment;
+};
+
+// A stored feedback row. When the client named only an image, request_id is
+// the image's request; when it named only a request, image_id is empty.
+struct Feedback {
+  int64_t id = 0;
+  std::string request_id;
+  std::string image_id;
+  int rating = 0;
+  std::string comment;
+  Clock::WallTime created{};
+};
+
+// Count of stored ratings per value; counts[r - 1] is the number of rating r.
+struct RatingDistribution {
+  std::array<int64_t, 5> counts{};
+  int64_t total() const;
+  // Mean rating; 0 when there are none.
+  double mean() const;
+};
+
+// Checks a request without touching the database (the JSON layer uses it too).
+Status ValidateFeedbackRequest(const FeedbackRequest& request);
+
+class FeedbackStore {
+ public:
+  // Opens or creates the database at `path` and migrates its schema to the
+  // current version. Errors name the path: kDataLoss for a file that is not a
+  // database (or is corrupt), kFailedPrecondition for a schema newer than this
+  // build, the errno's code when the file cannot be opened.
+  static StatusOr<std::unique_ptr<FeedbackStore>> Open(
+      const std::string& path, metrics::Registry& registry,
+      Clock& clock = SystemClock());
+
+  ~FeedbackStore();
+  FeedbackStore(const FeedbackStore&) = delete;
+  FeedbackStore& operator=(const FeedbackStore&) = delete;
+
+  // The schema version this build writes.
+  static constexpr int64_t kSchemaVersion = 1;
+
+  // Records a generated image. kInvalidArgument for a missing or over-long id
+  // or a quality score outside 0..1; kAlreadyExists for a duplicate image id.
+  Status RecordImage(const GeneratedImage& image);
+
+  // Returns the recorded image, or kNotFound.
+  StatusOr<GeneratedImage> FindImage(const std::string& image_id) const;
+
+  // Validates and stores one rating; returns the stored row (with its id).
+  // When both ids are given the image must belong to the request
+  // (kInvalidArgument otherwise).
+  StatusOr<Feedback> AddFeedback(const FeedbackRequest& request);
+
+  // All stored ratings, by value.
+  StatusOr<RatingDistribution> GetRatingDistribution() const;
+
+  // Up to `limit` most recent feedback rows, newest first.
+  StatusOr<std::vector<Feedback>> RecentFeedback(size_t limit) const;
+
+ private:
+  FeedbackStore(std::unique_ptr<sqlite::Db> db, metrics::Registry& registry,
+                Clock& clock);
+  // Resolves the ids of `request` to (request_id, image_id) as stored.
+  StatusOr<Feedback> ResolveIds(const FeedbackRequest& request) const;
+
+  Clock& clock_;
+  metrics::Histogram& rating_histogram_;
+  metrics::Counter& feedback_total_;
+  mutable std::mutex mu_;
+  std::unique_ptr<sqlite::Db> db_;  // guarded by mu_
+};
+
+}  // namespace zimon::gateway
+
+#endif  // ZIMON_GATEWAY_FEEDBACK_STORE_H_

@@ -1,0 +1,404 @@
+#include "zimon/gateway/feedback_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "zimon/metrics/registry.h"
+#include "zimon/testing/fake_clock.h"
+#include "zimon/testing/temp_dir.h"
+
+namespace zimon::gateway {
+namespace {
+
+using ::testing::HasSubstr;
+
+GeneratedImage Image(std::string request_id, std::string image_id) {
+  GeneratedImage image;
+  image.request_id = std::move(request_id);
+  image.image_id = std::move(image_id);
+  image.backend = "gpu-0";
+  image.size = "1024x1024";
+  image.quality_score = 0.75;
+  return image;
+}
+
+FeedbackRequest Rate(std::string request_id, std::string image_id, int rating,
+                     std::string comment = "") {
+  FeedbackRequest request;
+  request.request_id = std::move(request_id);
+  request.image_id = std::move(image_id);
+  request.rating = rating;
+  request.comment = std::move(comment);
+  return request;
+}
+
+const metrics::FamilySnapshot* FindFamily(
+    const std::vector<metrics::FamilySnapshot>& families,
+    const std::string& name) {
+  for (const auto& f : families) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+class FeedbackStoreTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<FeedbackStore> OpenStore() {
+    auto store = FeedbackStore::Open(path_, registry_, clock_);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  testing::TempDir dir_;
+  std::string path_ = dir_.Join("feedback.db");
+  metrics::Registry registry_;
+  testing::FakeClock clock_;
+};
+
+TEST_F(FeedbackStoreTest, AddsFeedbackByImageAndReadsItBack) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->RecordImage(Image("req-1", "img-1")).ok());
+  auto fb = store->AddFeedback(Rate("", "img-1", 4, "nice light"));
+  ASSERT_TRUE(fb.ok()) << fb.status().ToString();
+  EXPECT_GT(fb->id, 0);
+  EXPECT_EQ(fb->request_id, "req-1");  // resolved from the image
+  EXPECT_EQ(fb->image_id, "img-1");
+
+  auto recent = store->RecentFeedback(10);
+  ASSERT_TRUE(recent.ok());
+  ASSERT_EQ(recent->size(), 1u);
+  EXPECT_EQ((*recent)[0].id, fb->id);
+  EXPECT_EQ((*recent)[0].rating, 4);
+  EXPECT_EQ((*recent)[0].comment, "nice light");
+  EXPECT_EQ((*recent)[0].request_id, "req-1");
+  EXPECT_EQ((*recent)[0].created, fb->created);
+}
+
+TEST_F(FeedbackStoreTest, AddsFeedbackByRequestId) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->RecordImage(Image("req-1", "img-1")).ok());
+  ASSERT_TRUE(store->RecordImage(Image("req-1", "img-2")).ok());
+  auto fb = store->AddFeedback(Rate("req-1", "", 2));
+  ASSERT_TRUE(fb.ok()) << fb.status().ToString();
+  EXPECT_EQ(fb->request_id, "req-1");
+  EXPECT_EQ(fb->image_id, "");
+}
+
+TEST_F(FeedbackStoreTest, RecordsAndFindsImages) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  GeneratedImage unscored = Image("req-9", "img-9");
+  unscored.quality_score.reset();
+  ASSERT_TRUE(store->RecordImage(Image("req-1", "img-1")).ok());
+  ASSERT_TRUE(store->RecordImage(unscored).ok());
+  auto found = store->FindImage("img-1");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->request_id, "req-1");
+  EXPECT_EQ(found->backend, "gpu-0");
+  EXPECT_EQ(found->size, "1024x1024");
+  EXPECT_EQ(found->quality_score, 0.75);
+  EXPECT_EQ(
+      found->created,
+      std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.Now()));
+  auto nine = store->FindImage("img-9");
+  ASSERT_TRUE(nine.ok());
+  EXPECT_FALSE(nine->quality_score.has_value());
+  EXPECT_EQ(store->FindImage("nope").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(FeedbackStoreTest, RejectsDuplicateAndInvalidImages) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->RecordImage(Image("req-1", "img-1")).ok());
+  EXPECT_EQ(store->RecordImage(Image("req-2", "img-1")).code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(store->RecordImage(Image("", "img-3")).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->RecordImage(Image("req-3", "")).code(),
+            StatusCode::kInvalidArgument);
+  GeneratedImage bad_score = Image("req-4", "img-4");
+  bad_score.quality_score = 1.5;
+  EXPECT_EQ(store->RecordImage(bad_score).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->RecordImage(Image("req-5", std::string(200, 'x'))).code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(FeedbackStoreTest, SurvivesCloseAndReopen) {
+  int64_t id = 0;
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->RecordImage(Image("req-1", "img-1")).ok());
+    auto fb = store->AddFeedback(Rate("req-1", "img-1", 5, "keep me"));
+    ASSERT_TRUE(fb.ok());
+    id = fb->id;
+  }
+  metrics::Registry fresh_registry;
+  auto reopened = FeedbackStore::Open(path_, fresh_registry, clock_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  auto recent = (*reopened)->RecentFeedback(10);
+  ASSERT_TRUE(recent.ok());
+  ASSERT_EQ(recent->size(), 1u);
+  EXPECT_EQ((*recent)[0].id, id);
+  EXPECT_EQ((*recent)[0].comment, "keep me");
+  EXPECT_TRUE((*reopened)->FindImage("img-1").ok());
+  // Feedback about an image recorded before the restart still works, and ids
+  // keep increasing.
+  auto again = (*reopened)->AddFeedback(Rate("", "img-1", 3));
+  ASSERT_TRUE(again.ok());
+  EXPECT_GT(again->id, id);
+  auto dist = (*reopened)->GetRatingDistribution();
+  ASSERT_TRUE(dist.ok());
+  EXPECT_EQ(dist->counts[4], 1);
+  EXPECT_EQ(dist->counts[2], 1);
+}
+
+TEST_F(FeedbackStoreTest, RejectsRatingsOutsideOneToFive) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->RecordImage(Image("req-1", "img-1")).ok());
+  for (int rating : {0, 6, -1, 100}) {
+    auto fb = store->AddFeedback(Rate("req-1", "", rating));
+    EXPECT_EQ(fb.status().code(), StatusCode::kInvalidArgument) << rating;
+    EXPECT_THAT(fb.status().message(), HasSubstr("rating"));
+  }
+  for (int rating = 1; rating <= 5; ++rating) {
+    EXPECT_TRUE(store->AddFeedback(Rate("req-1", "", rating)).ok()) << rating;
+  }
+}
+
+TEST_F(FeedbackStoreTest, RequiresAnId) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto fb = store->AddFeedback(Rate("", "", 3));
+  EXPECT_EQ(fb.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(fb.status().message(), HasSubstr("request_id or image_id"));
+}
+
+TEST_F(FeedbackStoreTest, UnknownIdsAreNotFound) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->RecordImage(Image("req-1", "img-1")).ok());
+  auto by_image = store->AddFeedback(Rate("", "img-404", 3));
+  EXPECT_EQ(by_image.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(by_image.status().message(), HasSubstr("img-404"));
+  EXPECT_EQ(HttpStatusFor(by_image.status().code()), 404);
+  auto by_request = store->AddFeedback(Rate("req-404", "", 3));
+  EXPECT_EQ(by_request.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(by_request.status().message(), HasSubstr("req-404"));
+  // Nothing was stored and no metric moved.
+  auto recent = store->RecentFeedback(10);
+  ASSERT_TRUE(recent.ok());
+  EXPECT_TRUE(recent->empty());
+  auto families = registry_.Collect();
+  const auto* total = FindFamily(families, "zimon_feedback");
+  ASSERT_NE(total, nullptr);
+  ASSERT_EQ(total->points.size(), 1u);
+  EXPECT_EQ(total->points[0].value, 0);
+}
+
+TEST_F(FeedbackStoreTest, ImageMustBelongToTheNamedRequest) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->RecordImage(Image("req-1", "img-1")).ok());
+  ASSERT_TRUE(store->RecordImage(Image("req-2", "img-2")).ok());
+  auto fb = store->AddFeedback(Rate("req-2", "img-1", 3));
+  EXPECT_EQ(fb.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(fb.status().message(), HasSubstr("does not belong"));
+  EXPECT_TRUE(store->AddFeedback(Rate("req-1", "img-1", 3)).ok());
+}
+
+TEST_F(FeedbackStoreTest, RejectsLongOrInvalidComments) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->RecordImage(Image("req-1", "img-1")).ok());
+  std::string at_limit(kMaxFeedbackCommentChars, 'a');
+  EXPECT_TRUE(store->AddFeedback(Rate("req-1", "", 3, at_limit)).ok());
+  auto too_long = store->AddFeedback(Rate("req-1", "", 3, at_limit + "a"));
+  EXPECT_EQ(too_long.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(too_long.status().message(), HasSubstr("2001 characters"));
+  // The limit counts characters, not bytes: 2,000 two-byte characters pass.
+  std::string umlauts;
+  for (size_t i = 0; i < kMaxFeedbackCommentChars; ++i) umlauts += "\xc3\xbc";
+  EXPECT_TRUE(store->AddFeedback(Rate("req-1", "", 3, umlauts)).ok());
+  auto bad_utf8 = store->AddFeedback(Rate("req-1", "", 3, "bad \xff byte"));
+  EXPECT_EQ(bad_utf8.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad_utf8.status().message(), HasSubstr("UTF-8"));
+}
+
+TEST_F(FeedbackStoreTest, CountsRatingsInMetrics) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->RecordImage(Image("req-1", "img-1")).ok());
+  for (int rating : {5, 5, 1, 3}) {
+    ASSERT_TRUE(store->AddFeedback(Rate("req-1", "", rating)).ok());
+  }
+  ASSERT_FALSE(store->AddFeedback(Rate("req-1", "", 9)).ok());
+  auto families = registry_.Collect();
+  const auto* hist = FindFamily(families, "zimon_user_rating");
+  ASSERT_NE(hist, nullptr);
+  EXPECT_EQ(hist->type, metrics::MetricType::kHistogram);
+  ASSERT_EQ(hist->points.size(), 1u);
+  const metrics::HistogramData& h = hist->points[0].histogram;
+  ASSERT_EQ(h.buckets.size(), 6u);  // 1..5 and +Inf
+  std::vector<uint64_t> cumulative;
+  for (const auto& b : h.buckets) cumulative.push_back(b.cumulative_count);
+  EXPECT_EQ(cumulative, (std::vector<uint64_t>{1, 1, 2, 2, 4, 4}));
+  EXPECT_EQ(h.sum, 14);
+  const auto* total = FindFamily(families, "zimon_feedback");
+  ASSERT_NE(total, nullptr);
+  EXPECT_EQ(total->points[0].value, 4);
+
+  auto dist = store->GetRatingDistribution();
+  ASSERT_TRUE(dist.ok());
+  EXPECT_EQ(dist->counts, (std::array<int64_t, 5>{1, 0, 1, 0, 2}));
+  EXPECT_EQ(dist->total(), 4);
+  EXPECT_DOUBLE_EQ(dist->mean(), 3.5);
+}
+
+TEST_F(FeedbackStoreTest, DoesNotRefillMetricsOnOpen) {
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->RecordImage(Image("req-1", "img-1")).ok());
+    ASSERT_TRUE(store->AddFeedback(Rate("req-1", "", 4)).ok());
+  }
+  metrics::Registry fresh_registry;
+  auto reopened = FeedbackStore::Open(path_, fresh_registry, clock_);
+  ASSERT_TRUE(reopened.ok());
+  auto families = fresh_registry.Collect();
+  const auto* hist = FindFamily(families, "zimon_user_rating");
+  ASSERT_NE(hist, nullptr);
+  EXPECT_EQ(hist->points[0].histogram.count, 0u);
+}
+
+TEST_F(FeedbackStoreTest, RecentFeedbackIsNewestFirstAndLimited) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->RecordImage(Image("req-1", "img-1")).ok());
+  for (int i = 1; i <= 5; ++i) {
+    clock_.Advance(std::chrono::seconds(1));
+    ASSERT_TRUE(
+        store->AddFeedback(Rate("req-1", "", i, std::to_string(i))).ok());
+  }
+  auto recent = store->RecentFeedback(2);
+  ASSERT_TRUE(recent.ok());
+  ASSERT_EQ(recent->size(), 2u);
+  EXPECT_EQ((*recent)[0].comment, "5");
+  EXPECT_EQ((*recent)[1].comment, "4");
+  EXPECT_GT((*recent)[0].created, (*recent)[1].created);
+}
+
+TEST_F(FeedbackStoreTest, ConcurrentAddFeedbackLosesNone) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 25;
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_TRUE(store
+                    ->RecordImage(Image("req-" + std::to_string(t),
+                                        "img-" + std::to_string(t)))
+                    .ok());
+  }
+  std::vector<std::thread> threads;
+  std::vector<int> failures(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto fb = store->AddFeedback(
+            Rate("", "img-" + std::to_string(t), 1 + (i % 5)));
+        if (!fb.ok()) ++failures[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << t;
+  auto dist = store->GetRatingDistribution();
+  ASSERT_TRUE(dist.ok());
+  EXPECT_EQ(dist->total(), kThreads * kPerThread);
+  auto all = store->RecentFeedback(1000);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), static_cast<size_t>(kThreads * kPerThread));
+  // Ids are unique and strictly decreasing, newest first.
+  for (size_t i = 1; i < all->size(); ++i) {
+    EXPECT_LT((*all)[i].id, (*all)[i - 1].id);
+  }
+  auto families = registry_.Collect();
+  EXPECT_EQ(FindFamily(families, "zimon_feedback")->points[0].value,
+            kThreads * kPerThread);
+}
+
+TEST_F(FeedbackStoreTest, CorruptFileIsDataLossNamingThePath) {
+  for (const std::string& garbage :
+       {std::string(4096, 'z'), std::string("not a database at all")}) {
+    {
+      std::ofstream out(path_, std::ios::binary | std::ios::trunc);
+      out << garbage;
+    }
+    auto store = FeedbackStore::Open(path_, registry_, clock_);
+    ASSERT_FALSE(store.ok()) << garbage.size();
+    EXPECT_EQ(store.status().code(), StatusCode::kDataLoss);
+    EXPECT_THAT(store.status().message(), HasSubstr(path_));
+  }
+}
+
+TEST_F(FeedbackStoreTest, UnopenablePathIsAnErrorNamingThePath) {
+  std::string missing_dir = dir_.Join("no/such/dir/feedback.db");
+  auto store = FeedbackStore::Open(missing_dir, registry_, clock_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(store.status().message(), HasSubstr(missing_dir));
+  // A directory where the file should be.
+  auto on_dir = FeedbackStore::Open(dir_.path(), registry_, clock_);
+  ASSERT_FALSE(on_dir.ok());
+  EXPECT_THAT(on_dir.status().message(), HasSubstr(dir_.path()));
+}
+
+TEST_F(FeedbackStoreTest, RefusesANewerSchema) {
+  { ASSERT_NE(OpenStore(), nullptr); }
+  // Mark the file as written by a later build.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+  EXPECT_EQ(
+      sqlite3_exec(raw, "PRAGMA user_version = 99", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(raw);
+  auto store = FeedbackStore::Open(path_, registry_, clock_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store.status().message(), HasSubstr("schema version 99"));
+}
+
+TEST_F(FeedbackStoreTest, CreatesTheCurrentSchemaInWalMode) {
+  { ASSERT_NE(OpenStore(), nullptr); }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+  auto query_text = [&](const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(raw, sql, -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    return out;
+  };
+  EXPECT_EQ(query_text("PRAGMA user_version"),
+            std::to_string(FeedbackStore::kSchemaVersion));
+  EXPECT_EQ(query_text("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(query_text("SELECT COUNT(*) FROM sqlite_master WHERE type = "
+                       "'table' AND name IN ('images', 'feedback')"),
+            "2");
+  sqlite3_close(raw);
+}
+
+}  // namespace
+}  // namespace zimon::gateway
