@@ -39,6 +39,22 @@ bool ValidOutputFormat(const std::string& format) {
   return format == "png" || format == "jpeg" || format == "webp";
 }
 
+// The steps both synchronous routes share once the prompt is in `p`: sd.cpp's
+// extra arguments from the prompt, validation, and the parsed result.
+void FinishParams(SdcppGenParams p, json body, Parsed& out) {
+  std::string extra = ExtractSdcppExtraArgs(p.prompt);
+  if (!extra.empty() && !ApplySdcppJsonText(extra, p)) {
+    out.error = Error(400, "invalid sd_cpp_extra_args");
+    return;
+  }
+  if (!ValidateSdcppParams(p).ok()) {
+    out.error = Error(400, "invalid params");
+    return;
+  }
+  out.params = std::move(p);
+  out.body = std::move(body);
+}
+
 // POST /v1/images/generations. Like sd-server, json::value() throws on a
 // mistyped field, which the route answers with 500 server_error.
 Parsed ParseOpenAi(const std::string& text) {
@@ -75,17 +91,7 @@ Parsed ParseOpenAi(const std::string& text) {
     }
     p.prompt = std::move(prompt);
     p.batch_count = n;
-    std::string extra = ExtractSdcppExtraArgs(p.prompt);
-    if (!extra.empty() && !ApplySdcppJsonText(extra, p)) {
-      out.error = Error(400, "invalid sd_cpp_extra_args");
-      return out;
-    }
-    if (!ValidateSdcppParams(p).ok()) {
-      out.error = Error(400, "invalid params");
-      return out;
-    }
-    out.params = std::move(p);
-    out.body = std::move(j);
+    FinishParams(std::move(p), std::move(j), out);
   } catch (const std::exception& e) {
     out.error = ServerError(e.what());
   }
@@ -122,17 +128,7 @@ Parsed ParseTxt2Img(const std::string& text) {
       return out;
     }
     p.prompt = std::move(prompt);
-    std::string extra = ExtractSdcppExtraArgs(p.prompt);
-    if (!extra.empty() && !ApplySdcppJsonText(extra, p)) {
-      out.error = Error(400, "invalid sd_cpp_extra_args");
-      return out;
-    }
-    if (!ValidateSdcppParams(p).ok()) {
-      out.error = Error(400, "invalid params");
-      return out;
-    }
-    out.params = std::move(p);
-    out.body = std::move(j);
+    FinishParams(std::move(p), std::move(j), out);
   } catch (const std::exception& e) {
     out.error = ServerError(e.what());
   }
