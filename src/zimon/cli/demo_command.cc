@@ -31,12 +31,13 @@ int RunDemo(const DemoOptions& opts, Context& ctx) {
     ctx.err << config.status().message() << "\n";
     return kExitFailure;
   }
-  ctx.out << "zimon demo: the gateway (zimon serve) and the dashboard are not "
-             "built yet; "
-             "starting what exists: this host's GPU and host metrics.\n"
-             "zimon demo: simulated workers can be started by hand with "
-             "`zimon sim --listen 127.0.0.1:0` where that command is built. "
-             "Stop with Ctrl-C.\n";
+  ctx.out
+      << "zimon demo: the gateway (zimon serve) and the dashboard are not "
+         "built yet; "
+         "starting what exists: this host's GPU and host metrics.\n"
+         "zimon demo: simulated GPU servers run on their own for now: "
+         "`zimon sim --api vllm-omni --listen 127.0.0.1:8000` (see zimon sim "
+         "--help). Stop with Ctrl-C.\n";
   return ServeLocalMetrics(*config, *listen, "demo", ctx);
 }
 
