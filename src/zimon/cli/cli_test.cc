@@ -4,26 +4,13 @@
 
 #include <sstream>
 
+#include "zimon/cli/cli_test_util.h"
 #include "zimon/common/build_info.h"
-#include "zimon/testing/in_memory_file_system.h"
 
 namespace zimon::cli {
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result RunArgs(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  Environment env;
-  testing::InMemoryFileSystem fs;
-  Context ctx{out, err, env, fs};
-  int code = Run(args, ctx);
-  return {code, out.str(), err.str()};
-}
+using Result = RunResult;
 
 const char* const kCommands[] = {"serve",  "agent",  "sim",   "demo",   "bench",
                                  "report", "export", "check", "version"};

@@ -6,27 +6,14 @@
 #include <sstream>
 
 #include "zimon/cli/cli.h"
+#include "zimon/cli/cli_test_util.h"
 #include "zimon/http/client.h"
-#include "zimon/testing/in_memory_file_system.h"
 #include "zimon/testing/subprocess.h"
 
 namespace zimon::cli {
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result RunArgs(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  Environment env;
-  testing::InMemoryFileSystem fs;
-  Context ctx{out, err, env, fs};
-  int code = Run(args, ctx);
-  return {code, out.str(), err.str()};
-}
+using Result = RunResult;
 
 TEST(SimCommand, BadApiIsAUsageError) {
   Result r = RunArgs({"sim", "--api", "triton", "--listen", "127.0.0.1:0"});

@@ -37,7 +37,8 @@ StatusOr<std::unique_ptr<LocalCollectors>> LocalCollectors::Start(
       SnapshotCollector * gpu_ptr,
       self->scheduler_.Add(std::move(gpu), config.gpu_interval));
   // A first reading before serving, so the first scrape has data and the log
-  // line below tells whether a GPU was found.
+  // line below tells whether a GPU was found; the scheduler then starts one
+  // interval later.
   ZIMON_RETURN_IF_ERROR(self->scheduler_.RunOnce());
   ZIMON_RETURN_IF_ERROR(self->scheduler_.Start());
   for (const metrics::Collector* c :

@@ -62,7 +62,13 @@ Status CollectorScheduler::Start() {
   started_ = true;
   stop_ = false;
   auto now = std::chrono::steady_clock::now();
-  for (auto& entry : entries_) entry->next_due = now;
+  {
+    // A collector RunOnce() already refreshed is next due one interval on.
+    std::lock_guard<std::mutex> stats_lock(stats_mu_);
+    for (auto& entry : entries_) {
+      entry->next_due = entry->ran ? now + entry->interval : now;
+    }
+  }
   thread_ = std::thread([this] { Loop(); });
   return OkStatus();
 }

@@ -55,8 +55,9 @@ class CollectorScheduler : public metrics::Collector {
   // and for a first refresh before serving; FailedPrecondition while started.
   Status RunOnce();
 
-  // Starts the thread: each collector refreshes immediately, then every
-  // interval. FailedPrecondition if already started.
+  // Starts the thread: each collector refreshes immediately (or one interval
+  // after the RunOnce() that already refreshed it), then every interval.
+  // FailedPrecondition if already started.
   Status Start();
   // Stops and joins the thread; a no-op when not started. A refresh in
   // progress finishes first.
