@@ -48,3 +48,44 @@ function(zimon_benchmark name)
   add_test(NAME ${name} COMMAND ${name} --benchmark_min_time=0.2)
   set_tests_properties(${name} PROPERTIES LABELS bench)
 endfunction()
+
+# Lean release binaries (ZIMON_LEAN_LINK, on in the release preset). What the
+# `zimon agent` keeps resident is mostly mapped code, and the kernel maps a
+# neighbourhood of pages around every page that runs, so less and denser code
+# is less memory (docs/agent.md, "Memory"):
+#   - every function and object in its own section, and the linker drops the
+#     unreferenced ones (--gc-sections) and folds identical ones (lld --icf);
+#   - libstdc++, libgcc and yaml-cpp linked statically into executables, so
+#     only the parts zimon calls are in the binary, instead of whole shared
+#     libraries whose symbol tables the dynamic loader walks at every start.
+# Nothing here changes hardening: PIE, RELRO and the stack protector are as
+# the toolchain sets them.
+option(ZIMON_LEAN_LINK "Section GC, identical code folding and a static C++ runtime" OFF)
+if(ZIMON_LEAN_LINK)
+  add_compile_options(-ffunction-sections -fdata-sections)
+  include(CheckLinkerFlag)
+  check_linker_flag(CXX "-fuse-ld=lld" ZIMON_HAVE_LLD)
+  if(ZIMON_HAVE_LLD)
+    add_link_options(-fuse-ld=lld -Wl,--icf=all)
+  endif()
+  add_link_options(-Wl,--gc-sections -Wl,-O1)
+
+  # Runs once the top-level CMakeLists.txt is done, when the imported
+  # yaml-cpp target and the executables exist.
+  function(zimon_lean_link_finish)
+    if(TARGET yaml-cpp)
+      find_library(ZIMON_YAML_CPP_STATIC libyaml-cpp.a)
+      if(ZIMON_YAML_CPP_STATIC)
+        get_target_property(configs yaml-cpp IMPORTED_CONFIGURATIONS)
+        set_target_properties(yaml-cpp PROPERTIES IMPORTED_LOCATION "${ZIMON_YAML_CPP_STATIC}")
+        foreach(config IN LISTS configs)
+          set_target_properties(yaml-cpp PROPERTIES IMPORTED_LOCATION_${config} "${ZIMON_YAML_CPP_STATIC}")
+        endforeach()
+      endif()
+    endif()
+    if(TARGET zimon)
+      target_link_options(zimon PRIVATE -static-libstdc++ -static-libgcc)
+    endif()
+  endfunction()
+  cmake_language(DEFER DIRECTORY "${PROJECT_SOURCE_DIR}" CALL zimon_lean_link_finish)
+endif()

@@ -80,6 +80,27 @@ TEST(CheckCommand, EnvironmentOverridesAreValidatedToo) {
             "integer, got \"many\"\n");
 }
 
+TEST(CheckCommand, BadBackendIsReported) {
+  testing::InMemoryFileSystem fs;
+  ASSERT_TRUE(fs.WriteFileAtomic("zimon.yaml",
+                                 "gateway:\n"
+                                 "  backends:\n"
+                                 "    - name: gpu0\n"
+                                 "      url: https://gpu0:8000\n"
+                                 "      adapter: comfyui\n"
+                                 "    - name: gpu0\n"
+                                 "      url: http://gpu1:8000\n")
+                  .ok());
+  Result r = RunCheck(fs, "zimon.yaml");
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "zimon.yaml:4: gateway.backends[0].url: https is not supported "
+            "yet; use http:// (e.g. a TLS sidecar)\n"
+            "zimon.yaml:6: gateway.backends[1].name: duplicate backend name "
+            "\"gpu0\"\n");
+}
+
 TEST(CheckCommand, MissingConfigOptionIsUsageError) {
   std::ostringstream out, err;
   Environment env;

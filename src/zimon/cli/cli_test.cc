@@ -101,13 +101,34 @@ TEST(Cli, BadOptionValueIsUsageError) {
 }
 
 TEST(Cli, CommandsNotBuiltYetSaySoAndExitTwo) {
-  for (const char* cmd : {"serve", "bench", "report", "export"}) {
+  for (const char* cmd : {"bench", "report", "export"}) {
     Result r = RunArgs({cmd});
     EXPECT_EQ(r.code, kExitUsage) << cmd;
     EXPECT_EQ(r.err, std::string("zimon ") + cmd +
                          ": not available in this build yet\n");
     EXPECT_EQ(r.out, "");
   }
+}
+
+TEST(Cli, ServeWithoutBackendsSaysHowToListThem) {
+  Result r = RunArgs({"serve", "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("no backends"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--backend"), std::string::npos) << r.err;
+}
+
+TEST(Cli, ServeRejectsABadBackendFlag) {
+  Result https = RunArgs({"serve", "--backend", "https://10.0.0.1:8000"});
+  EXPECT_EQ(https.code, kExitUsage);
+  EXPECT_NE(https.err.find("https is not supported"), std::string::npos)
+      << https.err;
+  Result twice = RunArgs({"serve", "--backend", "a=http://127.0.0.1:1",
+                          "--backend", "a=http://127.0.0.1:2"});
+  EXPECT_EQ(twice.code, kExitUsage);
+  EXPECT_NE(twice.err.find("\"a\""), std::string::npos) << twice.err;
+  Result adapter =
+      RunArgs({"serve", "--backend", "http://127.0.0.1:1", "--adapter", "x"});
+  EXPECT_EQ(adapter.code, kExitUsage);
 }
 
 TEST(Cli, ArgcArgvEntryPoint) {

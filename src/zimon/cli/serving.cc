@@ -52,7 +52,8 @@ int ShutdownSignals::Wait() {
 }
 
 int ServeLocalMetrics(const Config& config, const HostPort& listen,
-                      std::string_view command, Context& ctx) {
+                      std::string_view command, Context& ctx,
+                      const std::function<void()>& on_serving) {
   std::string prefix = "zimon " + std::string(command) + ": ";
   ShutdownSignals signals;  // before any thread starts
   metrics::Registry registry;
@@ -101,6 +102,7 @@ int ServeLocalMetrics(const Config& config, const HostPort& listen,
   ctx.out << prefix << "serving " << url << "/metrics and " << url << "/healthz"
           << std::endl;
   log::Info("metrics endpoint listening", {{"url", url}});
+  if (on_serving) on_serving();
 
   int signal = signals.Wait();
   log::Info("shutting down", {{"signal", signal}});

@@ -8,6 +8,7 @@
 #define ZIMON_CLI_SERVING_H_
 
 #include <csignal>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -27,9 +28,12 @@ http::ServerOptions MakeServerOptions(const ServerConfig& server,
 
 // Runs this host's collectors (agent config) and serves /metrics and /healthz
 // on `listen` until SIGINT or SIGTERM; prints the URLs on ctx.out. Returns the
-// exit code. `command` names the caller in messages.
+// exit code. `command` names the caller in messages. `on_serving`, when set,
+// runs once on this thread after the first readings are taken and the server
+// is listening (start-up is over).
 int ServeLocalMetrics(const Config& config, const HostPort& listen,
-                      std::string_view command, Context& ctx);
+                      std::string_view command, Context& ctx,
+                      const std::function<void()>& on_serving = {});
 
 // Blocks SIGINT and SIGTERM in this thread (and the threads it starts) so
 // that Wait() receives them instead of the default handler killing the

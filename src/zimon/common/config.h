@@ -61,9 +61,47 @@ struct AgentConfig {
   std::string disk_exclude = "(loop|ram|zram|fd)\\d+";  // regex on device names
 };
 
+// One model server behind the gateway (gateway.backends[]).
+struct BackendConfig {
+  std::string name;                // unique; the `backend` metric label
+  std::string url;                 // "http://host:port", no path
+  std::string adapter = "openai";  // openai | sdcpp | comfyui
+  int max_concurrent = 0;          // 0: gateway.max_concurrent
+  // comfyui: the workflow template (JSON graph in ComfyUI's API format).
+  std::string workflow = "deploy/comfyui/zimage_turbo_workflow.json";
+  // openai: the "model" field sent upstream; empty: the client's, if any.
+  std::string model;
+};
+
 struct GatewayConfig {
   // Requests in flight per backend (MAX_CONCURRENT_REQUESTS).
   int max_concurrent = 2;
+  // Requests waiting for a backend; beyond it clients get 429.
+  int queue_capacity = 256;
+  // Deadline of a request without an X-Request-Timeout header, and the
+  // largest one a header may ask for.
+  std::chrono::milliseconds request_timeout{60'000};
+  std::chrono::milliseconds max_request_timeout{600'000};
+  // Active health checks of every backend.
+  std::chrono::milliseconds health_interval{5'000};
+  // Bearer keys; empty: no authentication.
+  std::vector<std::string> api_keys;
+  // Where response_format=url images are written and served from.
+  std::string image_dir = "zimon-images";
+  // Base of the URLs handed out ("https://img.example.com"); empty: taken
+  // from the request's Host header.
+  std::string public_url;
+  // SQLite file of user feedback (and the image ids it refers to).
+  std::string feedback_db = "zimon-feedback.db";
+  // Black or blank images count as failures (outcome bad_image).
+  bool bad_image_is_failure = true;
+  // Largest n per request, and the image side limits (multiples of 16).
+  int max_images = 10;
+  int min_side = 256;
+  int max_side = 2048;
+  // Retries on another backend: max(3, retry_ratio * requests) per 10 s.
+  double retry_ratio = 0.2;
+  std::vector<BackendConfig> backends;
 };
 
 struct Config {
@@ -76,6 +114,18 @@ struct Config {
 // The aliases of the top-level schema: MAX_CONCURRENT_REQUESTS ->
 // gateway.max_concurrent.
 const EnvAliases& ConfigEnvAliases();
+
+// Checks a GatewayConfig built or changed in code (backends from command-line
+// flags) by the rules the reader applies to the file: each backend's name
+// (label-safe, unique), url, adapter, max_concurrent and workflow, and the
+// cross-field rules. kInvalidArgument, one problem per line:
+// "gateway.backends[1].url: https is not supported yet; ...".
+Status ValidateGatewayConfig(const GatewayConfig& config);
+
+// A backend url "http://host[:port]" (optional trailing "/") without the
+// trailing "/"; kInvalidArgument saying what is wrong, kUnimplemented for
+// https.
+StatusOr<std::string> NormalizeBackendUrl(std::string_view url);
 
 // Reads the whole schema from root (used by the loaders below).
 Config ReadConfig(ConfigNode root);

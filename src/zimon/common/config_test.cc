@@ -196,6 +196,264 @@ TEST(Config, LoadFileReadsThroughFileSystem) {
             "/etc/nope.yaml: No such file or directory");
 }
 
+TEST(Config, GatewayDefaults) {
+  StatusOr<Config> c = LoadConfigString("", "zimon.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const GatewayConfig& g = c->gateway;
+  EXPECT_EQ(g.queue_capacity, 256);
+  EXPECT_EQ(g.request_timeout, seconds(60));
+  EXPECT_EQ(g.max_request_timeout, seconds(600));
+  EXPECT_EQ(g.health_interval, seconds(5));
+  EXPECT_TRUE(g.api_keys.empty());
+  EXPECT_EQ(g.image_dir, "zimon-images");
+  EXPECT_EQ(g.public_url, "");
+  EXPECT_EQ(g.feedback_db, "zimon-feedback.db");
+  EXPECT_TRUE(g.bad_image_is_failure);
+  EXPECT_EQ(g.max_images, 10);
+  EXPECT_EQ(g.min_side, 256);
+  EXPECT_EQ(g.max_side, 2048);
+  EXPECT_DOUBLE_EQ(g.retry_ratio, 0.2);
+  EXPECT_TRUE(g.backends.empty());
+}
+
+TEST(Config, ReadsGatewaySectionAndBackends) {
+  StatusOr<Config> c = LoadConfigString(R"(gateway:
+  queue_capacity: 1000
+  request_timeout: 30s
+  max_request_timeout: 5m
+  health_interval: 2s
+  api_keys: [k1, k2]
+  image_dir: /var/lib/zimon/images
+  public_url: https://img.example.com/
+  feedback_db: /var/lib/zimon/feedback.db
+  bad_image_is_failure: false
+  max_images: 4
+  min_side: 512
+  max_side: 1536
+  retry_ratio: 0.5
+  backends:
+    - name: gpu0
+      url: http://10.0.0.5:8000
+      model: Tongyi-MAI/Z-Image-Turbo
+    - name: sd.cpp-1
+      url: http://[::1]:7860/
+      adapter: sdcpp
+      max_concurrent: 1
+    - name: comfy:a
+      url: http://comfy
+      adapter: comfyui
+      workflow: /etc/zimon/workflow.json
+)",
+                                        "zimon.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const GatewayConfig& g = c->gateway;
+  EXPECT_EQ(g.queue_capacity, 1000);
+  EXPECT_EQ(g.request_timeout, seconds(30));
+  EXPECT_EQ(g.max_request_timeout, seconds(300));
+  EXPECT_EQ(g.health_interval, seconds(2));
+  EXPECT_EQ(g.api_keys, (std::vector<std::string>{"k1", "k2"}));
+  EXPECT_EQ(g.image_dir, "/var/lib/zimon/images");
+  EXPECT_EQ(g.public_url, "https://img.example.com");
+  EXPECT_EQ(g.feedback_db, "/var/lib/zimon/feedback.db");
+  EXPECT_FALSE(g.bad_image_is_failure);
+  EXPECT_EQ(g.max_images, 4);
+  EXPECT_EQ(g.min_side, 512);
+  EXPECT_EQ(g.max_side, 1536);
+  EXPECT_DOUBLE_EQ(g.retry_ratio, 0.5);
+  ASSERT_EQ(g.backends.size(), 3u);
+  EXPECT_EQ(g.backends[0].name, "gpu0");
+  EXPECT_EQ(g.backends[0].url, "http://10.0.0.5:8000");
+  EXPECT_EQ(g.backends[0].adapter, "openai");
+  EXPECT_EQ(g.backends[0].max_concurrent, 0);
+  EXPECT_EQ(g.backends[0].model, "Tongyi-MAI/Z-Image-Turbo");
+  EXPECT_EQ(g.backends[1].name, "sd.cpp-1");
+  EXPECT_EQ(g.backends[1].url, "http://[::1]:7860");
+  EXPECT_EQ(g.backends[1].adapter, "sdcpp");
+  EXPECT_EQ(g.backends[1].max_concurrent, 1);
+  EXPECT_EQ(g.backends[2].url, "http://comfy");
+  EXPECT_EQ(g.backends[2].adapter, "comfyui");
+  EXPECT_EQ(g.backends[2].workflow, "/etc/zimon/workflow.json");
+}
+
+TEST(Config, BadBackendsAreReportedWithLineAndIndex) {
+  StatusOr<Config> c = LoadConfigString(R"(gateway:
+  backends:
+    - name: gpu0
+      url: https://gpu0:8000
+    - name: gpu0
+      url: http://gpu1:8000
+    - name: "bad name"
+      url: http://gpu2:8000/v1/images/generations
+      adapter: vllm
+    - url: gpu3:8000
+      max_concurrent: 2000
+    - name: gpu4
+      url: http://gpu4:8000
+      workflow: w.json
+)",
+                                        "zimon.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(
+      c.status().message(),
+      "zimon.yaml:4: gateway.backends[0].url: https is not supported yet; "
+      "use http:// (e.g. a TLS sidecar)\n"
+      "zimon.yaml:5: gateway.backends[1].name: duplicate backend name "
+      "\"gpu0\"\n"
+      "zimon.yaml:7: gateway.backends[2].name: must be 1 or more of A-Z a-z "
+      "0-9 _ . : - (it becomes a metric label), got \"bad name\"\n"
+      "zimon.yaml:8: gateway.backends[2].url: expected http://host:port with "
+      "no path (the adapter adds it), got "
+      "\"http://gpu2:8000/v1/images/generations\"\n"
+      "zimon.yaml:9: gateway.backends[2].adapter: expected one of openai, "
+      "sdcpp, comfyui, got \"vllm\"\n"
+      "zimon.yaml:10: gateway.backends[3].name: required key is missing\n"
+      "zimon.yaml:10: gateway.backends[3].url: expected http://host:port, "
+      "e.g. http://127.0.0.1:8000, got \"gpu3:8000\"\n"
+      "zimon.yaml:11: gateway.backends[3].max_concurrent: must be between 0 "
+      "and 1024, got 2000\n"
+      "zimon.yaml:14: gateway.backends[4].workflow: only used with adapter "
+      "comfyui, not openai");
+}
+
+TEST(Config, BackendUrlMustHaveAHost) {
+  for (const char* url : {"http://", "http://:8000", "http://host:0",
+                          "http://host:http", "ftp://host:21"}) {
+    StatusOr<Config> c = LoadConfigString(
+        std::string("gateway:\n  backends:\n    - name: a\n      url: ") + url +
+            "\n",
+        "z.yaml");
+    EXPECT_FALSE(c.ok()) << url;
+    EXPECT_NE(c.status().message().find("z.yaml:4: gateway.backends[0].url: "),
+              std::string::npos)
+        << c.status().message();
+  }
+}
+
+TEST(Config, GatewayCrossFieldChecks) {
+  StatusOr<Config> c = LoadConfigString(R"(gateway:
+  request_timeout: 2m
+  max_request_timeout: 1m
+  min_side: 1024
+  max_side: 512
+)",
+                                        "zimon.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(),
+            "zimon.yaml:3: gateway.max_request_timeout: must be at least "
+            "request_timeout (2m), got 1m\n"
+            "zimon.yaml:5: gateway.max_side: must be at least min_side "
+            "(1024), got 512");
+}
+
+TEST(Config, GatewayRanges) {
+  StatusOr<Config> c = LoadConfigString(R"(gateway:
+  queue_capacity: 0
+  request_timeout: 50ms
+  max_images: 0
+  min_side: 250
+  max_side: 10000
+  retry_ratio: 1.5
+  image_dir: ""
+  public_url: img.example.com
+  api_keys: ["good", "", "a b"]
+)",
+                                        "zimon.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(),
+            "zimon.yaml:2: gateway.queue_capacity: must be between 1 and "
+            "1000000, got 0\n"
+            "zimon.yaml:3: gateway.request_timeout: must be between 100ms and "
+            "1d, got 50ms\n"
+            "zimon.yaml:4: gateway.max_images: must be between 1 and 100, got "
+            "0\n"
+            "zimon.yaml:5: gateway.min_side: must be a multiple of 16, got "
+            "250\n"
+            "zimon.yaml:6: gateway.max_side: must be between 16 and 8192, got "
+            "10000\n"
+            "zimon.yaml:7: gateway.retry_ratio: must be between 0 and 1, got "
+            "1.5\n"
+            "zimon.yaml:8: gateway.image_dir: must not be empty\n"
+            "zimon.yaml:9: gateway.public_url: expected an http:// or "
+            "https:// URL, got \"img.example.com\"\n"
+            "zimon.yaml:10: gateway.api_keys: item 2 is empty\n"
+            "zimon.yaml:10: gateway.api_keys: item 3 contains whitespace");
+}
+
+TEST(Config, ApiKeysFromEnvironmentAreCommaSeparated) {
+  StatusOr<Config> c =
+      LoadConfigString("gateway:\n  api_keys: [file-key]\n", "zimon.yaml",
+                       {{"ZIMON_GATEWAY_API_KEYS", "sk-one, sk-two,,"}});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->gateway.api_keys,
+            (std::vector<std::string>{"sk-one", "sk-two"}));
+}
+
+TEST(Config, GatewayScalarsFromEnvironment) {
+  StatusOr<Config> c =
+      LoadConfigString("", "zimon.yaml",
+                       {{"ZIMON_GATEWAY_QUEUE_CAPACITY", "9"},
+                        {"ZIMON_GATEWAY_REQUEST_TIMEOUT", "5s"},
+                        {"ZIMON_GATEWAY_PUBLIC_URL", "http://h:1/"},
+                        {"ZIMON_GATEWAY_RETRY_RATIO", "0"}});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->gateway.queue_capacity, 9);
+  EXPECT_EQ(c->gateway.request_timeout, seconds(5));
+  EXPECT_EQ(c->gateway.public_url, "http://h:1");
+  EXPECT_DOUBLE_EQ(c->gateway.retry_ratio, 0.0);
+  EXPECT_EQ(LoadConfigString("", "zimon.yaml",
+                             {{"ZIMON_GATEWAY_MAX_REQUEST_TIMEOUT", "10s"}})
+                .status()
+                .message(),
+            "$ZIMON_GATEWAY_MAX_REQUEST_TIMEOUT: gateway.max_request_timeout: "
+            "must be at least request_timeout (1m), got 10s");
+}
+
+TEST(ValidateGatewayConfig, AcceptsWhatTheReaderAccepts) {
+  StatusOr<Config> c = LoadConfigString(
+      "gateway:\n  backends:\n    - {name: a, url: \"http://h:1\"}\n",
+      "z.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_TRUE(ValidateGatewayConfig(c->gateway).ok());
+  EXPECT_TRUE(ValidateGatewayConfig(GatewayConfig()).ok());
+}
+
+TEST(ValidateGatewayConfig, ReportsEveryBadBackend) {
+  GatewayConfig g;
+  g.backends.resize(4);
+  g.backends[0] = {.name = "a", .url = "http://h:1/"};
+  g.backends[1] = {.name = "a", .url = "https://h:2"};
+  g.backends[2] = {.name = "b c", .url = "h:3", .adapter = "vllm"};
+  g.backends[3] = {.name = "d",
+                   .url = "http://h:4",
+                   .adapter = "comfyui",
+                   .max_concurrent = -1,
+                   .workflow = ""};
+  Status s = ValidateGatewayConfig(g);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "gateway.backends[1].name: duplicate backend name \"a\"\n"
+            "gateway.backends[1].url: https is not supported yet; use "
+            "http:// (e.g. a TLS sidecar)\n"
+            "gateway.backends[2].name: must be 1 or more of A-Z a-z 0-9 _ . : "
+            "- (it becomes a metric label), got \"b c\"\n"
+            "gateway.backends[2].url: expected http://host:port, e.g. "
+            "http://127.0.0.1:8000, got \"h:3\"\n"
+            "gateway.backends[2].adapter: expected one of openai, sdcpp, "
+            "comfyui, got \"vllm\"\n"
+            "gateway.backends[3].max_concurrent: must be between 0 and 1024, "
+            "got -1\n"
+            "gateway.backends[3].workflow: must not be empty");
+}
+
+TEST(NormalizeBackendUrl, DropsTrailingSlash) {
+  EXPECT_EQ(NormalizeBackendUrl("http://h:8000/").value(), "http://h:8000");
+  EXPECT_EQ(NormalizeBackendUrl("http://h").value(), "http://h");
+  EXPECT_EQ(NormalizeBackendUrl("https://h").status().code(),
+            StatusCode::kUnimplemented);
+  EXPECT_EQ(NormalizeBackendUrl("http://h/x").status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST(Config, FromEnvironmentOnly) {
   StatusOr<Config> c =
       LoadConfigFromEnvironment({{"ZIMON_SERVER_IO_THREADS", "3"}});

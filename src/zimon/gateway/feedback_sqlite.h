@@ -47,6 +47,8 @@ class Statement {
 
   // Runs one step: true when a row is available, false when done.
   StatusOr<bool> Step();
+  // Makes the statement runnable again with new bindings.
+  void Reset();
 
   // Columns are 0-based, as in SQLite. NULL reads as 0 / "" / nullopt.
   int64_t ColumnInt(int column) const;

@@ -245,37 +245,63 @@ FeedbackStore::FeedbackStore(std::unique_ptr<sqlite::Db> db,
 
 FeedbackStore::~FeedbackStore() = default;
 
-Status FeedbackStore::RecordImage(const GeneratedImage& image) {
-  if (image.request_id.empty() || image.image_id.empty()) {
-    return InvalidArgumentError("an image needs a request_id and an image_id");
+Status FeedbackStore::RecordImage(const ImageRecord& image) {
+  return RecordImages({image});
+}
+
+Status FeedbackStore::RecordImages(const std::vector<ImageRecord>& images) {
+  for (const ImageRecord& image : images) {
+    if (image.request_id.empty() || image.image_id.empty()) {
+      return InvalidArgumentError(
+          "an image needs a request_id and an image_id");
+    }
+    ZIMON_RETURN_IF_ERROR(ValidateId("request_id", image.request_id));
+    ZIMON_RETURN_IF_ERROR(ValidateId("image_id", image.image_id));
+    if (image.quality_score.has_value() &&
+        !(*image.quality_score >= 0 && *image.quality_score <= 1)) {
+      return InvalidArgumentError("quality_score must be within 0..1");
+    }
   }
-  ZIMON_RETURN_IF_ERROR(ValidateId("request_id", image.request_id));
-  ZIMON_RETURN_IF_ERROR(ValidateId("image_id", image.image_id));
-  if (image.quality_score.has_value() &&
-      !(*image.quality_score >= 0 && *image.quality_score <= 1)) {
-    return InvalidArgumentError("quality_score must be within 0..1");
-  }
+  if (images.empty()) return OkStatus();
   int64_t now_ms = ToMillis(clock_.Now());
   std::lock_guard lock(mu_);
+  // One transaction, so a batch costs one fsync and lands whole or not at all.
+  ZIMON_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  Status status = InsertImagesLocked(images, now_ms);
+  if (!status.ok()) {
+    (void)db_->Exec("ROLLBACK");
+    return status;
+  }
+  status = db_->Exec("COMMIT");
+  if (!status.ok()) (void)db_->Exec("ROLLBACK");
+  return status;
+}
+
+Status FeedbackStore::InsertImagesLocked(const std::vector<ImageRecord>& images,
+                                         int64_t now_ms) {
   ZIMON_ASSIGN_OR_RETURN(
       sqlite::Statement stmt,
       db_->Prepare("INSERT INTO images (image_id, request_id, created_ms, "
                    "backend, size, quality_score) VALUES (?, ?, ?, ?, ?, ?)"));
-  stmt.Bind(1, std::string_view(image.image_id));
-  stmt.Bind(2, std::string_view(image.request_id));
-  stmt.Bind(3, now_ms);
-  stmt.Bind(4, std::string_view(image.backend));
-  stmt.Bind(5, std::string_view(image.size));
-  stmt.Bind(6, image.quality_score);
-  StatusOr<bool> done = stmt.Step();
-  if (!done.ok() && done.status().code() == StatusCode::kAlreadyExists) {
-    return AlreadyExistsError("image_id \"" + image.image_id +
-                              "\" is already recorded");
+  for (const ImageRecord& image : images) {
+    stmt.Reset();
+    stmt.Bind(1, std::string_view(image.image_id));
+    stmt.Bind(2, std::string_view(image.request_id));
+    stmt.Bind(3, now_ms);
+    stmt.Bind(4, std::string_view(image.backend));
+    stmt.Bind(5, std::string_view(image.size));
+    stmt.Bind(6, image.quality_score);
+    StatusOr<bool> done = stmt.Step();
+    if (!done.ok() && done.status().code() == StatusCode::kAlreadyExists) {
+      return AlreadyExistsError("image_id \"" + image.image_id +
+                                "\" is already recorded");
+    }
+    ZIMON_RETURN_IF_ERROR(done.status());
   }
-  return done.status();
+  return OkStatus();
 }
 
-StatusOr<GeneratedImage> FeedbackStore::FindImage(
+StatusOr<ImageRecord> FeedbackStore::FindImage(
     const std::string& image_id) const {
   std::lock_guard lock(mu_);
   ZIMON_ASSIGN_OR_RETURN(
@@ -285,7 +311,7 @@ StatusOr<GeneratedImage> FeedbackStore::FindImage(
   stmt.Bind(1, std::string_view(image_id));
   ZIMON_ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return NotFoundError("unknown image_id \"" + image_id + "\"");
-  GeneratedImage image;
+  ImageRecord image;
   image.image_id = image_id;
   image.request_id = stmt.ColumnText(0);
   image.created = FromMillis(stmt.ColumnInt(1));

@@ -60,7 +60,7 @@ inline constexpr int kMinRating = 1;
 inline constexpr int kMaxRating = 5;
 
 // One generated image, recorded by the gateway when it returns the image.
-struct GeneratedImage {
+struct ImageRecord {
   std::string request_id;  // required; several images may share one
   std::string image_id;    // required, unique
   std::string backend;     // backend name; may be empty
@@ -118,10 +118,12 @@ class FeedbackStore {
 
   // Records a generated image. kInvalidArgument for a missing or over-long id
   // or a quality score outside 0..1; kAlreadyExists for a duplicate image id.
-  Status RecordImage(const GeneratedImage& image);
+  Status RecordImage(const ImageRecord& image);
+  // Records several images in one transaction (one fsync): all or none.
+  Status RecordImages(const std::vector<ImageRecord>& images);
 
   // Returns the recorded image, or kNotFound.
-  StatusOr<GeneratedImage> FindImage(const std::string& image_id) const;
+  StatusOr<ImageRecord> FindImage(const std::string& image_id) const;
 
   // Validates and stores one rating; returns the stored row (with its id).
   // When both ids are given the image must belong to the request
@@ -139,6 +141,8 @@ class FeedbackStore {
                 Clock& clock);
   // Resolves the ids of `request` to (request_id, image_id) as stored.
   StatusOr<Feedback> ResolveIds(const FeedbackRequest& request) const;
+  Status InsertImagesLocked(const std::vector<ImageRecord>& images,
+                            int64_t now_ms);
 
   Clock& clock_;
   metrics::Histogram& rating_histogram_;

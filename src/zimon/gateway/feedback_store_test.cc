@@ -19,8 +19,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-GeneratedImage Image(std::string request_id, std::string image_id) {
-  GeneratedImage image;
+ImageRecord Image(std::string request_id, std::string image_id) {
+  ImageRecord image;
   image.request_id = std::move(request_id);
   image.image_id = std::move(image_id);
   image.backend = "gpu-0";
@@ -96,7 +96,7 @@ TEST_F(FeedbackStoreTest, AddsFeedbackByRequestId) {
 TEST_F(FeedbackStoreTest, RecordsAndFindsImages) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  GeneratedImage unscored = Image("req-9", "img-9");
+  ImageRecord unscored = Image("req-9", "img-9");
   unscored.quality_score.reset();
   ASSERT_TRUE(store->RecordImage(Image("req-1", "img-1")).ok());
   ASSERT_TRUE(store->RecordImage(unscored).ok());
@@ -125,11 +125,36 @@ TEST_F(FeedbackStoreTest, RejectsDuplicateAndInvalidImages) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(store->RecordImage(Image("req-3", "")).code(),
             StatusCode::kInvalidArgument);
-  GeneratedImage bad_score = Image("req-4", "img-4");
+  ImageRecord bad_score = Image("req-4", "img-4");
   bad_score.quality_score = 1.5;
   EXPECT_EQ(store->RecordImage(bad_score).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(store->RecordImage(Image("req-5", std::string(200, 'x'))).code(),
             StatusCode::kInvalidArgument);
+}
+
+TEST_F(FeedbackStoreTest, RecordsABatchWholeOrNotAtAll) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->RecordImage(Image("req-0", "img-0")).ok());
+  ASSERT_TRUE(
+      store
+          ->RecordImages({Image("req-1", "img-1"), Image("req-1", "img-2"),
+                          Image("req-2", "img-3")})
+          .ok());
+  EXPECT_TRUE(store->FindImage("img-2").ok());
+  EXPECT_TRUE(store->FindImage("img-3").ok());
+  // A duplicate inside the batch rolls the whole batch back.
+  EXPECT_EQ(
+      store->RecordImages({Image("req-3", "img-4"), Image("req-3", "img-0")})
+          .code(),
+      StatusCode::kAlreadyExists);
+  EXPECT_EQ(store->FindImage("img-4").status().code(), StatusCode::kNotFound);
+  // An invalid entry is refused before anything is written.
+  EXPECT_EQ(
+      store->RecordImages({Image("req-5", "img-5"), Image("", "img-6")}).code(),
+      StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->FindImage("img-5").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store->RecordImages({}).ok());
 }
 
 TEST_F(FeedbackStoreTest, SurvivesCloseAndReopen) {

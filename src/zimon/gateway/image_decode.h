@@ -1,5 +1,8 @@
 // Decoding of images returned by backends into 8-bit RGB, for the quality
-// scorer. PNG is decoded with libspng; JPEG with libjpeg(-turbo) when the
+// scorer. PNG: 8-bit grey, grey+alpha, RGB and RGBA without interlacing (what
+// image servers write) are decoded by zimon's own chunk reader with libdeflate
+// and SSE2 unfiltering, row by row; every other PNG with libspng (see
+// docs/quality.md, "Decoder"). JPEG with libjpeg(-turbo) when the
 // build found it (ZIMON_HAVE_JPEG), using DCT scaling to skip resolution the
 // scorer does not need; WebP is recognised by its magic bytes but not decoded
 // (libwebp is not a build dependency) and yields kUnimplemented.
@@ -40,6 +43,9 @@ struct RgbImage {
 struct DecodeOptions {
   // Images wider or taller than this are refused (kInvalidArgument).
   int max_dimension = 16384;
+  // Images of more pixels than this are refused (kInvalidArgument): a bound
+  // on what a small, highly compressed file can make the decoder allocate.
+  int64_t max_pixels = int64_t{8192} * 8192;
   // JPEG only: decode at 1/2, 1/4 or 1/8 scale as long as the long side stays
   // at least this many pixels. 0 decodes at full size.
   int jpeg_min_long_side = 0;
@@ -50,6 +56,34 @@ struct DecodeOptions {
 // build cannot decode ("WebP decoding not built").
 StatusOr<RgbImage> DecodeImage(std::string_view bytes,
                                const DecodeOptions& options = {});
+
+// What DecodeImageRows is about to deliver.
+struct ImageInfo {
+  ImageFormat format = ImageFormat::kUnknown;
+  int source_width = 0;  // as in RgbImage
+  int source_height = 0;
+  int width = 0;
+  int height = 0;
+};
+
+// Receives a decoded image row by row, so that a caller which only needs a
+// reduced or summarised picture (the quality scorer) never holds the whole
+// RGB image. Called on the decoding thread only.
+class RgbRowSink {
+ public:
+  virtual ~RgbRowSink() = default;
+  // Once, before the first row. A non-OK status stops decoding and is what
+  // DecodeImageRows returns.
+  virtual Status Start(const ImageInfo& info) = 0;
+  // Rows 0, 1, ... info.height - 1 in order: info.width * 3 bytes of RGB,
+  // valid only during the call.
+  virtual void Row(int y, const uint8_t* rgb) = 0;
+};
+
+// As DecodeImage, delivering rows to `sink`. On an error some rows may
+// already have been delivered; the caller must discard them.
+Status DecodeImageRows(std::string_view bytes, const DecodeOptions& options,
+                       RgbRowSink& sink);
 
 }  // namespace zimon::gateway
 

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "zimon/gateway/quality_test_images.h"
 
@@ -47,6 +48,36 @@ TEST(DecodeImage, PngRoundTripsPixels) {
   EXPECT_EQ(out->height, 21);
   EXPECT_EQ(out->source_width, 37);
   EXPECT_EQ(out->pixels, src.pixels);
+}
+
+// Rows handed to a sink are the image DecodeImage returns.
+TEST(DecodeImageRows, DeliversTheDecodedRowsInOrder) {
+  class Sink : public RgbRowSink {
+   public:
+    Status Start(const ImageInfo& info) override {
+      info_ = info;
+      return OkStatus();
+    }
+    void Row(int y, const uint8_t* rgb) override {
+      EXPECT_EQ(y, rows_++);
+      pixels_.insert(pixels_.end(), rgb, rgb + info_.width * 3);
+    }
+    ImageInfo info_;
+    int rows_ = 0;
+    std::vector<uint8_t> pixels_;
+  };
+  const RgbImage src = NaturalImage(45, 31, 2);
+  Sink sink;
+  ASSERT_TRUE(DecodeImageRows(MustPng(src), DecodeOptions{}, sink).ok());
+  EXPECT_EQ(sink.info_.format, ImageFormat::kPng);
+  EXPECT_EQ(sink.info_.width, 45);
+  EXPECT_EQ(sink.info_.height, 31);
+  EXPECT_EQ(sink.rows_, 31);
+  EXPECT_EQ(sink.pixels_, src.pixels);
+  Sink unknown;
+  EXPECT_EQ(DecodeImageRows("nope", DecodeOptions{}, unknown).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(unknown.rows_, 0);
 }
 
 TEST(DecodeImage, TruncatedPngIsInvalidArgument) {

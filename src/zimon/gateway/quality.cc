@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <utility>
 
 #include "zimon/gateway/quality_measures.h"
@@ -17,6 +18,53 @@ double FallingRamp(double value, double ok, double bad) {
 }
 
 double Clamp01(double v) { return std::clamp(v, 0.0, 1.0); }
+
+QualityMeasures Measure(const Thumbnail& thumb, double noise_sigma,
+                        const QualityOptions& options) {
+  const LumaStats stats =
+      ComputeLumaStats(thumb, options.clip_low_level, options.clip_high_level);
+  QualityMeasures m;
+  m.luma_mean = stats.mean;
+  m.luma_stddev = stats.stddev;
+  m.clipped_low = stats.clipped_low;
+  m.clipped_high = stats.clipped_high;
+  m.laplacian_variance = LaplacianVariance(thumb);
+  m.colourfulness = Colourfulness(thumb);
+  m.chroma_spread = ChromaSpread(thumb);
+  m.noise_sigma = noise_sigma;
+  return m;
+}
+
+// Measures rows as the decoder produces them.
+class MeasuringSink : public RgbRowSink {
+ public:
+  explicit MeasuringSink(const QualityOptions& options) : options_(options) {}
+
+  Status Start(const ImageInfo& info) override {
+    if (info.width <= 0 || info.height <= 0) {
+      return InvalidArgumentError("quality: empty image");
+    }
+    info_ = info;
+    thumb_.emplace(info.width, info.height, options_.max_side);
+    noise_.emplace(info.width, info.height, options_.noise_max_rows);
+    return OkStatus();
+  }
+
+  void Row(int y, const uint8_t* rgb) override {
+    thumb_->AddRow(y, rgb);
+    if (noise_->NeedsRow(y)) noise_->AddRow(y, rgb);
+  }
+
+  const ImageInfo& info() const { return info_; }
+  Thumbnail TakeThumbnail() { return thumb_->Take(); }
+  double NoiseSigma() const { return noise_->Sigma(); }
+
+ private:
+  const QualityOptions& options_;
+  ImageInfo info_;
+  std::optional<ThumbnailBuilder> thumb_;
+  std::optional<NoiseEstimator> noise_;
+};
 
 }  // namespace
 
@@ -60,6 +108,7 @@ Status ValidateQualityOptions(const QualityOptions& o) {
   if (o.max_dimension < 1) {
     return InvalidArgumentError("quality: max_dimension < 1");
   }
+  if (o.max_pixels < 1) return InvalidArgumentError("quality: max_pixels < 1");
   if (o.clip_low_level < 0 || o.clip_high_level > 255 ||
       o.clip_low_level >= o.clip_high_level) {
     return InvalidArgumentError(
@@ -135,18 +184,9 @@ StatusOr<QualityReport> ScoreRgb(const RgbImage& image,
   report.height = image.source_height > 0 ? image.source_height : image.height;
 
   const Thumbnail thumb = BoxDownscale(image, options.max_side);
-  const LumaStats stats =
-      ComputeLumaStats(thumb, options.clip_low_level, options.clip_high_level);
-  QualityMeasures m;
-  m.luma_mean = stats.mean;
-  m.luma_stddev = stats.stddev;
-  m.clipped_low = stats.clipped_low;
-  m.clipped_high = stats.clipped_high;
-  m.laplacian_variance = LaplacianVariance(thumb);
-  m.colourfulness = Colourfulness(thumb);
-  m.chroma_spread = ChromaSpread(thumb);
-  m.noise_sigma = NoiseSigma(image, options.noise_max_rows);
-  ScoreMeasures(m, options, report);
+  ScoreMeasures(
+      Measure(thumb, NoiseSigma(image, options.noise_max_rows), options),
+      options, report);
   return report;
 }
 
@@ -155,21 +195,28 @@ StatusOr<QualityReport> ScoreImage(std::string_view encoded_bytes,
   ZIMON_RETURN_IF_ERROR(ValidateQualityOptions(options));
   DecodeOptions decode;
   decode.max_dimension = options.max_dimension;
+  decode.max_pixels = options.max_pixels;
   // JPEG may decode at reduced scale, keeping enough pixels for the noise
   // estimate (at least twice the thumbnail).
   decode.jpeg_min_long_side = 2 * options.max_side;
-  StatusOr<RgbImage> image = DecodeImage(encoded_bytes, decode);
-  if (!image.ok()) {
-    QualityReport report;
+  MeasuringSink sink(options);
+  Status decoded = DecodeImageRows(encoded_bytes, decode, sink);
+  QualityReport report;
+  if (!decoded.ok()) {
     report.format = DetectImageFormat(encoded_bytes);
     report.defects.push_back(DefectKind::kUndecodable);
-    report.decode_error = image.status().ToString();
-    report.unsupported_format =
-        image.status().code() == StatusCode::kUnimplemented;
+    report.decode_error = decoded.ToString();
+    report.unsupported_format = decoded.code() == StatusCode::kUnimplemented;
     report.score = 0;
     return report;
   }
-  return ScoreRgb(*image, options);
+  const ImageInfo& info = sink.info();
+  report.format = info.format;
+  report.width = info.source_width > 0 ? info.source_width : info.width;
+  report.height = info.source_height > 0 ? info.source_height : info.height;
+  const Thumbnail thumb = sink.TakeThumbnail();
+  ScoreMeasures(Measure(thumb, sink.NoiseSigma(), options), options, report);
+  return report;
 }
 
 }  // namespace zimon::gateway

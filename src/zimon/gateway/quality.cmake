@@ -1,14 +1,19 @@
-# No-reference image quality scorer (docs/quality.md). PNG via libspng (found
-# by src/zimon/sim); JPEG via libjpeg when its development files are present,
-# otherwise JPEG input is reported as "JPEG decoding not built".
+# No-reference image quality scorer (docs/quality.md). PNG: 8-bit grey/RGB(A)
+# without interlacing by zimon's own decoder on libdeflate, the rest via
+# libspng; JPEG via libjpeg when its development files are present, otherwise
+# JPEG input is reported as "JPEG decoding not built".
 list(APPEND gateway_srcs
   image_decode.cc
   image_decode_jpeg.cc
+  image_decode_png.cc
+  image_decode_unfilter.cc
   quality.cc
   quality_measures.cc
   quality_metrics.cc)
 list(APPEND gateway_tests
+  image_decode_png_test.cc
   image_decode_test.cc
+  image_decode_unfilter_test.cc
   quality_measures_test.cc
   quality_metrics_test.cc
   quality_test.cc
@@ -17,6 +22,30 @@ list(APPEND gateway_tests
 # import libspng here under our own prefix.
 pkg_check_modules(ZIMON_SPNG REQUIRED IMPORTED_TARGET spng)
 list(APPEND gateway_deps PkgConfig::ZIMON_SPNG)
+
+# libdeflate (Debian: libdeflate-dev): whole-buffer inflate and CRC-32 for the
+# fast PNG path. Its pkg-config file is missing from some distributions.
+pkg_check_modules(ZIMON_LIBDEFLATE IMPORTED_TARGET libdeflate)
+if(ZIMON_LIBDEFLATE_FOUND)
+  list(APPEND gateway_deps PkgConfig::ZIMON_LIBDEFLATE)
+else()
+  find_path(ZIMON_LIBDEFLATE_INCLUDE libdeflate.h)
+  find_library(ZIMON_LIBDEFLATE_LIBRARY deflate)
+  if(NOT ZIMON_LIBDEFLATE_INCLUDE OR NOT ZIMON_LIBDEFLATE_LIBRARY)
+    message(FATAL_ERROR "libdeflate not found (install libdeflate-dev; "
+                        "scripts/install-deps.sh)")
+  endif()
+  add_library(zimon_libdeflate INTERFACE IMPORTED)
+  target_include_directories(zimon_libdeflate INTERFACE
+    ${ZIMON_LIBDEFLATE_INCLUDE})
+  target_link_libraries(zimon_libdeflate INTERFACE ${ZIMON_LIBDEFLATE_LIBRARY})
+  list(APPEND gateway_deps zimon_libdeflate)
+endif()
+
+# zlib: quality_test_images.cc writes PNGs the way PIL does (zlib level 6,
+# Z_FILTERED, 64 KiB IDAT chunks) for the tests and bench/quality_bench.
+find_package(ZLIB REQUIRED)
+list(APPEND gateway_deps ZLIB::ZLIB)
 
 pkg_check_modules(ZIMON_LIBJPEG IMPORTED_TARGET libjpeg)
 if(ZIMON_LIBJPEG_FOUND)

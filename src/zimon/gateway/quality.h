@@ -16,6 +16,7 @@
 #ifndef ZIMON_GATEWAY_QUALITY_H_
 #define ZIMON_GATEWAY_QUALITY_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,7 @@ struct QualityOptions {
   int max_side = 256;         // thumbnail long side (box filter)
   int noise_max_rows = 128;   // full-resolution rows sampled for noise
   int max_dimension = 16384;  // larger images are undecodable
+  int64_t max_pixels = int64_t{8192} * 8192;  // ... as are images over this
   int clip_low_level = 2;     // thumbnail luma <= this counts as clipped
   int clip_high_level = 253;  // thumbnail luma >= this counts as clipped
 
@@ -106,7 +108,8 @@ Status ValidateQualityOptions(const QualityOptions& options);
 void ScoreMeasures(const QualityMeasures& measures,
                    const QualityOptions& options, QualityReport& report);
 
-// Decodes `encoded_bytes` (PNG, JPEG when built) and scores it.
+// Decodes `encoded_bytes` (PNG, JPEG when built) and scores it. PNG rows are
+// measured as they are decoded; the full-size RGB image is never built.
 StatusOr<QualityReport> ScoreImage(std::string_view encoded_bytes,
                                    const QualityOptions& options = {});
 

@@ -27,70 +27,110 @@ inline int Luma8(const uint8_t* p) {
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("O3")))
 #endif
-void AddRow(const uint8_t* __restrict row, uint32_t* __restrict col, size_t n) {
+void AddRow8(const uint8_t* __restrict row, uint32_t* __restrict col,
+             size_t n) {
   for (size_t i = 0; i < n; ++i) col[i] += row[i];
+}
+
+// col[i] = row[i]: the first row of a cell row, saving a clear of the sums.
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("O3")))
+#endif
+void SetRow8(const uint8_t* __restrict row, uint32_t* __restrict col,
+             size_t n) {
+  for (size_t i = 0; i < n; ++i) col[i] = row[i];
+}
+
+// Integer luma of a row (vectorised under -O3's cost model, as AddRow8).
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("O3")))
+#endif
+void LumaRow(const uint8_t* __restrict rgb, int16_t* __restrict dst, int n) {
+  for (int x = 0; x < n; ++x) {
+    dst[x] = static_cast<int16_t>(Luma8(rgb + 3 * x));
+  }
 }
 
 }  // namespace
 
+ThumbnailBuilder::ThumbnailBuilder(int width, int height, int max_side)
+    : width_(std::max(1, width)), height_(std::max(1, height)) {
+  max_side = std::max(1, max_side);
+  const int long_side = std::max(width_, height_);
+  const int f = (long_side + max_side - 1) / max_side;
+  thumb_.factor = f;
+  thumb_.width = (width_ + f - 1) / f;
+  thumb_.height = (height_ + f - 1) / f;
+  const size_t n =
+      static_cast<size_t>(thumb_.width) * static_cast<size_t>(thumb_.height);
+  thumb_.luma.resize(n);
+  thumb_.rg.resize(n);
+  thumb_.yb.resize(n);
+  column_.resize(static_cast<size_t>(width_) * 3);
+  sums_.resize(static_cast<size_t>(thumb_.width) * 3);
+}
+
+// Column sums over the f rows of a cell row (a plain vectorisable add per
+// byte), then horizontal sums per cell when its last row arrives.
+void ThumbnailBuilder::AddRow(int y, const uint8_t* rgb) {
+  const int f = thumb_.factor;
+  const int oy = y / f;
+  const int y0 = oy * f;
+  if (y == y0) {
+    SetRow8(rgb, column_.data(), column_.size());
+  } else {
+    AddRow8(rgb, column_.data(), column_.size());
+  }
+  const int y1 = std::min(height_, y0 + f);
+  if (y == y1 - 1) FinishCellRow(oy, y1 - y0);
+}
+
+void ThumbnailBuilder::FinishCellRow(int oy, int rows) {
+  const int f = thumb_.factor;
+  const int w = width_;
+  for (int ox = 0; ox < thumb_.width; ++ox) {
+    const int x0 = ox * f;
+    const int x1 = std::min(w, x0 + f);
+    uint32_t r = 0, g = 0, b = 0;
+    for (int x = x0; x < x1; ++x) {
+      r += column_[x * 3];
+      g += column_[x * 3 + 1];
+      b += column_[x * 3 + 2];
+    }
+    sums_[ox * 3] = r;
+    sums_[ox * 3 + 1] = g;
+    sums_[ox * 3 + 2] = b;
+  }
+  // Every cell but possibly the last has f columns: one division per row.
+  const float inv_full = 1.0f / static_cast<float>(f * rows);
+  for (int ox = 0; ox < thumb_.width; ++ox) {
+    const int cols = std::min(w, ox * f + f) - ox * f;
+    const float inv =
+        cols == f ? inv_full : 1.0f / static_cast<float>(cols * rows);
+    const float r = static_cast<float>(sums_[ox * 3]) * inv;
+    const float g = static_cast<float>(sums_[ox * 3 + 1]) * inv;
+    const float b = static_cast<float>(sums_[ox * 3 + 2]) * inv;
+    const size_t i = static_cast<size_t>(oy) * thumb_.width + ox;
+    thumb_.luma[i] = 0.299f * r + 0.587f * g + 0.114f * b;
+    thumb_.rg[i] = r - g;
+    thumb_.yb[i] = 0.5f * (r + g) - b;
+  }
+}
+
 Thumbnail BoxDownscale(const RgbImage& image, int max_side) {
-  Thumbnail t;
   const int w = image.width;
   const int h = image.height;
   if (w <= 0 || h <= 0 ||
       image.pixels.size() <
           static_cast<size_t>(w) * static_cast<size_t>(h) * 3) {
-    return t;
+    return Thumbnail{};
   }
-  max_side = std::max(1, max_side);
-  const int long_side = std::max(w, h);
-  const int f = (long_side + max_side - 1) / max_side;
-  t.factor = f;
-  t.width = (w + f - 1) / f;
-  t.height = (h + f - 1) / f;
-  const size_t n = static_cast<size_t>(t.width) * static_cast<size_t>(t.height);
-  t.luma.resize(n);
-  t.rg.resize(n);
-  t.yb.resize(n);
-  // Column sums over the f rows of a cell row (a plain vectorisable add per
-  // byte), then horizontal sums per cell.
+  ThumbnailBuilder builder(w, h, max_side);
   const size_t row_bytes = static_cast<size_t>(w) * 3;
-  std::vector<uint32_t> column(row_bytes);
-  std::vector<uint32_t> sums(static_cast<size_t>(t.width) * 3);
-  for (int oy = 0; oy < t.height; ++oy) {
-    std::fill(column.begin(), column.end(), 0u);
-    const int y0 = oy * f;
-    const int y1 = std::min(h, y0 + f);
-    for (int y = y0; y < y1; ++y) {
-      AddRow(image.pixels.data() + static_cast<size_t>(y) * row_bytes,
-             column.data(), row_bytes);
-    }
-    for (int ox = 0; ox < t.width; ++ox) {
-      const int x0 = ox * f;
-      const int x1 = std::min(w, x0 + f);
-      uint32_t r = 0, g = 0, b = 0;
-      for (int x = x0; x < x1; ++x) {
-        r += column[x * 3];
-        g += column[x * 3 + 1];
-        b += column[x * 3 + 2];
-      }
-      sums[ox * 3] = r;
-      sums[ox * 3 + 1] = g;
-      sums[ox * 3 + 2] = b;
-    }
-    for (int ox = 0; ox < t.width; ++ox) {
-      const int cols = std::min(w, ox * f + f) - ox * f;
-      const float inv = 1.0f / static_cast<float>(cols * (y1 - y0));
-      const float r = static_cast<float>(sums[ox * 3]) * inv;
-      const float g = static_cast<float>(sums[ox * 3 + 1]) * inv;
-      const float b = static_cast<float>(sums[ox * 3 + 2]) * inv;
-      const size_t i = static_cast<size_t>(oy) * t.width + ox;
-      t.luma[i] = 0.299f * r + 0.587f * g + 0.114f * b;
-      t.rg[i] = r - g;
-      t.yb[i] = 0.5f * (r + g) - b;
-    }
+  for (int y = 0; y < h; ++y) {
+    builder.AddRow(y, image.pixels.data() + static_cast<size_t>(y) * row_bytes);
   }
-  return t;
+  return builder.Take();
 }
 
 LumaStats ComputeLumaStats(const Thumbnail& thumb, int low_level,
@@ -161,6 +201,69 @@ double Colourfulness(const Thumbnail& thumb) {
   return ChromaSpread(thumb) + 0.3 * std::sqrt(mrg * mrg + myb * myb);
 }
 
+// |response| <= 16 * 255; a histogram gives the exact median cheaply.
+constexpr int kMaxResponse = 16 * 255;
+constexpr size_t kBins = kMaxResponse + 1;
+constexpr size_t kSplit = 4;
+
+NoiseEstimator::NoiseEstimator(int width, int height, int max_rows)
+    : width_(width), height_(height), histogram_(kSplit * kBins) {
+  if (width_ < 3 || height_ < 3) return;
+  const int interior = height_ - 2;
+  max_rows = std::max(1, max_rows);
+  step_ = std::max(1, (interior + max_rows - 1) / max_rows);
+  for (auto& r : rows_) r.resize(static_cast<size_t>(width_));
+}
+
+// Sampled rows are 1, 1 + step, ... up to height - 2; each needs its
+// neighbours above and below.
+bool NoiseEstimator::IsCentre(int y) const {
+  return y >= 1 && y <= height_ - 2 && (y - 1) % step_ == 0;
+}
+
+bool NoiseEstimator::NeedsRow(int y) const {
+  if (width_ < 3 || height_ < 3) return false;
+  return IsCentre(y - 1) || IsCentre(y) || IsCentre(y + 1);
+}
+
+void NoiseEstimator::AddRow(int y, const uint8_t* rgb) {
+  if (!NeedsRow(y)) return;
+  int16_t* dst = rows_[static_cast<size_t>(y % 3)].data();
+  LumaRow(rgb, dst, width_);
+  if (!IsCentre(y - 1)) return;
+  const int16_t* a = rows_[static_cast<size_t>((y - 2) % 3)].data();
+  const int16_t* b = rows_[static_cast<size_t>((y - 1) % 3)].data();
+  const int16_t* c = dst;
+  // Neighbouring pixels mostly land in the same few bins; counting them in
+  // kSplit interleaved histograms keeps the increments from queueing on one
+  // counter.
+  for (int x = 1; x < width_ - 1; ++x) {
+    const int v = (a[x - 1] + a[x + 1] + c[x - 1] + c[x + 1]) -
+                  2 * (a[x] + c[x] + b[x - 1] + b[x + 1]) + 4 * b[x];
+    ++histogram_[static_cast<size_t>(x % kSplit) * kBins + std::abs(v)];
+  }
+  count_ += static_cast<uint64_t>(width_ - 2);
+}
+
+double NoiseEstimator::Sigma() const {
+  if (count_ == 0) return 0;
+  // Median with linear interpolation inside the bin, so small sigmas are not
+  // quantised to whole response units.
+  const double half = static_cast<double>(count_) / 2.0;
+  double seen = 0;
+  double median = 0;
+  for (int v = 0; v <= kMaxResponse; ++v) {
+    double in_bin = 0;
+    for (size_t k = 0; k < kSplit; ++k) in_bin += histogram_[k * kBins + v];
+    if (seen + in_bin >= half) {
+      median = (v - 0.5) + (half - seen) / std::max(1.0, in_bin);
+      break;
+    }
+    seen += in_bin;
+  }
+  return std::max(0.0, median) / (0.6745 * 6.0);
+}
+
 double NoiseSigma(const RgbImage& image, int max_rows) {
   const int w = image.width;
   const int h = image.height;
@@ -169,48 +272,14 @@ double NoiseSigma(const RgbImage& image, int max_rows) {
           static_cast<size_t>(w) * static_cast<size_t>(h) * 3) {
     return 0;
   }
-  const int interior = h - 2;
-  const int step = std::max(
-      1, (interior + std::max(1, max_rows) - 1) / std::max(1, max_rows));
-  // |response| <= 16 * 255; a histogram gives the exact median cheaply.
-  constexpr int kMaxResponse = 16 * 255;
-  std::vector<uint32_t> histogram(kMaxResponse + 1);
-  std::array<std::vector<int16_t>, 3> rows;
-  for (auto& r : rows) r.resize(w);
-  uint64_t count = 0;
-  for (int y = 1; y < h - 1; y += step) {
-    for (int k = 0; k < 3; ++k) {
-      const uint8_t* src =
-          image.pixels.data() + static_cast<size_t>(y - 1 + k) * w * 3;
-      int16_t* dst = rows[k].data();
-      for (int x = 0; x < w; ++x)
-        dst[x] = static_cast<int16_t>(Luma8(src + x * 3));
+  NoiseEstimator noise(w, h, max_rows);
+  const size_t row_bytes = static_cast<size_t>(w) * 3;
+  for (int y = 0; y < h; ++y) {
+    if (noise.NeedsRow(y)) {
+      noise.AddRow(y, image.pixels.data() + static_cast<size_t>(y) * row_bytes);
     }
-    const int16_t* a = rows[0].data();
-    const int16_t* b = rows[1].data();
-    const int16_t* c = rows[2].data();
-    for (int x = 1; x < w - 1; ++x) {
-      const int v = (a[x - 1] + a[x + 1] + c[x - 1] + c[x + 1]) -
-                    2 * (a[x] + c[x] + b[x - 1] + b[x + 1]) + 4 * b[x];
-      ++histogram[std::abs(v)];
-    }
-    count += static_cast<uint64_t>(w - 2);
   }
-  if (count == 0) return 0;
-  // Median with linear interpolation inside the bin, so small sigmas are not
-  // quantised to whole response units.
-  const double half = static_cast<double>(count) / 2.0;
-  double seen = 0;
-  double median = 0;
-  for (int v = 0; v <= kMaxResponse; ++v) {
-    const double in_bin = histogram[v];
-    if (seen + in_bin >= half) {
-      median = (v - 0.5) + (half - seen) / std::max(1.0, in_bin);
-      break;
-    }
-    seen += in_bin;
-  }
-  return std::max(0.0, median) / (0.6745 * 6.0);
+  return noise.Sigma();
 }
 
 }  // namespace zimon::gateway

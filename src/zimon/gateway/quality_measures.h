@@ -7,6 +7,9 @@
 #ifndef ZIMON_GATEWAY_QUALITY_MEASURES_H_
 #define ZIMON_GATEWAY_QUALITY_MEASURES_H_
 
+#include <array>
+#include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "zimon/gateway/image_decode.h"
@@ -27,6 +30,28 @@ struct Thumbnail {
 // Box-filters `image` by the smallest integer factor that brings its long
 // side to at most `max_side` (>= 1). Edge cells average the pixels they hold.
 Thumbnail BoxDownscale(const RgbImage& image, int max_side);
+
+// BoxDownscale fed row by row (from a streaming decoder), holding one row of
+// column sums instead of the image. Gives exactly BoxDownscale's result.
+// Not thread-safe; one image per builder.
+class ThumbnailBuilder {
+ public:
+  // width, height >= 1.
+  ThumbnailBuilder(int width, int height, int max_side);
+  // Row `y` (0, 1, ... in order), width * 3 bytes of RGB.
+  void AddRow(int y, const uint8_t* rgb);
+  // The thumbnail, complete once all rows were added; call once.
+  Thumbnail Take() { return std::move(thumb_); }
+
+ private:
+  void FinishCellRow(int oy, int rows);
+
+  int width_;
+  int height_;
+  Thumbnail thumb_;
+  std::vector<uint32_t> column_;  // per byte of a row, over the cell's rows
+  std::vector<uint32_t> sums_;    // per thumbnail pixel and channel
+};
 
 struct LumaStats {
   double mean = 0;
@@ -54,6 +79,27 @@ double ChromaSpread(const Thumbnail& thumb);
 // |response| instead of its mean: sigma = median / (0.6745 * 6). At most
 // `max_rows` rows, evenly spaced, are sampled. 0 for images under 3x3.
 double NoiseSigma(const RgbImage& image, int max_rows);
+
+// NoiseSigma fed row by row, holding three rows of luma. Only the rows for
+// which NeedsRow is true have to be added, in order. Gives exactly NoiseSigma's
+// result. Not thread-safe; one image per estimator.
+class NoiseEstimator {
+ public:
+  NoiseEstimator(int width, int height, int max_rows);
+  bool NeedsRow(int y) const;
+  void AddRow(int y, const uint8_t* rgb);
+  double Sigma() const;
+
+ private:
+  bool IsCentre(int y) const;
+
+  int width_;
+  int height_;
+  int step_ = 1;
+  std::vector<uint32_t> histogram_;
+  std::array<std::vector<int16_t>, 3> rows_;  // luma of rows y % 3
+  uint64_t count_ = 0;
+};
 
 }  // namespace zimon::gateway
 

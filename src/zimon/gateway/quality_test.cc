@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "zimon/gateway/quality_test_images.h"
 
@@ -138,6 +139,58 @@ TEST(ScoreImage, InvalidOptionsAreRejected) {
       0;
   EXPECT_EQ(ValidateQualityOptions(weights).code(),
             StatusCode::kInvalidArgument);
+}
+
+// ScoreImage measures PNG rows as they are decoded; the result must be
+// exactly that of scoring the decoded image, whichever decoder ran.
+TEST(ScoreImage, StreamingMatchesScoringDecodedPixels) {
+  const RgbImage natural = NaturalImage(333, 217, 4);
+  std::vector<std::string> pngs = {*testing::EncodePngLikePil(natural),
+                                   *EncodePng(natural)};
+  // Grey + alpha (fast path) and 16-bit RGB (libspng).
+  std::vector<uint8_t> ga, rgb16;
+  for (size_t p = 0; p < natural.pixels.size(); p += 3) {
+    ga.insert(ga.end(), {natural.pixels[p + 1], 200});
+    for (int k = 0; k < 3; ++k) {
+      rgb16.insert(rgb16.end(), {0x5A, natural.pixels[p + k]});  // host order
+    }
+  }
+  testing::PngEncoding enc;
+  enc.colour_type = 4;
+  pngs.push_back(*testing::EncodePngSamples(333, 217, ga, enc));
+  enc.colour_type = 2;
+  enc.bit_depth = 16;
+  pngs.push_back(*testing::EncodePngSamples(333, 217, rgb16, enc));
+  for (const std::string& png : pngs) {
+    StatusOr<RgbImage> decoded = DecodeImage(png);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    StatusOr<QualityReport> streamed = ScoreImage(png);
+    StatusOr<QualityReport> whole = ScoreRgb(*decoded);
+    ASSERT_TRUE(streamed.ok() && whole.ok());
+    EXPECT_EQ(streamed->width, 333);
+    EXPECT_EQ(streamed->height, 217);
+    EXPECT_EQ(streamed->measures.luma_mean, whole->measures.luma_mean);
+    EXPECT_EQ(streamed->measures.laplacian_variance,
+              whole->measures.laplacian_variance);
+    EXPECT_EQ(streamed->measures.noise_sigma, whole->measures.noise_sigma);
+    EXPECT_EQ(streamed->measures.colourfulness, whole->measures.colourfulness);
+    EXPECT_EQ(streamed->score, whole->score);
+    EXPECT_GT(streamed->score, 0.3);
+  }
+}
+
+TEST(ScoreImage, OversizedImageIsUndecodable) {
+  QualityOptions options;
+  options.max_pixels = 100 * 100;
+  StatusOr<std::string> png = EncodePng(NaturalImage(101, 100, 1));
+  ASSERT_TRUE(png.ok());
+  StatusOr<QualityReport> r = ScoreImage(*png, options);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->HasDefect(DefectKind::kUndecodable));
+  EXPECT_NE(r->decode_error.find("limit of 10000 pixels"), std::string::npos)
+      << r->decode_error;
+  options.max_pixels = 0;
+  EXPECT_FALSE(ScoreImage(*png, options).ok());
 }
 
 TEST(ScoreMeasures, AppliesDefectRulesAndFormula) {

@@ -1,10 +1,13 @@
 #include "zimon/gateway/quality_test_images.h"
 
 #include <spng.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <vector>
@@ -24,6 +27,25 @@ RgbImage Blank(int width, int height) {
   img.pixels.resize(static_cast<size_t>(width) * height * 3);
   return img;
 }
+
+void PutU32(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((v >> shift) & 0xFF));
+  }
+}
+
+uint32_t GetU32(const char* p) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) |
+         (uint32_t{u[2]} << 8) | uint32_t{u[3]};
+}
+
+// |v| as a signed byte, PIL's filter cost.
+int Cost(uint8_t v) { return v < 128 ? v : 256 - v; }
+
+struct SpngDeleter {
+  void operator()(spng_ctx* c) const { spng_ctx_free(c); }
+};
 
 }  // namespace
 
@@ -154,6 +176,213 @@ StatusOr<std::string> EncodePng(const RgbImage& image) {
     return InternalError(std::string("png: ") + spng_strerror(err));
   std::string out(static_cast<const char*>(buf), len);
   free(buf);  // NOLINT: libspng hands over a malloc'd buffer
+  return out;
+}
+
+void AppendPngChunk(std::string& png, std::string_view type,
+                    std::string_view data) {
+  PutU32(png, static_cast<uint32_t>(data.size()));
+  const size_t start = png.size();
+  png.append(type);
+  png.append(data);
+  PutU32(png, static_cast<uint32_t>(
+                  crc32(0, reinterpret_cast<const Bytef*>(png.data() + start),
+                        static_cast<uInt>(png.size() - start))));
+}
+
+StatusOr<std::string> EncodePngLikePil(const RgbImage& image) {
+  const size_t bytes = static_cast<size_t>(image.width) * 3;
+  if (image.width <= 0 || image.height <= 0 ||
+      image.pixels.size() != bytes * static_cast<size_t>(image.height)) {
+    return InvalidArgumentError("png: pixel buffer does not match size");
+  }
+  z_stream zs{};
+  if (deflateInit2(&zs, 6, Z_DEFLATED, 15, 9, Z_FILTERED) != Z_OK) {
+    return InternalError("png: deflateInit2 failed");
+  }
+  std::string png("\x89PNG\r\n\x1a\n", 8);
+  std::string ihdr;
+  PutU32(ihdr, static_cast<uint32_t>(image.width));
+  PutU32(ihdr, static_cast<uint32_t>(image.height));
+  ihdr.append("\x08\x02\x00\x00\x00", 5);
+  AppendPngChunk(png, "IHDR", ihdr);
+
+  constexpr size_t kBlock = 65536;  // PIL's ImageFile.MAXBLOCK
+  std::string block(kBlock, '\0');
+  zs.next_out = reinterpret_cast<Bytef*>(block.data());
+  zs.avail_out = kBlock;
+  auto flush_full = [&] {
+    while (zs.avail_out == 0) {
+      AppendPngChunk(png, "IDAT", block);
+      zs.next_out = reinterpret_cast<Bytef*>(block.data());
+      zs.avail_out = kBlock;
+      if (zs.avail_in == 0) break;
+      deflate(&zs, Z_NO_FLUSH);
+    }
+  };
+  const std::vector<uint8_t> zeros(bytes);
+  std::array<std::vector<uint8_t>, 4> candidates;
+  for (auto& c : candidates) c.resize(bytes + 1);
+  candidates[0][0] = 0;
+  candidates[1][0] = 2;
+  candidates[2][0] = 1;
+  candidates[3][0] = 4;
+  constexpr size_t kBpp = 3;
+  for (int y = 0; y < image.height; ++y) {
+    const uint8_t* cur = image.pixels.data() + static_cast<size_t>(y) * bytes;
+    const uint8_t* prev =
+        y == 0 ? zeros.data() : cur - static_cast<ptrdiff_t>(bytes);
+    // PIL's order and early exits: None, Up, Sub, Paeth; a filter replaces
+    // the choice only when strictly cheaper.
+    int best = 0;
+    int sum = 0;
+    for (size_t i = 0; i < bytes; ++i) {
+      candidates[0][i + 1] = cur[i];
+      sum += Cost(cur[i]);
+    }
+    if (sum > 0) {
+      int s = 0;
+      for (size_t i = 0; i < bytes; ++i) {
+        const auto v = static_cast<uint8_t>(cur[i] - prev[i]);
+        candidates[1][i + 1] = v;
+        s += Cost(v);
+      }
+      if (s < sum) {
+        best = 1;
+        sum = s;
+      }
+    }
+    if (sum > 0) {
+      int s = 0;
+      for (size_t i = 0; i < bytes; ++i) {
+        const auto v =
+            static_cast<uint8_t>(cur[i] - (i >= kBpp ? cur[i - kBpp] : 0));
+        candidates[2][i + 1] = v;
+        s += Cost(v);
+      }
+      if (s < sum) {
+        best = 2;
+        sum = s;
+      }
+    }
+    if (sum > 0) {
+      int s = 0;
+      for (size_t i = 0; i < bytes; ++i) {
+        const int a = i >= kBpp ? cur[i - kBpp] : 0;
+        const int b = prev[i];
+        const int c = i >= kBpp ? prev[i - kBpp] : 0;
+        const int pa = std::abs(b - c);
+        const int pb = std::abs(a - c);
+        const int pc = std::abs(a + b - 2 * c);
+        const int pred = (pa <= pb && pa <= pc) ? a : (pb <= pc) ? b : c;
+        const auto v = static_cast<uint8_t>(cur[i] - pred);
+        candidates[3][i + 1] = v;
+        s += Cost(v);
+      }
+      if (s < sum) best = 3;
+    }
+    zs.next_in = candidates[static_cast<size_t>(best)].data();
+    zs.avail_in = static_cast<uInt>(bytes + 1);
+    deflate(&zs, Z_NO_FLUSH);
+    flush_full();
+  }
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    rc = deflate(&zs, Z_FINISH);
+    if (rc == Z_STREAM_END) break;
+    if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      deflateEnd(&zs);
+      return InternalError("png: deflate failed");
+    }
+    if (zs.avail_out == 0) {
+      AppendPngChunk(png, "IDAT", block);
+      zs.next_out = reinterpret_cast<Bytef*>(block.data());
+      zs.avail_out = kBlock;
+    }
+  }
+  AppendPngChunk(png, "IDAT",
+                 std::string_view(block).substr(0, kBlock - zs.avail_out));
+  deflateEnd(&zs);
+  AppendPngChunk(png, "IEND", "");
+  return png;
+}
+
+StatusOr<std::string> EncodePngSamples(int width, int height,
+                                       const std::vector<uint8_t>& samples,
+                                       const PngEncoding& encoding,
+                                       const std::vector<uint8_t>& palette) {
+  std::unique_ptr<spng_ctx, SpngDeleter> ctx(spng_ctx_new(SPNG_CTX_ENCODER));
+  if (ctx == nullptr) return InternalError("png: out of memory");
+  spng_set_option(ctx.get(), SPNG_ENCODE_TO_BUFFER, 1);
+  if (encoding.filter >= 0) {
+    static constexpr int kChoice[] = {
+        SPNG_FILTER_CHOICE_NONE, SPNG_FILTER_CHOICE_SUB, SPNG_FILTER_CHOICE_UP,
+        SPNG_FILTER_CHOICE_AVG, SPNG_FILTER_CHOICE_PAETH};
+    spng_set_option(ctx.get(), SPNG_FILTER_CHOICE,
+                    kChoice[std::clamp(encoding.filter, 0, 4)]);
+  }
+  spng_ihdr ihdr{};
+  ihdr.width = static_cast<uint32_t>(width);
+  ihdr.height = static_cast<uint32_t>(height);
+  ihdr.bit_depth = static_cast<uint8_t>(encoding.bit_depth);
+  ihdr.color_type = static_cast<uint8_t>(encoding.colour_type);
+  ihdr.interlace_method = encoding.interlaced ? SPNG_INTERLACE_ADAM7 : 0;
+  if (int err = spng_set_ihdr(ctx.get(), &ihdr)) {
+    return InternalError(std::string("png: ") + spng_strerror(err));
+  }
+  if (!palette.empty()) {
+    spng_plte plte{};
+    plte.n_entries =
+        static_cast<uint32_t>(std::min<size_t>(palette.size() / 3, 256));
+    for (uint32_t i = 0; i < plte.n_entries; ++i) {
+      plte.entries[i].red = palette[i * 3];
+      plte.entries[i].green = palette[i * 3 + 1];
+      plte.entries[i].blue = palette[i * 3 + 2];
+    }
+    if (int err = spng_set_plte(ctx.get(), &plte)) {
+      return InternalError(std::string("png: ") + spng_strerror(err));
+    }
+  }
+  if (int err = spng_encode_image(ctx.get(), samples.data(), samples.size(),
+                                  SPNG_FMT_PNG, SPNG_ENCODE_FINALIZE)) {
+    return InternalError(std::string("png: ") + spng_strerror(err));
+  }
+  size_t len = 0;
+  int err = 0;
+  void* buf = spng_get_png_buffer(ctx.get(), &len, &err);
+  if (buf == nullptr) {
+    return InternalError(std::string("png: ") + spng_strerror(err));
+  }
+  std::string out(static_cast<const char*>(buf), len);
+  free(buf);  // NOLINT: libspng hands over a malloc'd buffer
+  return out;
+}
+
+std::string SplitIdat(std::string_view png, size_t chunk_size) {
+  if (png.size() < 8 || chunk_size == 0) return {};
+  std::string out(png.substr(0, 8));
+  std::string data;
+  size_t pos = 8;
+  bool written = false;
+  while (pos + 12 <= png.size()) {
+    const uint32_t len = GetU32(png.data() + pos);
+    if (png.size() - pos - 12 < len) return {};
+    const std::string_view type = png.substr(pos + 4, 4);
+    const std::string_view body = png.substr(pos + 8, len);
+    pos += 12 + size_t{len};
+    if (type == "IDAT") {
+      data.append(body);
+      continue;
+    }
+    if (!data.empty() && !written) {
+      for (size_t at = 0; at < data.size(); at += chunk_size) {
+        AppendPngChunk(out, "IDAT",
+                       std::string_view(data).substr(at, chunk_size));
+      }
+      written = true;
+    }
+    AppendPngChunk(out, type, body);
+  }
   return out;
 }
 

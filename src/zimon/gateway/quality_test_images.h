@@ -5,8 +5,11 @@
 #ifndef ZIMON_GATEWAY_QUALITY_TEST_IMAGES_H_
 #define ZIMON_GATEWAY_QUALITY_TEST_IMAGES_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "zimon/common/status.h"
 #include "zimon/gateway/image_decode.h"
@@ -31,6 +34,35 @@ RgbImage AddNoise(const RgbImage& image, double sigma, uint64_t seed);
 
 // Encodes as an 8-bit RGB PNG with libspng.
 StatusOr<std::string> EncodePng(const RgbImage& image);
+
+// Encodes as Pillow's PngImagePlugin does (what real image servers write):
+// per row the filter of None, Up, Sub, Paeth with the least sum of |signed
+// byte| (Average only under optimize=True), zlib level 6 with Z_FILTERED,
+// window 15 and memLevel 9, IDAT chunks of 65536 bytes.
+StatusOr<std::string> EncodePngLikePil(const RgbImage& image);
+
+struct PngEncoding {
+  int colour_type = 2;  // 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA
+  int bit_depth = 8;
+  bool interlaced = false;  // Adam7
+  int filter = -1;          // 0..4: every row uses it; -1: libspng chooses
+};
+
+// Encodes `samples`, laid out as the colour type and bit depth say (16-bit
+// samples in host byte order, as libspng's SPNG_FMT_PNG takes them; rows
+// padded to whole bytes), with libspng. Palette images take `palette` as RGB
+// triples.
+StatusOr<std::string> EncodePngSamples(
+    int width, int height, const std::vector<uint8_t>& samples,
+    const PngEncoding& encoding, const std::vector<uint8_t>& palette = {});
+
+// Appends a chunk (length, type, data, CRC) to `png`.
+void AppendPngChunk(std::string& png, std::string_view type,
+                    std::string_view data);
+
+// `png` with its image data re-split into IDAT chunks of at most `chunk_size`
+// bytes; other chunks are kept. Empty if `png` is not a well-formed PNG.
+std::string SplitIdat(std::string_view png, size_t chunk_size);
 
 }  // namespace zimon::gateway::testing
 

@@ -288,6 +288,13 @@ class Client::Impl {
       } else {
         result.stale = reused && !parser.got_some() && IsDisconnect(ec);
         result.response = failed(ec, "receive from");
+        // The request was sent: the server may have acted on it.
+        if (IsDisconnect(ec) && !state.cancelled.load()) {
+          result.response = AbortedError("connection to " + url.HostPort() +
+                                         " closed after the request was "
+                                         "sent: " +
+                                         ec.message());
+        }
       }
       co_return result;
     }

@@ -125,6 +125,39 @@ TEST(Client, ConnectionRefusedIsUnavailable) {
       << resp.status().ToString();
 }
 
+TEST(Client, PeerClosingAfterTheRequestIsAborted) {
+  // A listener that reads one request and closes without answering, as a
+  // server that crashes mid-request does.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
+            0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  socklen_t len = sizeof(addr);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::thread peer([listener] {
+    int fd = ::accept(listener, nullptr, nullptr);
+    std::string got;
+    char buf[1024];
+    while (got.find("\r\n\r\n") == std::string::npos) {
+      ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+  });
+  auto resp = Fetch(
+      {"POST",
+       "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/generate",
+       "{}"});
+  peer.join();
+  ::close(listener);
+  EXPECT_EQ(resp.status().code(), StatusCode::kAborted)
+      << resp.status().ToString();
+}
+
 TEST(Client, ConnectTimeoutIsDeadlineExceeded) {
   // A listener with a full accept queue drops further SYNs, so connect hangs.
   int listener = ::socket(AF_INET, SOCK_STREAM, 0);

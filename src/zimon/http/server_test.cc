@@ -335,7 +335,7 @@ TEST(Server, ShutdownCutsRequestThatOutlivesGrace) {
   server->Shutdown(100ms);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   auto resp = in_flight.get();
-  EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable)
+  EXPECT_EQ(resp.status().code(), StatusCode::kAborted)
       << resp.status().ToString();
   auto outcome = gate->outcome.get_future();
   ASSERT_EQ(outcome.wait_for(0s), std::future_status::ready);

@@ -1,0 +1,93 @@
+// Pieces the backend adapters share (adapter.h): error classification, the
+// OpenAI-shaped images call that vLLM-Omni and sd-server both answer, and
+// deadlines. Internal to the gateway; not part of its API.
+//
+// Thread safety: pure functions and coroutines without shared state.
+#ifndef ZIMON_GATEWAY_ADAPTER_UTIL_H_
+#define ZIMON_GATEWAY_ADAPTER_UTIL_H_
+
+// clang-format off
+#include <utility>  // first: Boost.Asio needs it with GCC 12
+// clang-format on
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <stop_token>
+#include <string>
+#include <string_view>
+
+#include "zimon/common/status.h"
+#include "zimon/gateway/adapter.h"
+#include "zimon/http/client.h"
+
+namespace zimon::gateway::adapter_internal {
+
+using Duration = std::chrono::steady_clock::duration;
+
+// True when `text` is a known out-of-GPU-memory message: PyTorch's
+// "CUDA out of memory" / torch.OutOfMemoryError, the CUDA runtime's "out of
+// memory", ComfyUI's "Allocation on device" and its "ran out of memory on your
+// GPU" tip (reference zimage-turbo.md §7.1). Case-insensitive.
+bool LooksLikeOom(std::string_view text);
+
+// The human-readable part of an error body: "detail" (FastAPI), "error" (a
+// string, or an object's "message"), or "message"; else the body itself.
+// Cut to 500 bytes.
+std::string ErrorDetail(std::string_view body);
+
+// A result without images.
+UpstreamResult MakeResult(UpstreamOutcome outcome, Status status,
+                          int http_status = 0);
+
+// Classifies a failed http::Client call (the request never got an answer):
+// kCancelled -> kCancelled; kUnavailable (refused, unreachable, not sent) ->
+// kNotStarted; kDeadlineExceeded, kAborted (reset after sending) and the rest
+// -> kFailure.
+UpstreamResult FromTransportError(const Status& status, std::string_view what);
+
+// Classifies a non-2xx answer: an OOM text in the body -> kOom; 429 and 503 ->
+// kNotStarted; other 4xx -> kClientError; the rest -> kFailure.
+UpstreamResult FromHttpError(int http_status, std::string_view body,
+                             std::string_view what);
+
+// Parses an OpenAI images response ({"data": [{"b64_json": ...}, ...]}) that
+// should hold `n` images: kSuccess with the decoded images, or kFailure
+// (kDataLoss) when the body is malformed or holds fewer images.
+UpstreamResult ParseImagesResponse(std::string_view body, int n,
+                                   std::string_view what);
+
+// POSTs `body` (JSON) to `url` and classifies the answer as above; a 200 is
+// parsed with ParseImagesResponse.
+boost::asio::awaitable<UpstreamResult> PostImages(
+    http::Client& client, std::string url, std::string body,
+    std::string request_id, int n, Duration timeout, std::stop_token stop);
+
+// GET `url`; OK on a 2xx answer, kUnavailable naming the problem otherwise
+// (kCancelled when `stop` was requested).
+boost::asio::awaitable<Status> GetHealth(http::Client& client, std::string url,
+                                         Duration timeout,
+                                         std::stop_token stop);
+
+// `base` + `path` with a trailing '/' of base dropped.
+std::string JoinUrl(std::string_view base, std::string_view path);
+
+// A fresh random 64-bit value (seeds, client ids).
+uint64_t RandomU64();
+
+// A point `timeout` from now, saturating (duration::max() never expires).
+class Deadline {
+ public:
+  explicit Deadline(Duration timeout);
+  // Time left; one tick once passed (never zero, which ClientRequest::timeout
+  // reads as "the client's default").
+  Duration Remaining() const;
+  bool Passed() const;
+  std::chrono::steady_clock::time_point at() const { return at_; }
+
+ private:
+  std::chrono::steady_clock::time_point at_;
+};
+
+}  // namespace zimon::gateway::adapter_internal
+
+#endif  // ZIMON_GATEWAY_ADAPTER_UTIL_H_

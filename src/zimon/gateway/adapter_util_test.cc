@@ -1,0 +1,132 @@
+#include "zimon/gateway/adapter_util.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "zimon/gateway/adapter.h"
+#include "zimon/gateway/base64.h"
+
+namespace zimon::gateway::adapter_internal {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + "rest";
+
+TEST(SniffImageType, RecognisesPngJpegAndWebp) {
+  EXPECT_EQ(SniffImageType(kPng), "image/png");
+  EXPECT_EQ(SniffImageType("\xff\xd8\xff\xe0...."), "image/jpeg");
+  EXPECT_EQ(SniffImageType(std::string("RIFF\x10\0\0\0WEBPVP8 ", 16)),
+            "image/webp");
+  EXPECT_EQ(SniffImageType("GIF89a"), "");
+  EXPECT_EQ(SniffImageType(""), "");
+  EXPECT_EQ(SniffImageType("\x89PN"), "");
+}
+
+TEST(LooksLikeOom, KnowsPyTorchCudaAndComfyUiTexts) {
+  EXPECT_TRUE(LooksLikeOom(
+      "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 30.00 "
+      "MiB. GPU 0 has a total capacity of 31.35 GiB"));
+  EXPECT_TRUE(LooksLikeOom("RuntimeError: CUDA error: out of memory"));
+  EXPECT_TRUE(LooksLikeOom(
+      "Allocation on device\nThis error means you ran out of memory on your "
+      "GPU."));
+  EXPECT_TRUE(LooksLikeOom("torch.OutOfMemoryError: "));
+  EXPECT_FALSE(LooksLikeOom(
+      "RuntimeError: CUDA error: an illegal memory access was encountered"));
+  EXPECT_FALSE(LooksLikeOom("generate_image returned no results"));
+}
+
+TEST(ErrorDetail, TakesFastApiDetailOrErrorMessage) {
+  EXPECT_EQ(ErrorDetail(R"({"detail": "Invalid size"})"), "Invalid size");
+  EXPECT_EQ(ErrorDetail(R"({"error": "job queue is full"})"),
+            "job queue is full");
+  EXPECT_EQ(ErrorDetail(R"({"error": {"message": "bad", "type": "x"}})"),
+            "bad");
+  EXPECT_EQ(ErrorDetail(R"({"detail": [{"loc": ["body"]}]})"),
+            R"([{"loc":["body"]}])");
+  EXPECT_EQ(ErrorDetail("plain text"), "plain text");
+  EXPECT_EQ(ErrorDetail(std::string(2000, 'x')).size(), 503u);
+}
+
+TEST(FromHttpError, ClassifiesStatusAndOomText) {
+  EXPECT_EQ(FromHttpError(429, "{}", "x").outcome,
+            UpstreamOutcome::kNotStarted);
+  EXPECT_EQ(FromHttpError(503, "{}", "x").outcome,
+            UpstreamOutcome::kNotStarted);
+  EXPECT_EQ(FromHttpError(400, R"({"detail":"bad size"})", "x").outcome,
+            UpstreamOutcome::kClientError);
+  EXPECT_EQ(FromHttpError(422, "[]", "x").outcome,
+            UpstreamOutcome::kClientError);
+  EXPECT_EQ(FromHttpError(500, "{}", "x").outcome, UpstreamOutcome::kFailure);
+  EXPECT_EQ(FromHttpError(502, "", "x").outcome, UpstreamOutcome::kFailure);
+  UpstreamResult oom = FromHttpError(
+      500, R"({"detail":"torch.OutOfMemoryError: CUDA out of memory."})",
+      "POST u");
+  EXPECT_EQ(oom.outcome, UpstreamOutcome::kOom);
+  EXPECT_EQ(oom.http_status, 500);
+  EXPECT_EQ(oom.status.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(oom.status.message().find("POST u answered 500"),
+            std::string::npos);
+}
+
+TEST(FromTransportError, RefusedIsNotStartedTimeoutAndResetAreFailures) {
+  EXPECT_EQ(FromTransportError(UnavailableError("refused"), "x").outcome,
+            UpstreamOutcome::kNotStarted);
+  UpstreamResult late = FromTransportError(DeadlineExceededError("t"), "x");
+  EXPECT_EQ(late.outcome, UpstreamOutcome::kFailure);
+  EXPECT_EQ(late.status.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(FromTransportError(AbortedError("reset"), "x").outcome,
+            UpstreamOutcome::kFailure);
+  EXPECT_EQ(FromTransportError(CancelledError("c"), "x").outcome,
+            UpstreamOutcome::kCancelled);
+  EXPECT_EQ(FromTransportError(DataLossError("bad"), "x").outcome,
+            UpstreamOutcome::kFailure);
+}
+
+TEST(ParseImagesResponse, DecodesEveryImage) {
+  json body = {{"created", 1},
+               {"data",
+                {{{"b64_json", Base64Encode(kPng)}},
+                 {{"b64_json", Base64Encode("other")}}}}};
+  UpstreamResult r = ParseImagesResponse(body.dump(), 2, "x");
+  ASSERT_EQ(r.outcome, UpstreamOutcome::kSuccess) << r.status.ToString();
+  ASSERT_EQ(r.images.size(), 2u);
+  EXPECT_EQ(r.images[0].bytes, kPng);
+  EXPECT_EQ(r.images[0].media_type, "image/png");
+  EXPECT_EQ(r.images[1].media_type, "");
+}
+
+TEST(ParseImagesResponse, MalformedOrShortAnswersAreFailures) {
+  for (std::string body :
+       {std::string("not json"), std::string(R"({"data": 1})"),
+        std::string(R"({"data": [{"url": "http://x"}]})"),
+        std::string(R"({"data": [{"b64_json": "!!"}]})"),
+        json{{"data", {{{"b64_json", Base64Encode(kPng)}}}}}.dump()}) {
+    UpstreamResult r = ParseImagesResponse(body, 2, "x");
+    EXPECT_EQ(r.outcome, UpstreamOutcome::kFailure) << body;
+    EXPECT_EQ(r.status.code(), StatusCode::kDataLoss) << body;
+  }
+}
+
+TEST(Deadline, RemainingIsNeverZero) {
+  Deadline past(-1s);
+  EXPECT_TRUE(past.Passed());
+  EXPECT_GT(past.Remaining(), Duration::zero());
+  Deadline forever(Duration::max());
+  EXPECT_FALSE(forever.Passed());
+  EXPECT_EQ(forever.Remaining(), Duration::max());
+  Deadline soon(1h);
+  EXPECT_FALSE(soon.Passed());
+  EXPECT_LE(soon.Remaining(), Duration(1h));
+}
+
+TEST(JoinUrl, DropsTrailingSlashes) {
+  EXPECT_EQ(JoinUrl("http://h:1/", "/x"), "http://h:1/x");
+  EXPECT_EQ(JoinUrl("http://h:1/p", "/x"), "http://h:1/p/x");
+}
+
+}  // namespace
+}  // namespace zimon::gateway::adapter_internal

@@ -1,0 +1,654 @@
+#include "zimon/gateway/gateway.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+
+#include "zimon/common/logging.h"
+#include "zimon/gateway/access_log.h"
+#include "zimon/gateway/adapter.h"
+#include "zimon/gateway/admission.h"
+#include "zimon/gateway/balancer.h"
+#include "zimon/gateway/feedback_json.h"
+#include "zimon/gateway/feedback_store.h"
+#include "zimon/gateway/image_api.h"
+#include "zimon/gateway/image_recorder.h"
+#include "zimon/gateway/image_store.h"
+#include "zimon/gateway/quality_metrics.h"
+#include "zimon/gateway/request_metrics.h"
+#include "zimon/http/async.h"
+#include "zimon/http/client.h"
+
+namespace zimon::gateway {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using Seconds = std::chrono::duration<double>;
+
+// What one attempt at a backend came to.
+struct Attempt {
+  std::string backend;  // empty: none was granted
+  UpstreamResult result;
+  Status admission;  // non-OK: refused or expired before any backend
+  std::chrono::seconds retry_after{0};
+  std::optional<Seconds> queue_wait;
+  std::optional<Seconds> upstream;
+};
+
+// Everything the access log and metrics need about one request.
+struct Trail {
+  Clock::SteadyTime start;
+  AccessLogEntry entry;
+  RequestOutcome outcome = RequestOutcome::kClientError;
+  std::chrono::milliseconds timeout{0};
+};
+
+std::string BackendsJson(const std::vector<BackendView>& views) {
+  std::string out = "{\"backends\":[";
+  bool first = true;
+  for (const BackendView& v : views) {
+    if (!first) out += ',';
+    first = false;
+    out +=
+        "{\"name\":" + http::JsonQuote(v.name) +
+        ",\"limit\":" + std::to_string(v.limit) +
+        ",\"effective_limit\":" + std::to_string(v.effective_limit) +
+        ",\"inflight\":" + std::to_string(v.inflight) +
+        ",\"healthy\":" + (v.healthy ? "true" : "false") +
+        ",\"ejected\":" + (v.ejected ? "true" : "false") +
+        ",\"removed\":" + (v.removed ? "true" : "false") +
+        ",\"consecutive_failures\":" + std::to_string(v.consecutive_failures) +
+        ",\"ejections\":" + std::to_string(v.ejections) + "}";
+  }
+  out += "]}";
+  return out;
+}
+
+http::Response Reply(const ApiError& e) {
+  http::Response r = http::Response::Json(e.http_status, ErrorJson(e));
+  if (e.retry_after) {
+    r.headers.Set("Retry-After",
+                  std::to_string(std::max<int64_t>(1, e.retry_after->count())));
+  }
+  return r;
+}
+
+ApiError MakeApiError(int status, std::string type, std::string message,
+                      std::string code) {
+  ApiError e;
+  e.http_status = status;
+  e.type = std::move(type);
+  e.message = std::move(message);
+  e.code = std::move(code);
+  return e;
+}
+
+AccessLog::Sink MakeAccessSink(const std::string& target) {
+  if (target.empty()) return [](std::string_view) {};
+  if (target == "-") return nullptr;  // stdout
+  auto file = std::make_shared<std::ofstream>(target, std::ios::app);
+  auto mu = std::make_shared<std::mutex>();
+  return [file, mu](std::string_view line) {
+    std::lock_guard lock(*mu);
+    *file << line << '\n';
+    file->flush();
+  };
+}
+
+}  // namespace
+
+class Gateway::Impl {
+ public:
+  Impl(GatewayOptions options, metrics::Registry& registry, Clock& clock,
+       FileSystem& fs, std::unique_ptr<FeedbackStore> feedback)
+      : options_(std::move(options)),
+        registry_(registry),
+        clock_(clock),
+        fs_(fs),
+        admission_(MakeAdmissionOptions(options_.config), clock, registry),
+        retry_budget_({.ratio = options_.config.retry_ratio}, clock),
+        metrics_(registry),
+        quality_metrics_(registry),
+        feedback_(std::move(feedback)),
+        recorder_(*feedback_, registry),
+        images_(fs, options_.config.image_dir),
+        access_log_(MakeAccessSink(options_.access_log), clock),
+        limits_(LimitsFrom(options_.config)),
+        pool_(static_cast<size_t>(std::max(1, options_.worker_threads))) {}
+
+  ~Impl() {
+    Stop();
+    pool_.join();
+  }
+
+  Status Init() {
+    for (const BackendConfig& b : options_.config.backends) {
+      ZIMON_RETURN_IF_ERROR(admission_.AddBackend(b.name, b.max_concurrent));
+    }
+    return OkStatus();
+  }
+
+  Status AddRoutes(http::Router& router) {
+    ZIMON_RETURN_IF_ERROR(
+        router.Handle("POST", "/v1/images/generations",
+                      [this](http::Request& r) { return HandleGenerate(r); }));
+    ZIMON_RETURN_IF_ERROR(
+        router.Handle("GET", "/images/{file}",
+                      [this](http::Request& r) { return HandleImage(r); }));
+    ZIMON_RETURN_IF_ERROR(
+        router.Handle("POST", "/v1/feedback",
+                      [this](http::Request& r) { return HandleFeedback(r); }));
+    ZIMON_RETURN_IF_ERROR(router.Handle(
+        "GET", "/v1/feedback",
+        [this](http::Request& r) { return HandleFeedbackReport(r); }));
+    return router.HandleSync("GET", "/v1/backends", [this](http::Request&) {
+      return http::Response::Json(200, BackendsJson(admission_.Backends()));
+    });
+  }
+
+  Status Start(asio::any_io_executor executor) {
+    http::ClientOptions client_options;
+    client_options.request_timeout = options_.config.max_request_timeout;
+    client_options.max_response_body_bytes = 256 * 1024 * 1024;
+    client_ = std::make_unique<http::Client>(executor, client_options);
+    std::map<std::string, std::unique_ptr<BackendAdapter>> adapters;
+    for (const BackendConfig& b : options_.config.backends) {
+      StatusOr<std::unique_ptr<BackendAdapter>> adapter =
+          MakeAdapter(b, *client_, fs_);
+      if (!adapter.ok()) {
+        return Status(adapter.status().code(),
+                      "backend \"" + b.name +
+                          "\": " + std::string(adapter.status().message()));
+      }
+      adapters.emplace(b.name, std::move(*adapter));
+    }
+    adapters_ = std::move(adapters);
+    started_.store(true, std::memory_order_release);
+    for (const auto& [name, adapter] : adapters_) {
+      asio::co_spawn(executor, HealthLoop(name, *adapter, stop_.get_token()),
+                     asio::detached);
+    }
+    log::Info("gateway started",
+              {{"backends", static_cast<int64_t>(adapters_.size())}});
+    return OkStatus();
+  }
+
+  void Stop() {
+    if (stop_.stop_requested()) return;
+    stop_.request_stop();
+  }
+
+  std::vector<BackendView> Backends() const { return admission_.Backends(); }
+
+ private:
+  static AdmissionOptions MakeAdmissionOptions(const GatewayConfig& config) {
+    AdmissionOptions o;
+    o.queue_capacity = config.queue_capacity;
+    o.default_max_concurrent = config.max_concurrent;
+    return o;
+  }
+
+  // Runs `f` on the worker pool and resumes on the caller's executor.
+  template <typename F>
+  awaitable<std::invoke_result_t<F>> Offload(F f) {
+    std::optional<std::invoke_result_t<F>> out;
+    auto work = [&]() -> awaitable<void> {
+      out.emplace(f());
+      co_return;
+    };
+    co_await asio::co_spawn(pool_.get_executor(), work, asio::use_awaitable);
+    co_return std::move(*out);
+  }
+
+  awaitable<void> HealthLoop(std::string name, BackendAdapter& adapter,
+                             std::stop_token stop) {
+    bool last_ok = true;
+    auto interval = options_.config.health_interval;
+    auto timeout = std::min<std::chrono::steady_clock::duration>(
+        interval, std::chrono::seconds(5));
+    while (!stop.stop_requested()) {
+      Status health = co_await adapter.CheckHealth(timeout, stop);
+      if (stop.stop_requested()) break;
+      admission_.ReportHealth(name, health.ok());
+      if (health.ok() != last_ok) {
+        if (health.ok()) {
+          log::Info("backend healthy again", {{"backend", name}});
+        } else {
+          log::Warn("backend health check failed",
+                    {{"backend", name}, {"error", health.ToString()}});
+        }
+        last_ok = health.ok();
+      }
+      Status slept = co_await http::SleepFor(interval, stop);
+      if (!slept.ok()) break;
+    }
+  }
+
+  // Waits for a slot (or takes one at once) and calls the backend; retries
+  // on another backend while generation never started and the budget and
+  // the deadline allow.
+  awaitable<Attempt> Dispatch(const ImageRequest& image, int priority,
+                              Clock::SteadyTime deadline,
+                              std::stop_token stop) {
+    std::vector<std::string> tried;
+    retry_budget_.RecordRequest();
+    while (true) {
+      Attempt attempt = co_await Admit(image, priority, deadline, tried, stop);
+      if (!attempt.admission.ok()) co_return attempt;
+      tried.push_back(attempt.backend);
+      if (attempt.result.outcome != UpstreamOutcome::kNotStarted ||
+          clock_.SteadyNow() >= deadline || stop.stop_requested() ||
+          tried.size() >= adapters_.size() || !retry_budget_.TryRetry()) {
+        co_return attempt;
+      }
+      log::Info("retrying on another backend",
+                {{"request_id", image.request_id},
+                 {"backend", attempt.backend},
+                 {"error", attempt.result.status.ToString()}});
+    }
+  }
+
+  awaitable<Attempt> Admit(const ImageRequest& image, int priority,
+                           Clock::SteadyTime deadline,
+                           const std::vector<std::string>& exclude,
+                           std::stop_token stop) {
+    struct Waiter {
+      std::mutex mu;
+      std::optional<StatusOr<Grant>> result;
+      http::AsyncNotification done;
+    };
+    auto waiter = std::make_shared<Waiter>();
+    AdmissionRequest request;
+    request.priority = priority;
+    request.deadline = deadline;
+    request.exclude = exclude;
+    request.on_done = [waiter](StatusOr<Grant> grant) {
+      {
+        std::lock_guard lock(waiter->mu);
+        waiter->result.emplace(std::move(grant));
+      }
+      waiter->done.Notify();
+    };
+    SubmitResult submitted = admission_.Submit(std::move(request));
+    Attempt attempt;
+    if (!submitted.status.ok()) {
+      attempt.admission = submitted.status;
+      attempt.retry_after = submitted.retry_after;
+      co_return attempt;
+    }
+    std::optional<Grant> grant = std::move(submitted.grant);
+    if (!grant) {
+      auto remaining = deadline - clock_.SteadyNow();
+      Status waited = co_await waiter->done.Wait(stop, remaining);
+      if (!waited.ok()) {
+        // Deadline or disconnect: leave the queue. A grant that raced in is
+        // handed back at once, unused.
+        (void)admission_.Cancel(submitted.ticket);
+        attempt.admission = waited.code() == StatusCode::kCancelled
+                                ? CancelledError("the client went away")
+                                : DeadlineExceededError(
+                                      "the deadline passed while the request "
+                                      "waited for a backend");
+        co_return attempt;
+      }
+      StatusOr<Grant> result = [&] {
+        std::lock_guard lock(waiter->mu);
+        return std::move(*waiter->result);
+      }();
+      if (!result.ok()) {
+        attempt.admission = result.status();
+        attempt.retry_after = admission_.RetryAfter();
+        co_return attempt;
+      }
+      grant = std::move(*result);
+    }
+    attempt.backend = grant->backend;
+    attempt.queue_wait = Seconds(grant->queue_wait);
+    auto adapter = adapters_.find(grant->backend);
+    if (adapter == adapters_.end()) {  // removed meanwhile
+      (void)admission_.Release(grant->ticket, UpstreamOutcome::kNotStarted);
+      attempt.result.outcome = UpstreamOutcome::kNotStarted;
+      attempt.result.status = UnavailableError("backend was removed");
+      co_return attempt;
+    }
+    auto upstream_start = clock_.SteadyNow();
+    auto remaining = deadline - upstream_start;
+    attempt.result = co_await adapter->second->Generate(image, remaining, stop);
+    attempt.upstream = Seconds(clock_.SteadyNow() - upstream_start);
+    (void)admission_.Release(grant->ticket, attempt.result.outcome);
+    metrics_.Upstream(attempt.backend, attempt.upstream->count(),
+                      static_cast<int>(attempt.result.images.size()));
+    co_return attempt;
+  }
+
+  awaitable<http::Response> HandleGenerate(http::Request& req) {
+    Trail trail;
+    trail.start = clock_.SteadyNow();
+    trail.entry.request_id =
+        AcceptOrMakeRequestId(req.headers.Get("X-Request-Id").value_or(""));
+    trail.entry.method = req.method;
+    trail.entry.path = req.path;
+    http::Response response = co_await Generate(req, trail);
+    response.headers.Set("X-Request-Id", trail.entry.request_id);
+    trail.entry.status = response.status;
+    trail.entry.outcome = std::string(RequestOutcomeName(trail.outcome));
+    trail.entry.total = Seconds(clock_.SteadyNow() - trail.start);
+    trail.entry.bytes_out = response.body.size();
+    access_log_.Write(trail.entry);
+    metrics_.Finish(
+        trail.entry.backend.empty() ? kNoBackend : trail.entry.backend,
+        trail.outcome, trail.entry.total.count());
+    co_return response;
+  }
+
+  awaitable<http::Response> Generate(http::Request& req, Trail& trail);
+  awaitable<http::Response> Deliver(const ImageRequest& image,
+                                    const http::Request& req, Attempt& attempt,
+                                    Trail& trail);
+  http::Response FailedAttempt(const Attempt& attempt, Trail& trail) const;
+
+  awaitable<http::Response> HandleImage(http::Request& req) {
+    std::string file(req.PathParam("file"));
+    std::optional<std::string> key = ImageIdFromFileName(file);
+    StatusOr<std::string> bytes = NotFoundError("no image " + file);
+    if (key) {
+      bytes = co_await Offload([this, &key] { return images_.Get(*key); });
+    }
+    if (!bytes.ok()) {
+      if (bytes.status().code() == StatusCode::kNotFound) {
+        co_return Reply(MakeApiError(404, "invalid_request_error",
+                                     "no image " + file, "image_not_found"));
+      }
+      log::Error("cannot read stored image",
+                 {{"file", file}, {"error", bytes.status().ToString()}});
+      co_return Reply(ApiErrorFromStatus(bytes.status()));
+    }
+    std::string_view type = SniffImageType(*bytes);
+    http::Response response;
+    response.status = 200;
+    response.headers.Set("Content-Type", type.empty() ? "image/png" : type);
+    response.headers.Set("Cache-Control", "public, max-age=3600, immutable");
+    response.body = std::move(*bytes);
+    co_return response;
+  }
+
+  awaitable<http::Response> HandleFeedback(http::Request& req) {
+    StatusOr<FeedbackRequest> parsed = ParseFeedbackRequest(req.body);
+    if (!parsed.ok()) {
+      co_return http::Response::Json(400, FeedbackErrorJson(parsed.status()));
+    }
+    FeedbackRequest feedback = std::move(*parsed);
+    StatusOr<Feedback> stored = co_await Offload([this, &feedback] {
+      recorder_.Flush();  // images delivered before this call are findable
+      return feedback_->AddFeedback(feedback);
+    });
+    if (!stored.ok()) {
+      co_return http::Response::Json(HttpStatusFor(stored.status().code()),
+                                     FeedbackErrorJson(stored.status()));
+    }
+    co_return http::Response::Json(200, FeedbackResponseJson(*stored));
+  }
+
+  awaitable<http::Response> HandleFeedbackReport(http::Request&) {
+    auto report = co_await Offload([this]() -> StatusOr<std::string> {
+      ZIMON_ASSIGN_OR_RETURN(RatingDistribution distribution,
+                             feedback_->GetRatingDistribution());
+      ZIMON_ASSIGN_OR_RETURN(std::vector<Feedback> recent,
+                             feedback_->RecentFeedback(20));
+      return FeedbackReportJson(distribution, recent);
+    });
+    if (!report.ok()) co_return http::Response::FromStatus(report.status());
+    co_return http::Response::Json(200, std::move(*report));
+  }
+
+  const GatewayOptions options_;
+  metrics::Registry& registry_;
+  Clock& clock_;
+  FileSystem& fs_;
+  AdmissionController admission_;
+  RetryBudget retry_budget_;
+  RequestMetrics metrics_;
+  QualityMetrics quality_metrics_;
+  std::unique_ptr<FeedbackStore> feedback_;
+  ImageRecorder recorder_;
+  ImageStore images_;
+  AccessLog access_log_;
+  const ImageApiLimits limits_;
+  asio::thread_pool pool_;
+  std::unique_ptr<http::Client> client_;
+  // Written once by Start() before started_ is set; read-only afterwards.
+  std::map<std::string, std::unique_ptr<BackendAdapter>> adapters_;
+  std::atomic<bool> started_{false};
+  std::stop_source stop_;
+};
+
+awaitable<http::Response> Gateway::Impl::Generate(http::Request& req,
+                                                  Trail& trail) {
+  trail.outcome = RequestOutcome::kClientError;
+  if (!started_.load(std::memory_order_acquire)) {
+    trail.outcome = RequestOutcome::kRejected;
+    co_return Reply(MakeApiError(503, "server_error", "the gateway is starting",
+                                 "starting"));
+  }
+  const GatewayConfig& config = options_.config;
+  if (!config.api_keys.empty() &&
+      !Authorized(req.headers.Get("Authorization").value_or(""),
+                  config.api_keys)) {
+    co_return Reply(Unauthorized());
+  }
+  StatusOr<RequestHeaders> headers = ParseRequestHeaders(
+      req.headers, config.request_timeout, config.max_request_timeout);
+  if (!headers.ok()) {
+    co_return Reply(InvalidHeader(headers.status()));
+  }
+  ParsedImageRequest parsed = ParseImageRequest(req.body, limits_);
+  if (!parsed.ok()) co_return Reply(parsed.error());
+  ImageRequest image = std::move(parsed.request);
+  image.request_id = trail.entry.request_id;
+  trail.entry.size = image.SizeString();
+  Clock::SteadyTime deadline = trail.start + headers->timeout;
+  trail.timeout = headers->timeout;
+
+  Attempt attempt =
+      co_await Dispatch(image, headers->priority, deadline, req.stop);
+  trail.entry.backend = attempt.backend;
+  trail.entry.queue_wait = attempt.queue_wait;
+  trail.entry.upstream = attempt.upstream;
+  if (!attempt.admission.ok() ||
+      attempt.result.outcome != UpstreamOutcome::kSuccess) {
+    co_return FailedAttempt(attempt, trail);
+  }
+  co_return co_await Deliver(image, req, attempt, trail);
+}
+
+http::Response Gateway::Impl::FailedAttempt(const Attempt& attempt,
+                                            Trail& trail) const {
+  const Status& admission = attempt.admission;
+  if (!admission.ok()) {
+    switch (admission.code()) {
+      case StatusCode::kResourceExhausted:
+        trail.outcome = RequestOutcome::kRejected;
+        return Reply(QueueFull(attempt.retry_after));
+      case StatusCode::kDeadlineExceeded:
+        trail.outcome = RequestOutcome::kTimeout;
+        return Reply(Timeout(trail.timeout));
+      case StatusCode::kCancelled:
+        // The client left (or the gateway is stopping); nobody reads this.
+        trail.outcome = RequestOutcome::kClientError;
+        return Reply(MakeApiError(503, "server_error",
+                                  std::string(admission.message()),
+                                  "cancelled"));
+      default:
+        trail.outcome = RequestOutcome::kRejected;
+        return Reply(NoHealthyBackend(
+            std::max(std::chrono::seconds(1), admission_.RetryAfter())));
+    }
+  }
+  const UpstreamResult& r = attempt.result;
+  std::string from = "backend \"" + attempt.backend + "\": ";
+  switch (r.outcome) {
+    case UpstreamOutcome::kSuccess:
+      break;
+    case UpstreamOutcome::kNotStarted: {
+      trail.outcome = RequestOutcome::kBackendError;
+      ApiError e = NoHealthyBackend(std::chrono::seconds(1));
+      e.message = "No backend could start the request; the last one tried, " +
+                  from + std::string(r.status.message());
+      return Reply(e);
+    }
+    case UpstreamOutcome::kOom: {
+      trail.outcome = RequestOutcome::kOom;
+      ApiError e = MakeApiError(503, "server_error",
+                                from + "ran out of GPU memory", "oom");
+      e.retry_after = std::chrono::seconds(1);
+      return Reply(e);
+    }
+    case UpstreamOutcome::kFailure:
+      if (r.status.code() == StatusCode::kDeadlineExceeded) {
+        trail.outcome = RequestOutcome::kTimeout;
+        return Reply(Timeout(trail.timeout));
+      }
+      break;
+    case UpstreamOutcome::kCancelled:
+      trail.outcome = RequestOutcome::kClientError;
+      return Reply(MakeApiError(503, "server_error", "the client went away",
+                                "cancelled"));
+    case UpstreamOutcome::kClientError:
+      trail.outcome = RequestOutcome::kClientError;
+      return Reply(InvalidRequest(from + std::string(r.status.message()), "",
+                                  "rejected_by_backend"));
+  }
+  trail.outcome = RequestOutcome::kBackendError;
+  return Reply(BackendError(from + std::string(r.status.message())));
+}
+
+awaitable<http::Response> Gateway::Impl::Deliver(const ImageRequest& image,
+                                                 const http::Request& req,
+                                                 Attempt& attempt,
+                                                 Trail& trail) {
+  struct Scored {
+    std::vector<QualityReport> reports;
+    std::vector<std::string> ids;
+    Status stored;
+  };
+  std::vector<GeneratedImage>& images = attempt.result.images;
+  bool to_files = image.response_format == ResponseFormat::kUrl;
+  Scored scored = co_await Offload([&] {
+    Scored out;
+    for (const GeneratedImage& img : images) {
+      StatusOr<QualityReport> report = ScoreImage(img.bytes, options_.quality);
+      out.reports.push_back(report.ok() ? std::move(*report) : QualityReport{});
+      out.ids.push_back(ImageStore::NewImageId());
+      if (to_files && out.stored.ok()) {
+        out.stored = images_.Put(out.ids.back(), img.bytes);
+      }
+    }
+    return out;
+  });
+  bool bad = false;
+  std::optional<double> lowest;
+  for (const QualityReport& report : scored.reports) {
+    quality_metrics_.Record(report);
+    bad = bad || report.IsBad();
+    if (report.width > 0 && (!lowest || report.score < *lowest)) {
+      lowest = report.score;
+    }
+  }
+  trail.entry.quality_score = lowest;
+  if (bad && options_.config.bad_image_is_failure) {
+    trail.outcome = RequestOutcome::kBadImage;
+    log::Warn("backend returned a bad image",
+              {{"request_id", image.request_id}, {"backend", attempt.backend}});
+    co_return Reply(MakeApiError(502, "server_error",
+                                 "backend \"" + attempt.backend +
+                                     "\" returned a black, blank or "
+                                     "undecodable image",
+                                 "bad_image"));
+  }
+  if (!scored.stored.ok()) {
+    trail.outcome = RequestOutcome::kBackendError;
+    log::Error("cannot store generated image",
+               {{"request_id", image.request_id},
+                {"error", scored.stored.ToString()}});
+    co_return Reply(InternalServerError("cannot store the image for its URL"));
+  }
+  std::string base = options_.config.public_url;
+  if (base.empty()) {
+    base =
+        "http://" + std::string(req.headers.Get("Host").value_or("localhost"));
+  }
+  std::vector<RenderedImage> rendered;
+  std::string ids_header;
+  for (size_t i = 0; i < images.size(); ++i) {
+    ImageRecord record;
+    record.request_id = image.request_id;
+    record.image_id = scored.ids[i];
+    record.backend = attempt.backend;
+    record.size = image.SizeString();
+    if (scored.reports[i].width > 0) {
+      record.quality_score = scored.reports[i].score;
+    }
+    recorder_.Record(std::move(record));
+    RenderedImage out;
+    if (to_files) {
+      out.url = ImageUrl(base, scored.ids[i]);
+    } else {
+      out.bytes = std::move(images[i].bytes);
+    }
+    rendered.push_back(std::move(out));
+    if (!ids_header.empty()) ids_header += ',';
+    ids_header += scored.ids[i];
+  }
+  trail.outcome = RequestOutcome::kSuccess;
+  trail.entry.images = static_cast<int>(rendered.size());
+  metrics_.Delivered(image.SizeString(), static_cast<int>(rendered.size()));
+  auto created = std::chrono::duration_cast<std::chrono::seconds>(
+                     clock_.Now().time_since_epoch())
+                     .count();
+  http::Response response =
+      http::Response::Json(200, RenderImagesResponse(created, rendered));
+  response.headers.Set("X-Image-Ids", ids_header);
+  co_return response;
+}
+
+Gateway::Gateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Gateway::~Gateway() = default;
+
+StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options,
+                                                   metrics::Registry& registry,
+                                                   Clock& clock,
+                                                   FileSystem& fs) {
+  ZIMON_RETURN_IF_ERROR(ValidateQualityOptions(options.quality));
+  StatusOr<std::unique_ptr<FeedbackStore>> feedback =
+      FeedbackStore::Open(options.config.feedback_db, registry, clock);
+  if (!feedback.ok()) {
+    return Status(
+        feedback.status().code(),
+        "gateway.feedback_db: " + std::string(feedback.status().message()));
+  }
+  auto impl = std::make_unique<Impl>(std::move(options), registry, clock, fs,
+                                     std::move(*feedback));
+  ZIMON_RETURN_IF_ERROR(impl->Init());
+  return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
+}
+
+Status Gateway::AddRoutes(http::Router& router) {
+  return impl_->AddRoutes(router);
+}
+
+Status Gateway::Start(boost::asio::any_io_executor executor) {
+  return impl_->Start(std::move(executor));
+}
+
+void Gateway::Stop() { impl_->Stop(); }
+
+std::vector<BackendView> Gateway::Backends() const { return impl_->Backends(); }
+
+}  // namespace zimon::gateway

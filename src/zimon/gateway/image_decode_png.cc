@@ -1,0 +1,383 @@
+#include "zimon/gateway/image_decode_png.h"
+
+#include <libdeflate.h>
+#include <spng.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "zimon/gateway/image_decode_unfilter.h"
+
+namespace zimon::gateway::internal {
+namespace {
+
+constexpr char kPngMagic[] = "\x89PNG\r\n\x1a\n";
+constexpr size_t kIhdrEnd = 8 + 8 + 13 + 4;  // signature, IHDR chunk
+constexpr uint32_t kMaxChunkLength = 0x7FFFFFFF;
+// Deflate expands by at most 1032:1 (a 258-byte match in two bits), so image
+// data claiming more than that is truncated or hostile: refused before the
+// output buffer is allocated.
+constexpr uint64_t kMaxDeflateRatio = 1032;
+
+uint32_t Be32(const char* p) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) |
+         (uint32_t{u[2]} << 8) | uint32_t{u[3]};
+}
+
+Status Corrupt(const std::string& what) {
+  return InvalidArgumentError("png: " + what);
+}
+
+Status NotFastPath() {
+  return UnimplementedError("png: not handled by the fast decoder");
+}
+
+// Channels of the 8-bit colour types the fast path decodes; 0 for others.
+int FastPathChannels(unsigned colour_type) {
+  switch (colour_type) {
+    case 0:  // grey
+      return 1;
+    case 2:  // RGB
+      return 3;
+    case 4:  // grey + alpha
+      return 2;
+    case 6:  // RGBA
+      return 4;
+    default:
+      return 0;
+  }
+}
+
+bool IsLetter(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+std::string At(size_t pos) { return " at byte " + std::to_string(pos); }
+
+struct DecompressorDeleter {
+  void operator()(libdeflate_decompressor* d) const {
+    libdeflate_free_decompressor(d);
+  }
+};
+
+// One unfiltered row to RGB; alpha is dropped, grey replicated (as libspng's
+// SPNG_FMT_RGB8 does without SPNG_DECODE_TRNS).
+void RowToRgb(const uint8_t* src, int channels, size_t width, uint8_t* rgb) {
+  switch (channels) {
+    case 1:
+      for (size_t x = 0; x < width; ++x, rgb += 3) {
+        rgb[0] = rgb[1] = rgb[2] = src[x];
+      }
+      break;
+    case 2:
+      for (size_t x = 0; x < width; ++x, rgb += 3) {
+        rgb[0] = rgb[1] = rgb[2] = src[2 * x];
+      }
+      break;
+    case 4:
+      for (size_t x = 0; x < width; ++x, rgb += 3, src += 4) {
+        rgb[0] = src[0];
+        rgb[1] = src[1];
+        rgb[2] = src[2];
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+struct SpngDeleter {
+  void operator()(spng_ctx* ctx) const { spng_ctx_free(ctx); }
+};
+using SpngCtx = std::unique_ptr<spng_ctx, SpngDeleter>;
+
+Status SpngError(std::string_view what, int err) {
+  return InvalidArgumentError("png: " + std::string(what) + ": " +
+                              spng_strerror(err));
+}
+
+// Collects rows into an RgbImage.
+class ImageSink : public RgbRowSink {
+ public:
+  explicit ImageSink(RgbImage& out) : out_(out) {}
+  Status Start(const ImageInfo& info) override {
+    out_.format = info.format;
+    out_.source_width = info.source_width;
+    out_.source_height = info.source_height;
+    out_.width = info.width;
+    out_.height = info.height;
+    row_bytes_ = static_cast<size_t>(info.width) * 3;
+    out_.pixels.resize(row_bytes_ * static_cast<size_t>(info.height));
+    return OkStatus();
+  }
+  void Row(int y, const uint8_t* rgb) override {
+    std::memcpy(out_.pixels.data() + static_cast<size_t>(y) * row_bytes_, rgb,
+                row_bytes_);
+  }
+
+ private:
+  RgbImage& out_;
+  size_t row_bytes_ = 0;
+};
+
+}  // namespace
+
+Status DecodePngFast(std::string_view bytes, const DecodeOptions& options,
+                     RgbRowSink& sink) {
+  const char* data = bytes.data();
+  const size_t size = bytes.size();
+  // A missing or damaged header is left to libspng, which says what is wrong.
+  if (size < kIhdrEnd || std::memcmp(data, kPngMagic, 8) != 0 ||
+      Be32(data + 8) != 13 || std::memcmp(data + 12, "IHDR", 4) != 0 ||
+      libdeflate_crc32(0, data + 12, 17) != Be32(data + 29)) {
+    return NotFastPath();
+  }
+  const uint32_t width = Be32(data + 16);
+  const uint32_t height = Be32(data + 20);
+  const auto depth = static_cast<uint8_t>(data[24]);
+  const auto colour = static_cast<uint8_t>(data[25]);
+  const int channels = FastPathChannels(colour);
+  if (depth != 8 || channels == 0 || data[26] != 0 || data[27] != 0 ||
+      data[28] != 0) {
+    return NotFastPath();
+  }
+  const auto max_dim = static_cast<uint32_t>(options.max_dimension);
+  if (width == 0 || height == 0 || width > max_dim || height > max_dim) {
+    return Corrupt("dimensions " + std::to_string(width) + "x" +
+                   std::to_string(height) + " out of range");
+  }
+  if (options.max_pixels <= 0 ||
+      uint64_t{width} * height > static_cast<uint64_t>(options.max_pixels)) {
+    return Corrupt(std::to_string(width) + "x" + std::to_string(height) +
+                   " is more than the limit of " +
+                   std::to_string(options.max_pixels) + " pixels");
+  }
+
+  // The chunks after IHDR. Lengths are checked against what is left before
+  // anything is read, and every CRC is verified (ancillary chunks included,
+  // as libspng is configured to). After the IDAT run a truncated or missing
+  // trailer is tolerated: the pixel data is complete and verified.
+  std::vector<std::string_view> idat;
+  size_t idat_bytes = 0;
+  enum class Stage {
+    kBeforeData,
+    kInData,
+    kAfterData
+  } stage = Stage::kBeforeData;
+  size_t pos = kIhdrEnd;
+  bool complete = false;  // IEND seen
+  while (pos < size) {
+    if (size - pos < 12 || size - pos - 12 < Be32(data + pos)) {
+      if (stage == Stage::kAfterData) break;
+      if (stage == Stage::kInData && size - pos >= 8 &&
+          std::memcmp(data + pos + 4, "IDAT", 4) != 0) {
+        break;  // the trailer (IEND) is cut short
+      }
+      return Corrupt("truncated: chunk" + At(pos) + " runs past the end (" +
+                     std::to_string(size) + " bytes)");
+    }
+    const uint32_t len = Be32(data + pos);
+    const char* type = data + pos + 4;
+    if (len > kMaxChunkLength) {
+      return Corrupt("chunk length " + std::to_string(len) + At(pos) +
+                     " over 2^31-1");
+    }
+    if (!IsLetter(type[0]) || !IsLetter(type[1]) || !IsLetter(type[2]) ||
+        !IsLetter(type[3])) {
+      return Corrupt("invalid chunk type" + At(pos));
+    }
+    const std::string name(type, 4);
+    if (libdeflate_crc32(0, type, 4 + size_t{len}) != Be32(type + 4 + len)) {
+      return Corrupt("CRC mismatch in " + name + " chunk" + At(pos));
+    }
+    pos += 12 + size_t{len};
+    if (name == "IDAT") {
+      if (stage == Stage::kAfterData) {
+        return Corrupt("IDAT chunks not consecutive" + At(pos - 12 - len));
+      }
+      stage = Stage::kInData;
+      idat.emplace_back(type + 4, len);
+      idat_bytes += len;
+      continue;
+    }
+    if (stage == Stage::kInData) stage = Stage::kAfterData;
+    if (name == "IEND") {
+      complete = true;
+      break;
+    }
+    // PLTE is a suggestion for truecolour and ignored; anything unusual about
+    // it, a second IHDR or an unknown critical chunk goes to libspng.
+    if (name == "PLTE" &&
+        ((colour != 2 && colour != 6) || stage != Stage::kBeforeData)) {
+      return NotFastPath();
+    }
+    if (name != "PLTE" && (type[0] & 0x20) == 0) return NotFastPath();
+  }
+  if (idat.empty()) return Corrupt("no image data (IDAT chunk)");
+
+  const size_t row_bytes = size_t{width} * static_cast<size_t>(channels);
+  const size_t stride = row_bytes + 1;
+  const size_t raw_size = stride * height;
+  if ((raw_size - 1) / kMaxDeflateRatio > idat_bytes) {
+    return Corrupt("image data of " + std::to_string(idat_bytes) +
+                   " bytes cannot hold " + std::to_string(width) + "x" +
+                   std::to_string(height) + " (truncated)");
+  }
+  // One zlib stream; concatenate only when it spans several chunks.
+  std::string joined;
+  std::string_view stream = idat.front();
+  if (idat.size() > 1) {
+    joined.reserve(idat_bytes);
+    for (std::string_view part : idat) joined.append(part);
+    stream = joined;
+  }
+
+  std::unique_ptr<libdeflate_decompressor, DecompressorDeleter> inflater(
+      libdeflate_alloc_decompressor());
+  if (inflater == nullptr) return ResourceExhaustedError("png: out of memory");
+  // Filtered rows, then padding for the unfilter loads. Uninitialised: the
+  // inflater must fill all of it or fail.
+  auto raw =
+      std::make_unique_for_overwrite<uint8_t[]>(raw_size + kUnfilterPadding);
+  std::memset(raw.get() + raw_size, 0, kUnfilterPadding);
+  switch (libdeflate_zlib_decompress(inflater.get(), stream.data(),
+                                     stream.size(), raw.get(), raw_size,
+                                     nullptr)) {
+    case LIBDEFLATE_SUCCESS:
+      break;
+    case LIBDEFLATE_SHORT_OUTPUT:
+      return Corrupt("image data ends early (truncated): " +
+                     std::to_string(width) + "x" + std::to_string(height) +
+                     " needs " + std::to_string(raw_size) + " bytes");
+    case LIBDEFLATE_INSUFFICIENT_SPACE:
+      return NotFastPath();  // more data than rows; libspng's call
+    default:
+      return Corrupt(complete || stage == Stage::kAfterData
+                         ? "corrupt image data (bad deflate stream or Adler-32)"
+                         : "corrupt or truncated image data (file ends without "
+                           "IEND)");
+  }
+  inflater.reset();
+
+  ImageInfo info;
+  info.format = ImageFormat::kPng;
+  info.source_width = info.width = static_cast<int>(width);
+  info.source_height = info.height = static_cast<int>(height);
+  ZIMON_RETURN_IF_ERROR(sink.Start(info));
+  // Rows are unfiltered in place: the previous row is already unfiltered in
+  // the buffer, and is hot in cache. The sink sees RGB straight from it.
+  std::vector<uint8_t> zeros(row_bytes + kUnfilterPadding);
+  std::vector<uint8_t> rgb(channels == 3 ? 0 : size_t{width} * 3);
+  const uint8_t* prev = zeros.data();
+  for (uint32_t y = 0; y < height; ++y) {
+    uint8_t* row = raw.get() + size_t{y} * stride;
+    if (!UnfilterRow(row[0], row + 1, prev, row_bytes, channels)) {
+      return Corrupt("invalid filter type " + std::to_string(row[0]) +
+                     " in row " + std::to_string(y));
+    }
+    if (channels == 3) {
+      sink.Row(static_cast<int>(y), row + 1);
+    } else {
+      RowToRgb(row + 1, channels, width, rgb.data());
+      sink.Row(static_cast<int>(y), rgb.data());
+    }
+    prev = row + 1;
+  }
+  return OkStatus();
+}
+
+StatusOr<RgbImage> DecodePngSpng(std::string_view bytes,
+                                 const DecodeOptions& options) {
+  // Corruption is caught by the chunk CRCs (spng_decode_chunks below reads
+  // the rest of the stream, so the last IDAT's CRC is checked too) rather than
+  // the zlib Adler-32, which would cost a pass over every decoded byte.
+  SpngCtx ctx(spng_ctx_new(SPNG_CTX_IGNORE_ADLER32));
+  if (ctx == nullptr) return InternalError("png: out of memory");
+  // CRC errors are real corruption; do not let libspng ignore them.
+  spng_set_crc_action(ctx.get(), SPNG_CRC_ERROR, SPNG_CRC_ERROR);
+  spng_set_image_limits(ctx.get(), static_cast<uint32_t>(options.max_dimension),
+                        static_cast<uint32_t>(options.max_dimension));
+  spng_set_chunk_limits(ctx.get(), 1u << 20, 64u << 20);
+  if (int err = spng_set_png_buffer(ctx.get(), bytes.data(), bytes.size())) {
+    return SpngError("buffer", err);
+  }
+  spng_ihdr ihdr{};
+  if (int err = spng_get_ihdr(ctx.get(), &ihdr))
+    return SpngError("header", err);
+  if (ihdr.width == 0 || ihdr.height == 0 ||
+      ihdr.width > static_cast<uint32_t>(options.max_dimension) ||
+      ihdr.height > static_cast<uint32_t>(options.max_dimension)) {
+    return InvalidArgumentError("png: dimensions " +
+                                std::to_string(ihdr.width) + "x" +
+                                std::to_string(ihdr.height) + " out of range");
+  }
+  if (options.max_pixels <= 0 ||
+      uint64_t{ihdr.width} * ihdr.height >
+          static_cast<uint64_t>(options.max_pixels)) {
+    return Corrupt(std::to_string(ihdr.width) + "x" +
+                   std::to_string(ihdr.height) + " is more than the limit of " +
+                   std::to_string(options.max_pixels) + " pixels");
+  }
+  // 8-bit truecolour is already RGB8: ask for the native layout, which skips
+  // libspng's per-pixel conversion.
+  const int fmt =
+      ihdr.color_type == SPNG_COLOR_TYPE_TRUECOLOR && ihdr.bit_depth == 8
+          ? SPNG_FMT_PNG
+          : SPNG_FMT_RGB8;
+  size_t len = 0;
+  if (int err = spng_decoded_image_size(ctx.get(), fmt, &len)) {
+    return SpngError("size", err);
+  }
+  RgbImage out;
+  out.format = ImageFormat::kPng;
+  out.source_width = out.width = static_cast<int>(ihdr.width);
+  out.source_height = out.height = static_cast<int>(ihdr.height);
+  out.pixels.resize(len);
+  // SPNG_DECODE_TRNS is not requested: transparency is dropped, the colour
+  // channels are what a client sees on an opaque background anyway.
+  if (int err = spng_decode_image(ctx.get(), out.pixels.data(), len, fmt, 0)) {
+    return SpngError("decode", err);
+  }
+  if (int err = spng_decode_chunks(ctx.get())) {
+    return SpngError("trailing chunks", err);
+  }
+  return out;
+}
+
+Status DecodePngRows(std::string_view bytes, const DecodeOptions& options,
+                     RgbRowSink& sink) {
+  Status fast = DecodePngFast(bytes, options, sink);
+  if (fast.code() != StatusCode::kUnimplemented) return fast;
+  ZIMON_ASSIGN_OR_RETURN(RgbImage image, DecodePngSpng(bytes, options));
+  return FeedRows(image, sink);
+}
+
+Status FeedRows(const RgbImage& image, RgbRowSink& sink) {
+  ImageInfo info;
+  info.format = image.format;
+  info.source_width = image.source_width;
+  info.source_height = image.source_height;
+  info.width = image.width;
+  info.height = image.height;
+  ZIMON_RETURN_IF_ERROR(sink.Start(info));
+  const size_t row_bytes = static_cast<size_t>(image.width) * 3;
+  for (int y = 0; y < image.height; ++y) {
+    sink.Row(y, image.pixels.data() + static_cast<size_t>(y) * row_bytes);
+  }
+  return OkStatus();
+}
+
+StatusOr<RgbImage> DecodePng(std::string_view bytes,
+                             const DecodeOptions& options) {
+  RgbImage out;
+  ImageSink sink(out);
+  Status fast = DecodePngFast(bytes, options, sink);
+  if (fast.ok()) return out;
+  if (fast.code() != StatusCode::kUnimplemented) return fast;
+  return DecodePngSpng(bytes, options);
+}
+
+}  // namespace zimon::gateway::internal

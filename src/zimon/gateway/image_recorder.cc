@@ -1,0 +1,71 @@
+#include "zimon/gateway/image_recorder.h"
+
+#include <utility>
+
+#include "zimon/common/logging.h"
+
+namespace zimon::gateway {
+
+ImageRecorder::ImageRecorder(FeedbackStore& store, metrics::Registry& registry)
+    : store_(store),
+      errors_(registry
+                  .AddCounter("zimon_feedback_record_errors_total",
+                              "Batches of generated-image records that could "
+                              "not be written to the feedback store.")
+                  .WithLabels({})),
+      thread_([this] { Run(); }) {}
+
+ImageRecorder::~ImageRecorder() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void ImageRecorder::Record(ImageRecord image) {
+  {
+    std::lock_guard lock(mu_);
+    pending_.push_back(std::move(image));
+    ++recorded_;
+  }
+  wake_.notify_one();
+}
+
+void ImageRecorder::Flush() {
+  std::unique_lock lock(mu_);
+  uint64_t target = recorded_;
+  done_.wait(lock, [&] { return written_ >= target; });
+}
+
+void ImageRecorder::Run() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    wake_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+    if (pending_.empty()) return;  // stopping, nothing left
+    std::vector<ImageRecord> batch;
+    batch.swap(pending_);
+    lock.unlock();
+    Status status = store_.RecordImages(batch);
+    if (!status.ok() && batch.size() > 1) {
+      // One bad record (a duplicate id) must not cost the others theirs.
+      status = OkStatus();
+      for (const ImageRecord& image : batch) {
+        Status one = store_.RecordImage(image);
+        if (!one.ok()) status = one;
+      }
+    }
+    if (!status.ok()) {
+      errors_.Inc();
+      log::Error("cannot record generated images",
+                 {{"images", static_cast<int64_t>(batch.size())},
+                  {"error", status.ToString()}});
+    }
+    lock.lock();
+    written_ += batch.size();
+    done_.notify_all();
+  }
+}
+
+}  // namespace zimon::gateway

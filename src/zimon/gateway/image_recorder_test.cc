@@ -1,0 +1,93 @@
+#include "zimon/gateway/image_recorder.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "zimon/metrics/registry.h"
+#include "zimon/testing/temp_dir.h"
+
+namespace zimon::gateway {
+namespace {
+
+ImageRecord Image(const std::string& request, const std::string& image) {
+  ImageRecord r;
+  r.request_id = request;
+  r.image_id = image;
+  r.backend = "gpu-0";
+  r.size = "512x512";
+  return r;
+}
+
+double ErrorCount(metrics::Registry& registry) {
+  for (const auto& f : registry.Collect()) {
+    if (f.name == "zimon_feedback_record_errors") return f.points[0].value;
+  }
+  return -1;
+}
+
+TEST(ImageRecorder, FlushMakesEveryRecordFindable) {
+  testing::TempDir dir;
+  metrics::Registry registry;
+  auto store = FeedbackStore::Open(dir.Join("f.db"), registry);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ImageRecorder recorder(**store, registry);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&recorder, t] {
+      for (int i = 0; i < 50; ++i) {
+        std::string id = std::to_string(t) + "-" + std::to_string(i);
+        recorder.Record(Image("req-" + id, "img-" + id));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  recorder.Flush();
+  for (int t = 0; t < 4; ++t) {
+    for (int i = 0; i < 50; ++i) {
+      std::string id = std::to_string(t) + "-" + std::to_string(i);
+      EXPECT_TRUE((*store)->FindImage("img-" + id).ok()) << id;
+    }
+  }
+  EXPECT_EQ(ErrorCount(registry), 0);
+}
+
+TEST(ImageRecorder, ADuplicateCostsOnlyItself) {
+  testing::TempDir dir;
+  metrics::Registry registry;
+  auto store = FeedbackStore::Open(dir.Join("f.db"), registry);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->RecordImage(Image("req-0", "img-dup")).ok());
+  {
+    ImageRecorder recorder(**store, registry);
+    recorder.Record(Image("req-1", "img-1"));
+    recorder.Record(Image("req-1", "img-dup"));
+    recorder.Record(Image("req-1", "img-2"));
+    recorder.Flush();
+    EXPECT_EQ(ErrorCount(registry), 1);
+  }
+  EXPECT_TRUE((*store)->FindImage("img-1").ok());
+  EXPECT_TRUE((*store)->FindImage("img-2").ok());
+  EXPECT_EQ((*store)->FindImage("img-dup")->request_id, "req-0");
+}
+
+TEST(ImageRecorder, DestructorWritesWhatIsPending) {
+  testing::TempDir dir;
+  metrics::Registry registry;
+  auto store = FeedbackStore::Open(dir.Join("f.db"), registry);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  {
+    ImageRecorder recorder(**store, registry);
+    for (int i = 0; i < 20; ++i) {
+      recorder.Record(Image("req", "img-" + std::to_string(i)));
+    }
+  }
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_TRUE((*store)->FindImage("img-" + std::to_string(i)).ok()) << i;
+  }
+}
+
+}  // namespace
+}  // namespace zimon::gateway
