@@ -36,6 +36,7 @@ bench:
 	@bench/metrics_vs_python.sh $(BUILD_DIR)/bench/metrics_bench
 	@bench/agent_vs_node_exporter.sh $(BUILD_DIR)/apps/zimon/zimon
 	@bench/sim_fleet.sh $(BUILD_DIR)
+	@bench/gateway_vs_nginx.sh $(BUILD_DIR)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -26,7 +26,8 @@
 # resident memory <= 1/4. BENCH_STRICT=1 makes a missed target exit 1.
 #
 # Environment: ZIMON_AGENT_CONFIG (a zimon.yaml for the agent; default none:
-# built-in defaults, host every 10 s, GPU every 5 s),
+# built-in defaults, host every 10 s, GPU every 5 s), AGENT_ARGS (more
+# agent flags, split on spaces, e.g. "--trim-code-after-start false"),
 # NODE_EXPORTER (default /usr/bin/prometheus-node-exporter),
 # NODE_EXPORTER_SELF_METRICS=1 keeps node_exporter's go_*/process_*/promhttp_*
 # families (by default --web.disable-exporter-metrics drops them, so both
@@ -57,7 +58,10 @@ trap cleanup EXIT
 # The agent picks its own port and prints it.
 agent_args=(agent --listen 127.0.0.1:0)
 [[ -n "${ZIMON_AGENT_CONFIG:-}" ]] && agent_args+=(--config "$ZIMON_AGENT_CONFIG")
-"$zimon" "${agent_args[@]}" >"$work/agent.out" 2>"$work/agent.err" &
+# shellcheck disable=SC2206  # split on spaces on purpose
+[[ -n "${AGENT_ARGS:-}" ]] && agent_args+=($AGENT_ARGS)
+# Not passed on: the agent takes every ZIMON_* variable for a config key.
+env -u ZIMON_AGENT_CONFIG "$zimon" "${agent_args[@]}" >"$work/agent.out" 2>"$work/agent.err" &
 agent_pid=$!
 
 # node_exporter needs a port up front: ask the kernel for a free one.

@@ -55,9 +55,11 @@ endfunction()
 # is less memory (docs/agent.md, "Memory"):
 #   - every function and object in its own section, and the linker drops the
 #     unreferenced ones (--gc-sections) and folds identical ones (lld --icf);
-#   - libstdc++, libgcc and yaml-cpp linked statically into executables, so
-#     only the parts zimon calls are in the binary, instead of whole shared
-#     libraries whose symbol tables the dynamic loader walks at every start.
+#   - libstdc++ and libgcc linked statically into `zimon`, yaml-cpp into every
+#     executable, so only the parts zimon calls are in the binary, instead of
+#     whole shared libraries whose symbol tables the dynamic loader walks at
+#     every start;
+#   - with lld, the agent's steady-state code ordered first and together.
 # Nothing here changes hardening: PIE, RELRO and the stack protector are as
 # the toolchain sets them.
 option(ZIMON_LEAN_LINK "Section GC, identical code folding and a static C++ runtime" OFF)
@@ -85,7 +87,36 @@ if(ZIMON_LEAN_LINK)
     endif()
     if(TARGET zimon)
       target_link_options(zimon PRIVATE -static-libstdc++ -static-libgcc)
+      zimon_agent_symbol_order()
     endif()
+  endfunction()
+
+  # The code `zimon agent` runs after start-up (collectors, HTTP server,
+  # metrics, common) placed first in the binary and together, instead of
+  # strewn among the gateway's: fault-around then maps fewer cold neighbours.
+  function(zimon_agent_symbol_order)
+    if(NOT ZIMON_HAVE_LLD OR NOT CMAKE_NM)
+      return()
+    endif()
+    set(order "${PROJECT_BINARY_DIR}/zimon_agent_symbol_order.txt")
+    set(libs zimon_collect zimon_http zimon_metrics zimon_common)
+    set(inputs "")
+    foreach(lib IN LISTS libs)
+      list(APPEND inputs "$<TARGET_FILE:${lib}>")
+    endforeach()
+    list(JOIN inputs "|" inputs)
+    add_custom_command(
+      OUTPUT "${order}"
+      COMMAND "${CMAKE_COMMAND}" "-DNM=${CMAKE_NM}" "-DOUT=${order}"
+              "-DINPUTS=${inputs}" -P "${PROJECT_SOURCE_DIR}/cmake/symbol_order.cmake"
+      DEPENDS ${libs} "${PROJECT_SOURCE_DIR}/cmake/symbol_order.cmake"
+      COMMENT "Ordering the agent's symbols"
+      VERBATIM)
+    add_custom_target(zimon_agent_symbol_order DEPENDS "${order}")
+    add_dependencies(zimon zimon_agent_symbol_order)
+    target_link_options(zimon PRIVATE "LINKER:--symbol-ordering-file=${order}"
+                        "LINKER:--no-warn-symbol-ordering")
+    set_property(TARGET zimon APPEND PROPERTY LINK_DEPENDS "${order}")
   endfunction()
   cmake_language(DEFER DIRECTORY "${PROJECT_SOURCE_DIR}" CALL zimon_lean_link_finish)
 endif()

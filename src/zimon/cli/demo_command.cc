@@ -1,6 +1,7 @@
 // zimon demo: the gateway in front of simulated Z-Image-Turbo workers, with
 // light background load, on one machine.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <random>
@@ -99,6 +100,11 @@ int RunDemo(const DemoOptions& opts, Context& ctx) {
     o.engine.gpu_index = i;
     o.engine.seed = static_cast<uint64_t>(i) + 1;
     o.engine.preload = true;
+    // A real cold start takes a minute or more (docs/sim.md); the demo
+    // staggers short ones so the gateway is seen routing around workers
+    // that are still loading.
+    o.engine.profile.cold_start_seconds =
+        std::min(o.engine.profile.cold_start_seconds, 2.0 + 2.0 * i);
     o.api = sim::ApiFlavour::kVllmOmni;
     o.registrar = sim::RegisterVllmOmniApi;
     StatusOr<std::unique_ptr<sim::SimServer>> started =

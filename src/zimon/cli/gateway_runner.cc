@@ -5,6 +5,7 @@
 #include "zimon/common/build_info.h"
 #include "zimon/common/logging.h"
 #include "zimon/gateway/gateway.h"
+#include "zimon/gateway/image_api.h"
 #include "zimon/http/metrics_handler.h"
 #include "zimon/http/router.h"
 #include "zimon/http/server.h"
@@ -83,6 +84,14 @@ StatusOr<std::unique_ptr<GatewayRunner>> GatewayRunner::Start(
   http::ServerOptions server_options =
       MakeServerOptions(config.server, options.listen);
   server_options.max_body_bytes = config.server.max_body_bytes;
+  // Errors the HTTP server answers itself speak the image API's format too.
+  server_options.error_response = [max_body = config.server.max_body_bytes](
+                                      int http_status, const Status& status) {
+    gateway::ApiError e = http_status == 413
+                              ? gateway::RequestTooLarge(max_body)
+                              : gateway::ApiErrorFromStatus(status);
+    return http::Response::Json(http_status, gateway::ErrorJson(e));
+  };
   StatusOr<std::unique_ptr<http::Server>> server = http::Server::Create(
       server_options,
       [router](http::Request& request) { return (*router)(request); });

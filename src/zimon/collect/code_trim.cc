@@ -51,15 +51,30 @@ int64_t VmRssBytes(const std::string& procfs) {
 
 }  // namespace
 
-std::vector<CodeMapping> ParseCodeMappings(std::string_view maps) {
+std::vector<CodeMapping> ParseCodeMappings(std::string_view smaps) {
   std::vector<CodeMapping> out;
-  while (!maps.empty()) {
-    size_t eol = maps.find('\n');
-    std::string_view line = maps.substr(0, eol);
-    maps.remove_prefix(eol == std::string_view::npos ? maps.size() : eol + 1);
+  // The mapping whose detail lines follow; kept only if it qualifies.
+  CodeMapping current;
+  bool candidate = false;
+  bool needs_clean = false;  // r--p: only if no private (anonymous) copies
+  bool clean = false;
+  auto finish = [&] {
+    if (candidate && (!needs_clean || clean)) out.push_back(current);
+    candidate = false;
+  };
+  while (!smaps.empty()) {
+    size_t eol = smaps.find('\n');
+    std::string_view line = smaps.substr(0, eol);
+    smaps.remove_prefix(eol == std::string_view::npos ? smaps.size() : eol + 1);
 
+    std::string_view first = NextField(line);
+    if (first.empty()) continue;
+    if (first.back() == ':') {  // "Anonymous:    0 kB" and the like
+      if (first == "Anonymous:") clean = NextField(line) == "0";
+      continue;
+    }
+    finish();
     // start-end perms offset dev inode [path]
-    std::string_view range = NextField(line);
     std::string_view perms = NextField(line);
     NextField(line);  // offset
     NextField(line);  // device
@@ -67,24 +82,27 @@ std::vector<CodeMapping> ParseCodeMappings(std::string_view maps) {
     size_t path_begin = line.find_first_not_of(' ');
     if (path_begin == std::string_view::npos) continue;  // anonymous
     std::string_view path = line.substr(path_begin);
-    // Only exactly "r-xp": no writable or shared mappings, and only files
-    // ("[vdso]", "[heap]" and the like are not; a deleted file still is).
-    if (perms != "r-xp" || path.front() != '/') continue;
-    size_t dash = range.find('-');
+    // Private, not writable, and a file ("[vdso]", "[heap]" and the like are
+    // not; a deleted file still is).
+    if ((perms != "r-xp" && perms != "r--p") || path.front() != '/') continue;
+    size_t dash = first.find('-');
     if (dash == std::string_view::npos) continue;
-    CodeMapping m;
-    if (!ParseHex(range.substr(0, dash), m.start) ||
-        !ParseHex(range.substr(dash + 1), m.end) || m.end <= m.start)
+    if (!ParseHex(first.substr(0, dash), current.start) ||
+        !ParseHex(first.substr(dash + 1), current.end) ||
+        current.end <= current.start)
       continue;
-    m.path = std::string(path);
-    out.push_back(std::move(m));
+    current.path = std::string(path);
+    candidate = true;
+    needs_clean = perms == "r--p";
+    clean = false;  // until its Anonymous line says 0
   }
+  finish();
   return out;
 }
 
 StatusOr<CodeTrimResult> TrimCodePages(const std::string& procfs) {
   ZIMON_ASSIGN_OR_RETURN(std::string maps,
-                         ReadSmallFile(JoinPath(procfs, "self/maps")));
+                         ReadSmallFile(JoinPath(procfs, "self/smaps")));
   CodeTrimResult result;
   result.rss_before = VmRssBytes(procfs);
   int last_errno = 0;

@@ -223,6 +223,7 @@ GatewayConfig ReadGatewayConfig(ConfigNode node) {
     c.max_side = c.min_side;
   }
   c.retry_ratio = node.Double("retry_ratio", c.retry_ratio, 0.0, 1.0);
+  c.quality_sample = node.Double("quality_sample", c.quality_sample, 0.0, 1.0);
 
   std::set<std::string> names;
   for (ConfigNode backend : node.List("backends")) {

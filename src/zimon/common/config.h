@@ -101,6 +101,9 @@ struct GatewayConfig {
   int max_side = 2048;
   // Retries on another backend: max(3, retry_ratio * requests) per 10 s.
   double retry_ratio = 0.2;
+  // Share of delivered images given a quality score (docs/quality.md), 0..1;
+  // 0 turns scoring off.
+  double quality_sample = 1.0;
   std::vector<BackendConfig> backends;
 };
 

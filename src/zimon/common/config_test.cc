@@ -213,6 +213,7 @@ TEST(Config, GatewayDefaults) {
   EXPECT_EQ(g.min_side, 256);
   EXPECT_EQ(g.max_side, 2048);
   EXPECT_DOUBLE_EQ(g.retry_ratio, 0.2);
+  EXPECT_DOUBLE_EQ(g.quality_sample, 1.0);
   EXPECT_TRUE(g.backends.empty());
 }
 
@@ -231,6 +232,7 @@ TEST(Config, ReadsGatewaySectionAndBackends) {
   min_side: 512
   max_side: 1536
   retry_ratio: 0.5
+  quality_sample: 0.25
   backends:
     - name: gpu0
       url: http://10.0.0.5:8000
@@ -260,6 +262,7 @@ TEST(Config, ReadsGatewaySectionAndBackends) {
   EXPECT_EQ(g.min_side, 512);
   EXPECT_EQ(g.max_side, 1536);
   EXPECT_DOUBLE_EQ(g.retry_ratio, 0.5);
+  EXPECT_DOUBLE_EQ(g.quality_sample, 0.25);
   ASSERT_EQ(g.backends.size(), 3u);
   EXPECT_EQ(g.backends[0].name, "gpu0");
   EXPECT_EQ(g.backends[0].url, "http://10.0.0.5:8000");
@@ -356,6 +359,7 @@ TEST(Config, GatewayRanges) {
   image_dir: ""
   public_url: img.example.com
   api_keys: ["good", "", "a b"]
+  quality_sample: -0.1
 )",
                                         "zimon.yaml");
   ASSERT_FALSE(c.ok());
@@ -376,7 +380,9 @@ TEST(Config, GatewayRanges) {
             "zimon.yaml:9: gateway.public_url: expected an http:// or "
             "https:// URL, got \"img.example.com\"\n"
             "zimon.yaml:10: gateway.api_keys: item 2 is empty\n"
-            "zimon.yaml:10: gateway.api_keys: item 3 contains whitespace");
+            "zimon.yaml:10: gateway.api_keys: item 3 contains whitespace\n"
+            "zimon.yaml:11: gateway.quality_sample: must be between 0 and 1, "
+            "got -0.1");
 }
 
 TEST(Config, ApiKeysFromEnvironmentAreCommaSeparated) {
@@ -394,8 +400,10 @@ TEST(Config, GatewayScalarsFromEnvironment) {
                        {{"ZIMON_GATEWAY_QUEUE_CAPACITY", "9"},
                         {"ZIMON_GATEWAY_REQUEST_TIMEOUT", "5s"},
                         {"ZIMON_GATEWAY_PUBLIC_URL", "http://h:1/"},
-                        {"ZIMON_GATEWAY_RETRY_RATIO", "0"}});
+                        {"ZIMON_GATEWAY_RETRY_RATIO", "0"},
+                        {"ZIMON_GATEWAY_QUALITY_SAMPLE", "0"}});
   ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_DOUBLE_EQ(c->gateway.quality_sample, 0.0);
   EXPECT_EQ(c->gateway.queue_capacity, 9);
   EXPECT_EQ(c->gateway.request_timeout, seconds(5));
   EXPECT_EQ(c->gateway.public_url, "http://h:1");

@@ -1,5 +1,6 @@
 #include "zimon/gateway/adapter.h"
 
+#include "zimon/gateway/base64.h"
 #include "zimon/gateway/comfyui_adapter.h"
 #include "zimon/gateway/openai_adapter.h"
 #include "zimon/gateway/sdcpp_adapter.h"
@@ -41,6 +42,17 @@ StatusOr<std::unique_ptr<BackendAdapter>> MakeAdapter(
   }
   return InvalidArgumentError(where + ": unknown adapter '" + config.adapter +
                               "' (openai, sdcpp or comfyui)");
+}
+
+Status DecodeImage(GeneratedImage& image) {
+  if (!image.bytes.empty() || image.b64.empty()) return OkStatus();
+  StatusOr<std::string> bytes = Base64Decode(image.b64);
+  if (!bytes.ok()) {
+    return DataLossError("image base64: " +
+                         std::string(bytes.status().message()));
+  }
+  image.bytes = std::move(*bytes);
+  return OkStatus();
 }
 
 std::string_view SniffImageType(std::string_view bytes) {

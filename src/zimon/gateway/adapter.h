@@ -61,10 +61,22 @@
 namespace zimon::gateway {
 
 struct GeneratedImage {
-  std::string bytes;       // the encoded image as the server sent it
+  // The encoded image as the server sent it. Adapters of base64 APIs may
+  // leave it empty and hold the image in `b64` instead (DecodeImage() fills
+  // it when the bytes are needed: scoring, files).
+  std::string bytes;
+  // The image as canonical base64 text (RFC 4648 alphabet, '=' padded, no
+  // whitespace), checked to decode, so that it can go to the client as
+  // b64_json without a decode and re-encode. Empty when `bytes` holds the
+  // image.
+  std::string b64;
   std::string media_type;  // "image/png", "image/jpeg", "image/webp"; from
                            // the bytes' signature, "" when unrecognised
 };
+
+// Fills image.bytes from image.b64 when only the base64 text is held (a
+// no-op otherwise); b64 is kept. kDataLoss when b64 does not decode.
+Status DecodeImage(GeneratedImage& image);
 
 struct UpstreamResult {
   UpstreamOutcome outcome = UpstreamOutcome::kFailure;

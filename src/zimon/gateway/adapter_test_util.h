@@ -105,6 +105,13 @@ class FakeUpstream {
 
 // "http://127.0.0.1:<port>" where nothing listens (a server that was there
 // and shut down).
+// The encoded image, decoding the base64 text an adapter may have kept
+// (GeneratedImage::b64); "<undecodable>" if it does not decode.
+inline std::string Bytes(GeneratedImage image) {
+  if (!DecodeImage(image).ok()) return "<undecodable>";
+  return image.bytes;
+}
+
 inline std::string ClosedUrl() {
   http::ServerOptions options;
   options.io_threads = 1;

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
+#include <vector>
 
 #include "zimon/gateway/base64.h"
 
@@ -27,6 +29,189 @@ bool ContainsNoCase(std::string_view text, std::string_view needle) {
 std::string Cut(std::string_view s) {
   if (s.size() <= kMaxDetail) return std::string(s);
   return std::string(s.substr(0, kMaxDetail)) + "...";
+}
+
+// Reads an OpenAI images answer without building a JSON tree: the b64_json
+// strings (most of the body) are checked for canonical base64 and their
+// closing quote found in one SIMD pass. Anything it does not fully understand
+// (an escape or a non-ASCII byte in a string, a duplicate key, a missing
+// b64_json, deep nesting, a syntax error) makes Scan() give nullopt, and
+// the caller falls back to nlohmann, which parses exactly as before.
+class ImagesScanner {
+ public:
+  explicit ImagesScanner(std::string_view text) : s_(text) {}
+
+  // The b64_json values of data[], in order.
+  std::optional<std::vector<std::string_view>> Scan() {
+    std::vector<std::string_view> images;
+    bool seen_data = false;
+    if (!Eat('{')) return std::nullopt;
+    if (!Eat('}')) {
+      do {
+        std::string_view key;
+        if (!Key(key)) return std::nullopt;
+        if (key == "data") {
+          if (seen_data || !Data(images)) return std::nullopt;
+          seen_data = true;
+        } else if (!SkipValue(0)) {
+          return std::nullopt;
+        }
+      } while (Eat(','));
+      if (!Eat('}')) return std::nullopt;
+    }
+    SkipSpace();
+    if (p_ != s_.size() || !seen_data) return std::nullopt;
+    return images;
+  }
+
+ private:
+  static constexpr int kMaxDepth = 32;
+
+  void SkipSpace() {
+    while (p_ < s_.size() && (s_[p_] == ' ' || s_[p_] == '\n' ||
+                              s_[p_] == '\r' || s_[p_] == '\t')) {
+      ++p_;
+    }
+  }
+  bool Eat(char c) {
+    SkipSpace();
+    if (p_ < s_.size() && s_[p_] == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+  // A string of printable ASCII without escapes: its contents.
+  bool PlainString(std::string_view& out) {
+    if (!Eat('"')) return false;
+    size_t start = p_;
+    for (; p_ < s_.size(); ++p_) {
+      auto c = static_cast<unsigned char>(s_[p_]);
+      if (c == '"') {
+        out = s_.substr(start, p_ - start);
+        ++p_;
+        return true;
+      }
+      if (c < 0x20 || c >= 0x80 || c == '\\') return false;
+    }
+    return false;
+  }
+  bool Key(std::string_view& key) { return PlainString(key) && Eat(':'); }
+  // data: [ {"b64_json": "...", other keys skipped}, ... ]
+  bool Data(std::vector<std::string_view>& images) {
+    if (!Eat('[')) return false;
+    if (Eat(']')) return true;
+    do {
+      if (!Eat('{')) return false;
+      std::optional<std::string_view> b64;
+      if (!Eat('}')) {
+        do {
+          std::string_view key;
+          if (!Key(key)) return false;
+          if (key == "b64_json") {
+            if (b64 || !Eat('"')) return false;
+            b64 = Base64String();
+            if (!b64) return false;
+          } else if (!SkipValue(1)) {
+            return false;
+          }
+        } while (Eat(','));
+        if (!Eat('}')) return false;
+      }
+      if (!b64) return false;
+      images.push_back(*b64);
+    } while (Eat(','));
+    return Eat(']');
+  }
+  // After the opening quote: a string of base64 alphabet characters and up
+  // to two '=' (anything else, an escape included, fails); its contents.
+  std::optional<std::string_view> Base64String() {
+    size_t start = p_;
+    size_t end = start + Base64AlphabetPrefix(s_.substr(start));
+    for (int k = 0; k < 2 && end < s_.size() && s_[end] == '='; ++k) ++end;
+    if (end >= s_.size() || s_[end] != '"') return std::nullopt;
+    p_ = end + 1;
+    return s_.substr(start, end - start);
+  }
+  bool SkipValue(int depth) {
+    if (depth > kMaxDepth) return false;
+    SkipSpace();
+    if (p_ >= s_.size()) return false;
+    char c = s_[p_];
+    if (c == '"') {
+      std::string_view ignored;
+      return PlainString(ignored);
+    }
+    if (c == '{' || c == '[') {
+      char close = c == '{' ? '}' : ']';
+      ++p_;
+      if (Eat(close)) return true;
+      do {
+        std::string_view key;
+        if (c == '{' && !Key(key)) return false;
+        if (!SkipValue(depth + 1)) return false;
+      } while (Eat(','));
+      return Eat(close);
+    }
+    for (std::string_view word : {"true", "false", "null"}) {
+      if (s_.substr(p_, word.size()) == word) {
+        p_ += word.size();
+        return true;
+      }
+    }
+    return Number();
+  }
+  // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+  bool Number() {
+    auto digits = [&] {
+      size_t start = p_;
+      while (p_ < s_.size() && s_[p_] >= '0' && s_[p_] <= '9') ++p_;
+      return p_ > start;
+    };
+    if (p_ < s_.size() && s_[p_] == '-') ++p_;
+    if (p_ < s_.size() && s_[p_] == '0') {
+      ++p_;
+    } else if (!digits()) {
+      return false;
+    }
+    if (p_ < s_.size() && s_[p_] == '.') {
+      ++p_;
+      if (!digits()) return false;
+    }
+    if (p_ < s_.size() && (s_[p_] == 'e' || s_[p_] == 'E')) {
+      ++p_;
+      if (p_ < s_.size() && (s_[p_] == '+' || s_[p_] == '-')) ++p_;
+      if (!digits()) return false;
+    }
+    return true;
+  }
+
+  std::string_view s_;
+  size_t p_ = 0;
+};
+
+// The images of a well-formed answer whose b64_json values are canonical
+// base64, kept as text; nullopt when the slow path must decide.
+std::optional<std::vector<GeneratedImage>> ScanImages(std::string_view body) {
+  std::optional<std::vector<std::string_view>> texts =
+      ImagesScanner(body).Scan();
+  if (!texts) return std::nullopt;
+  std::vector<GeneratedImage> images(texts->size());
+  for (size_t i = 0; i < texts->size(); ++i) {
+    std::string_view text = (*texts)[i];
+    // The scanner let only the alphabet and final '=' through: what is left
+    // to check is the length and the last four characters.
+    if (text.size() % 4 != 0 ||
+        (!text.empty() && !IsCanonicalBase64(text.substr(text.size() - 4)))) {
+      return std::nullopt;
+    }
+    images[i].b64.assign(text);
+    // 16 characters are 12 bytes: enough for every signature sniffed.
+    StatusOr<std::string> head = Base64Decode(text.substr(0, 16));
+    if (!head.ok()) return std::nullopt;
+    images[i].media_type = std::string(SniffImageType(*head));
+  }
+  return images;
 }
 
 }  // namespace
@@ -117,25 +302,32 @@ UpstreamResult ParseImagesResponse(std::string_view body, int n,
                                     ": malformed answer: " + std::string(why)),
                       200);
   };
-  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return malformed("not a JSON object");
-  auto data = j.find("data");
-  if (data == j.end() || !data->is_array()) return malformed("no data array");
   UpstreamResult result;
   result.http_status = 200;
-  for (const json& item : *data) {
-    if (!item.is_object()) return malformed("data item is not an object");
-    auto b64 = item.find("b64_json");
-    if (b64 == item.end() || !b64->is_string()) {
-      return malformed("data item without b64_json");
+  if (std::optional<std::vector<GeneratedImage>> fast = ScanImages(body)) {
+    // The usual answer: the base64 text is kept for the client as it came.
+    result.images = std::move(*fast);
+  } else {
+    json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) return malformed("not a JSON object");
+    auto data = j.find("data");
+    if (data == j.end() || !data->is_array()) {
+      return malformed("no data array");
     }
-    StatusOr<std::string> bytes =
-        Base64Decode(b64->get_ref<const std::string&>());
-    if (!bytes.ok()) return malformed(bytes.status().message());
-    GeneratedImage image;
-    image.media_type = std::string(SniffImageType(*bytes));
-    image.bytes = std::move(*bytes);
-    result.images.push_back(std::move(image));
+    for (const json& item : *data) {
+      if (!item.is_object()) return malformed("data item is not an object");
+      auto b64 = item.find("b64_json");
+      if (b64 == item.end() || !b64->is_string()) {
+        return malformed("data item without b64_json");
+      }
+      StatusOr<std::string> bytes =
+          Base64Decode(b64->get_ref<const std::string&>());
+      if (!bytes.ok()) return malformed(bytes.status().message());
+      GeneratedImage image;
+      image.media_type = std::string(SniffImageType(*bytes));
+      image.bytes = std::move(*bytes);
+      result.images.push_back(std::move(image));
+    }
   }
   if (static_cast<int>(result.images.size()) < n) {
     return malformed(std::to_string(result.images.size()) + " of " +

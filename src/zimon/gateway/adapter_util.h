@@ -51,8 +51,12 @@ UpstreamResult FromHttpError(int http_status, std::string_view body,
                              std::string_view what);
 
 // Parses an OpenAI images response ({"data": [{"b64_json": ...}, ...]}) that
-// should hold `n` images: kSuccess with the decoded images, or kFailure
-// (kDataLoss) when the body is malformed or holds fewer images.
+// should hold `n` images: kSuccess with the images, or kFailure (kDataLoss)
+// when the body is malformed, a b64_json does not decode, or it holds fewer
+// images. The usual answer (plain JSON, canonical base64) is scanned without
+// a JSON tree and its images keep their base64 text (GeneratedImage::b64,
+// bytes empty: DecodeImage() decodes them); anything else is parsed with
+// nlohmann and decoded (GeneratedImage::bytes), with the same verdicts.
 UpstreamResult ParseImagesResponse(std::string_view body, int n,
                                    std::string_view what);
 

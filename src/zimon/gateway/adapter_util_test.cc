@@ -86,6 +86,13 @@ TEST(FromTransportError, RefusedIsNotStartedTimeoutAndResetAreFailures) {
             UpstreamOutcome::kFailure);
 }
 
+// The image's bytes, however the parser held them.
+std::string Decoded(GeneratedImage image) {
+  Status decoded = DecodeImage(image);
+  EXPECT_TRUE(decoded.ok()) << decoded.ToString();
+  return image.bytes;
+}
+
 TEST(ParseImagesResponse, DecodesEveryImage) {
   json body = {{"created", 1},
                {"data",
@@ -94,17 +101,102 @@ TEST(ParseImagesResponse, DecodesEveryImage) {
   UpstreamResult r = ParseImagesResponse(body.dump(), 2, "x");
   ASSERT_EQ(r.outcome, UpstreamOutcome::kSuccess) << r.status.ToString();
   ASSERT_EQ(r.images.size(), 2u);
-  EXPECT_EQ(r.images[0].bytes, kPng);
+  EXPECT_EQ(Decoded(r.images[0]), kPng);
   EXPECT_EQ(r.images[0].media_type, "image/png");
+  EXPECT_EQ(Decoded(r.images[1]), "other");
   EXPECT_EQ(r.images[1].media_type, "");
 }
 
+TEST(ParseImagesResponse, PlainAnswerKeepsTheBase64Text) {
+  std::string big(100'000, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7);
+  std::string body =
+      "{\n  \"created\": 1700000000,\n  \"data\": [\n    "
+      "{\"revised_prompt\": \"a cat\", \"b64_json\": \"" +
+      Base64Encode(kPng + big) +
+      "\", \"index\": 0, \"extra\": {\"a\": [1, -2.5e3, "
+      "true, false, null, \"s\"]}},\n    {\"b64_json\": \"" +
+      Base64Encode("other") + "\"}\n  ],\n  \"usage\": null, \"n\": -0.0\n}\n";
+  UpstreamResult r = ParseImagesResponse(body, 2, "x");
+  ASSERT_EQ(r.outcome, UpstreamOutcome::kSuccess) << r.status.ToString();
+  ASSERT_EQ(r.images.size(), 2u);
+  EXPECT_TRUE(r.images[0].bytes.empty());  // not decoded
+  EXPECT_EQ(r.images[0].b64, Base64Encode(kPng + big));
+  EXPECT_EQ(r.images[0].media_type, "image/png");
+  EXPECT_EQ(Decoded(r.images[0]), kPng + big);
+  EXPECT_EQ(r.images[1].b64, Base64Encode("other"));
+  EXPECT_EQ(r.images[1].media_type, "");
+}
+
+TEST(ParseImagesResponse, ExtraImagesAreDroppedAndEmptyImagesKept) {
+  json body = {{"data",
+                {{{"b64_json", Base64Encode(kPng)}},
+                 {{"b64_json", ""}},
+                 {{"b64_json", Base64Encode("x")}}}}};
+  UpstreamResult r = ParseImagesResponse(body.dump(), 2, "x");
+  ASSERT_EQ(r.outcome, UpstreamOutcome::kSuccess) << r.status.ToString();
+  ASSERT_EQ(r.images.size(), 2u);
+  EXPECT_EQ(Decoded(r.images[0]), kPng);
+  EXPECT_EQ(Decoded(r.images[1]), "");
+}
+
+TEST(ParseImagesResponse, UnusualAnswersFallBackToTheFullParser) {
+  std::string b64 = Base64Encode(kPng);
+  for (auto [body, want] : std::vector<std::pair<std::string, std::string>>{
+           // Escapes inside the base64 string ("\/" is a legal JSON escape
+           // of '/'; "////" is 0xff 0xff 0xff).
+           {R"({"data":[{"b64_json":"\/\/\/\/"}]})", "\xff\xff\xff"},
+           {R"({"data":[{"b64_json":"QU JD"}]})", "ABC"},
+           // Line breaks in the base64 (as JSON escapes), no padding.
+           {R"({"data":[{"b64_json":")" + b64.substr(0, 8) + R"(\n)" +
+                b64.substr(8) + R"("}]})",
+            kPng},
+           {R"({"data":[{"b64_json":"Zm9vYg"}]})", "foob"},
+           // Non-ASCII and escapes in other strings; a duplicate key (the
+           // full parser decides which one counts).
+           {R"({"note":"caf\u00e9 \"x\"","data":[{"b64_json":")" + b64 +
+                R"(","revised_prompt":"été"}]})",
+            kPng},
+           {R"({"data":[{"b64_json":")" + b64 + R"(","b64_json":")" + b64 +
+                R"("}]})",
+            kPng},
+       }) {
+    UpstreamResult r = ParseImagesResponse(body, 1, "x");
+    ASSERT_EQ(r.outcome, UpstreamOutcome::kSuccess)
+        << body << ": " << r.status.ToString();
+    ASSERT_EQ(r.images.size(), 1u) << body;
+    EXPECT_EQ(Decoded(r.images[0]), want) << body;
+  }
+}
+
 TEST(ParseImagesResponse, MalformedOrShortAnswersAreFailures) {
-  for (std::string body :
-       {std::string("not json"), std::string(R"({"data": 1})"),
-        std::string(R"({"data": [{"url": "http://x"}]})"),
-        std::string(R"({"data": [{"b64_json": "!!"}]})"),
-        json{{"data", {{{"b64_json", Base64Encode(kPng)}}}}}.dump()}) {
+  std::string b64 = Base64Encode(kPng);
+  for (const std::string& body : std::vector<std::string>{
+           std::string("not json"), std::string(R"({"data": 1})"),
+           std::string(R"({"data": [{"url": "http://x"}]})"),
+           std::string(R"({"data": [{"b64_json": "!!"}]})"),
+           json{{"data", {{{"b64_json", Base64Encode(kPng)}}}}}.dump(),
+           // Bad base64 the scanner sees: wrong length, a stray character,
+           // padding in the middle, non-zero padding bits.
+           R"({"data":[{"b64_json":")" + b64 + R"(A"},{"b64_json":"QQ=="}]})",
+           R"({"data":[{"b64_json":"QUJD-QQ=="},{"b64_json":"QQ=="}]})",
+           R"({"data":[{"b64_json":"QQ==QUJD"},{"b64_json":"QQ=="}]})",
+           R"({"data":[{"b64_json":"QR=="},{"b64_json":"QQ=="}]})",
+           // Broken JSON around good base64.
+           R"({"data":[{"b64_json":")" + b64 + R"("},{"b64_json":"QQ=="}])",
+           R"({"data":[{"b64_json":")" + b64 + R"("},{"b64_json":"QQ=="}]} x)",
+           R"({"data":[{"b64_json":")" + b64 + R"(" "b64_json":"QQ=="}]})",
+           R"({"data":[{"b64_json":")" + b64 + R"("},{"b64_json":"QQ==)",
+           R"({"n":01,"data":[{"b64_json":")" + b64 +
+               R"("},{"b64_json":"QQ=="}]})",
+           R"({"n":tru,"data":[{"b64_json":")" + b64 +
+               R"("},{"b64_json":"QQ=="}]})",
+           R"({"data":[{"b64_json":")" + b64 + R"("},{"b64_json":"QQ=="}],})",
+           R"({"data":[{"b64_json":")" + b64 + R"("},{"b64_json":1}]})",
+           R"({"data":[{"b64_json":")" + b64 + R"("},["QQ=="]]})",
+           std::string(R"({"x":)") + std::string(200, '[') +
+               std::string(200, ']') + "}",
+           std::string(R"({"data":[]})"), std::string("{}"), std::string("")}) {
     UpstreamResult r = ParseImagesResponse(body, 2, "x");
     EXPECT_EQ(r.outcome, UpstreamOutcome::kFailure) << body;
     EXPECT_EQ(r.status.code(), StatusCode::kDataLoss) << body;

@@ -3,6 +3,10 @@
 #include <array>
 #include <cstdint>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 namespace zimon::gateway {
 namespace {
 
@@ -21,6 +25,70 @@ constexpr std::array<uint8_t, 256> MakeDecodeTable() {
 }
 
 constexpr std::array<uint8_t, 256> kDecode = MakeDecodeTable();
+
+bool InAlphabet(unsigned char c) { return kDecode[c] < 64; }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The alphabet test on 16 bytes (SSE2, always there on x86-64) or 32 bytes
+// (AVX2, when the CPU has it): a byte's bit in the mask is set when the byte
+// is an alphabet character. A range test is one add and one signed compare:
+// x in [lo, lo + n) <=> int8(x + (-128 - lo)) < -128 + n. Letters are tested
+// as c | 0x20 (A-Z folded onto a-z), '+' and '/' as c | 4 == '/'.
+constexpr char Bias(int lo) { return static_cast<char>(-128 - lo); }
+constexpr char Limit(int n) { return static_cast<char>(-128 + n); }
+
+inline __attribute__((always_inline)) int AlphabetMask16(const char* p) {
+  const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i folded = _mm_or_si128(c, _mm_set1_epi8(0x20));
+  const __m128i letters = _mm_cmplt_epi8(
+      _mm_add_epi8(folded, _mm_set1_epi8(Bias('a'))), _mm_set1_epi8(Limit(26)));
+  const __m128i digits = _mm_cmplt_epi8(
+      _mm_add_epi8(c, _mm_set1_epi8(Bias('0'))), _mm_set1_epi8(Limit(10)));
+  const __m128i symbols =
+      _mm_cmpeq_epi8(_mm_or_si128(c, _mm_set1_epi8(4)), _mm_set1_epi8('/'));
+  return _mm_movemask_epi8(
+      _mm_or_si128(_mm_or_si128(letters, digits), symbols));
+}
+
+__attribute__((target("avx2"), always_inline)) inline uint32_t AlphabetMask32(
+    const char* p) {
+  const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i folded = _mm256_or_si256(c, _mm256_set1_epi8(0x20));
+  const __m256i letters =
+      _mm256_cmpgt_epi8(_mm256_set1_epi8(Limit(26)),
+                        _mm256_add_epi8(folded, _mm256_set1_epi8(Bias('a'))));
+  const __m256i digits =
+      _mm256_cmpgt_epi8(_mm256_set1_epi8(Limit(10)),
+                        _mm256_add_epi8(c, _mm256_set1_epi8(Bias('0'))));
+  const __m256i symbols = _mm256_cmpeq_epi8(
+      _mm256_or_si256(c, _mm256_set1_epi8(4)), _mm256_set1_epi8('/'));
+  return static_cast<uint32_t>(_mm256_movemask_epi8(
+      _mm256_or_si256(_mm256_or_si256(letters, digits), symbols)));
+}
+
+// The alphabet prefix of p[0, n) with AVX2, up to a multiple of 32 bytes
+// that are all alphabet; the caller finishes.
+__attribute__((target("avx2"))) size_t AlphabetRunAvx2(const char* p,
+                                                       size_t n) {
+  size_t i = 0;
+  for (; i + 128 <= n; i += 128) {
+    if ((AlphabetMask32(p + i) & AlphabetMask32(p + i + 32) &
+         AlphabetMask32(p + i + 64) & AlphabetMask32(p + i + 96)) !=
+        0xffffffffu) {
+      break;
+    }
+  }
+  for (; i + 32 <= n; i += 32) {
+    if (AlphabetMask32(p + i) != 0xffffffffu) break;
+  }
+  return i;
+}
+
+bool HasAvx2() {
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
+#endif
 
 }  // namespace
 
@@ -97,6 +165,41 @@ StatusOr<std::string> Base64Decode(std::string_view text) {
   }
   out.resize(o);
   return out;
+}
+
+size_t Base64AlphabetPrefix(std::string_view text) {
+  const char* p = text.data();
+  const size_t n = text.size();
+  size_t i = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (HasAvx2()) i = AlphabetRunAvx2(p, n);
+  for (; i + 16 <= n; i += 16) {
+    int mask = AlphabetMask16(p + i);
+    if (mask != 0xffff) {
+      return i + static_cast<size_t>(__builtin_ctz(~mask & 0xffff));
+    }
+  }
+#endif
+  while (i < n && InAlphabet(static_cast<unsigned char>(p[i]))) ++i;
+  return i;
+}
+
+bool IsCanonicalBase64(std::string_view text) {
+  size_t run = Base64AlphabetPrefix(text);
+  size_t padding = text.size() - run;
+  if (text.size() % 4 != 0 || padding > 2) return false;
+  for (size_t k = run; k < text.size(); ++k) {
+    if (text[k] != '=') return false;
+  }
+  // Zero padding bits: "xx==" uses 4 bits of the second character, "xxx="
+  // 2 bits of the third.
+  if (padding == 2 && (kDecode[static_cast<uint8_t>(text[run - 1])] & 0x0f)) {
+    return false;
+  }
+  if (padding == 1 && (kDecode[static_cast<uint8_t>(text[run - 1])] & 0x03)) {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace zimon::gateway

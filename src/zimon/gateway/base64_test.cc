@@ -52,5 +52,74 @@ TEST(Base64, RejectsMalformedInput) {
   EXPECT_FALSE(Base64Decode("Zm9v-_").ok());  // URL alphabet
 }
 
+TEST(Base64, EveryCharacterOutsideTheAlphabetIsFound) {
+  std::mt19937 rng(7);
+  for (size_t size :
+       {0, 1, 2, 3, 11, 12, 13, 47, 48, 49, 4095, 4096, 5000, 100'000}) {
+    std::string bytes(size, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    std::string text = Base64Encode(bytes);
+    EXPECT_TRUE(IsCanonicalBase64(text)) << size;
+    size_t run =
+        text.find('=') == std::string::npos ? text.size() : text.find('=');
+    EXPECT_EQ(Base64AlphabetPrefix(text), run) << size;
+    if (text.size() < 8) continue;
+    // One bad character anywhere is found, in the SIMD part or the tail.
+    for (size_t at :
+         {size_t{0}, text.size() / 2, text.size() - 5, text.size() - 1}) {
+      for (char bad : {'-', '_', ' ', '\n', '"', '\\', '\x80', '\xff', '=',
+                       '\0', '@', '[', '`', '{', ':'}) {
+        std::string broken = text;
+        // '=' for the last character can be valid padding.
+        if (broken[at] == '=' || (bad == '=' && at == text.size() - 1)) {
+          continue;
+        }
+        broken[at] = bad;
+        EXPECT_FALSE(IsCanonicalBase64(broken)) << size << " " << at;
+        EXPECT_EQ(Base64AlphabetPrefix(broken), at) << size;
+      }
+    }
+  }
+}
+
+TEST(Base64, AlphabetPrefixAgreesWithTheDecoderOnEveryByte) {
+  const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  // 300 bytes: the wide SIMD loop, the narrow ones and the scalar tail.
+  for (size_t at : {size_t{5}, size_t{150}, size_t{270}, size_t{295}}) {
+    for (int b = 0; b < 256; ++b) {
+      std::string text(300, 'x');
+      for (size_t i = 0; i < text.size(); ++i) text[i] = alphabet[i % 64];
+      text[at] = static_cast<char>(b);
+      bool in = alphabet.find(static_cast<char>(b)) != std::string::npos;
+      EXPECT_EQ(Base64AlphabetPrefix(text), in ? text.size() : at)
+          << "byte " << b << " at " << at;
+    }
+  }
+}
+
+TEST(Base64, CanonicalMeansPaddedWithZeroPaddingBits) {
+  EXPECT_TRUE(IsCanonicalBase64(""));
+  EXPECT_TRUE(IsCanonicalBase64("QQ=="));
+  EXPECT_TRUE(IsCanonicalBase64("QUI="));
+  EXPECT_TRUE(IsCanonicalBase64("QUJD"));
+  EXPECT_TRUE(IsCanonicalBase64("+/+/"));
+  EXPECT_FALSE(IsCanonicalBase64("QQ"));     // unpadded
+  EXPECT_FALSE(IsCanonicalBase64("QUJDQ"));  // length
+  EXPECT_FALSE(IsCanonicalBase64("QR=="));   // padding bits set
+  EXPECT_FALSE(IsCanonicalBase64("QUJ="));
+  EXPECT_FALSE(IsCanonicalBase64("Q==="));
+  EXPECT_FALSE(IsCanonicalBase64("===="));
+  EXPECT_FALSE(IsCanonicalBase64("QQ==QUJD"));  // padding inside
+  EXPECT_FALSE(IsCanonicalBase64("Q=QD"));
+  EXPECT_FALSE(IsCanonicalBase64("QU D"));
+  // What it accepts, Base64Decode accepts and Base64Encode gives back.
+  for (std::string text : {"QQ==", "QUI=", "QUJD", "////"}) {
+    StatusOr<std::string> bytes = Base64Decode(text);
+    ASSERT_TRUE(bytes.ok()) << text;
+    EXPECT_EQ(Base64Encode(*bytes), text);
+  }
+}
+
 }  // namespace
 }  // namespace zimon::gateway

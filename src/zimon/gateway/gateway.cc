@@ -4,10 +4,12 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <condition_variable>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <stop_token>
 
 #include "zimon/common/logging.h"
@@ -88,6 +90,14 @@ ApiError MakeApiError(int status, std::string type, std::string message,
   e.message = std::move(message);
   e.code = std::move(code);
   return e;
+}
+
+// gateway.quality_sample: true for that share of calls, at random.
+bool SampleForScoring(double share) {
+  if (share >= 1) return true;
+  if (share <= 0) return false;
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0, 1)(engine) < share;
 }
 
 AccessLog::Sink MakeAccessSink(const std::string& target) {
@@ -172,8 +182,16 @@ class Gateway::Impl {
     adapters_ = std::move(adapters);
     started_.store(true, std::memory_order_release);
     for (const auto& [name, adapter] : adapters_) {
+      {
+        std::lock_guard lock(loops_mu_);
+        ++health_loops_;
+      }
       asio::co_spawn(executor, HealthLoop(name, *adapter, stop_.get_token()),
-                     asio::detached);
+                     [this](std::exception_ptr) {
+                       std::lock_guard lock(loops_mu_);
+                       --health_loops_;
+                       loops_done_.notify_all();
+                     });
     }
     log::Info("gateway started",
               {{"backends", static_cast<int64_t>(adapters_.size())}});
@@ -181,8 +199,15 @@ class Gateway::Impl {
   }
 
   void Stop() {
-    if (stop_.stop_requested()) return;
     stop_.request_stop();
+    // The loops reference this object: wait until they have returned (a
+    // health check in progress sees the stop and cancels its call).
+    std::unique_lock lock(loops_mu_);
+    if (!loops_done_.wait_for(lock, std::chrono::seconds(10),
+                              [this] { return health_loops_ == 0; })) {
+      log::Error("health checks did not stop within 10 s",
+                 {{"running", health_loops_}});
+    }
   }
 
   std::vector<BackendView> Backends() const { return admission_.Backends(); }
@@ -211,8 +236,9 @@ class Gateway::Impl {
                              std::stop_token stop) {
     bool last_ok = true;
     auto interval = options_.config.health_interval;
-    auto timeout = std::min<std::chrono::steady_clock::duration>(
-        interval, std::chrono::seconds(5));
+    // Independent of the interval: a short interval must not make a busy
+    // backend look dead because its answer took longer than the interval.
+    constexpr auto timeout = std::chrono::seconds(5);
     while (!stop.stop_requested()) {
       Status health = co_await adapter.CheckHealth(timeout, stop);
       if (stop.stop_requested()) break;
@@ -322,6 +348,20 @@ class Gateway::Impl {
     auto remaining = deadline - upstream_start;
     attempt.result = co_await adapter->second->Generate(image, remaining, stop);
     attempt.upstream = Seconds(clock_.SteadyNow() - upstream_start);
+    if (attempt.result.outcome == UpstreamOutcome::kNotStarted &&
+        attempt.result.http_status == 0) {
+      // Nothing answered (connection refused): the server is down. Take it
+      // out of service before Release frees its slot, or late binding hands
+      // every queued request to it, each refused at once, until ejection or
+      // the next health check; the retry budget cannot absorb that many.
+      // The health check puts it back when it answers again.
+      log::Warn(
+          "backend unreachable; out of service until its health "
+          "check passes",
+          {{"backend", grant->backend},
+           {"error", attempt.result.status.ToString()}});
+      admission_.ReportHealth(grant->backend, false);
+    }
     (void)admission_.Release(grant->ticket, attempt.result.outcome);
     metrics_.Upstream(attempt.backend, attempt.upstream->count(),
                       static_cast<int>(attempt.result.images.size()));
@@ -379,7 +419,13 @@ class Gateway::Impl {
     co_return response;
   }
 
+  bool Authorized(const http::Request& req) const {
+    return gateway::Authorized(req.headers.Get("Authorization").value_or(""),
+                               options_.config.api_keys);
+  }
+
   awaitable<http::Response> HandleFeedback(http::Request& req) {
+    if (!Authorized(req)) co_return Reply(Unauthorized());
     StatusOr<FeedbackRequest> parsed = ParseFeedbackRequest(req.body);
     if (!parsed.ok()) {
       co_return http::Response::Json(400, FeedbackErrorJson(parsed.status()));
@@ -396,7 +442,8 @@ class Gateway::Impl {
     co_return http::Response::Json(200, FeedbackResponseJson(*stored));
   }
 
-  awaitable<http::Response> HandleFeedbackReport(http::Request&) {
+  awaitable<http::Response> HandleFeedbackReport(http::Request& req) {
+    if (!Authorized(req)) co_return Reply(Unauthorized());
     auto report = co_await Offload([this]() -> StatusOr<std::string> {
       ZIMON_ASSIGN_OR_RETURN(RatingDistribution distribution,
                              feedback_->GetRatingDistribution());
@@ -427,6 +474,9 @@ class Gateway::Impl {
   std::map<std::string, std::unique_ptr<BackendAdapter>> adapters_;
   std::atomic<bool> started_{false};
   std::stop_source stop_;
+  std::mutex loops_mu_;
+  std::condition_variable loops_done_;
+  int health_loops_ = 0;  // guarded by loops_mu_
 };
 
 awaitable<http::Response> Gateway::Impl::Generate(http::Request& req,
@@ -438,11 +488,7 @@ awaitable<http::Response> Gateway::Impl::Generate(http::Request& req,
                                  "starting"));
   }
   const GatewayConfig& config = options_.config;
-  if (!config.api_keys.empty() &&
-      !Authorized(req.headers.Get("Authorization").value_or(""),
-                  config.api_keys)) {
-    co_return Reply(Unauthorized());
-  }
+  if (!Authorized(req)) co_return Reply(Unauthorized());
   StatusOr<RequestHeaders> headers = ParseRequestHeaders(
       req.headers, config.request_timeout, config.max_request_timeout);
   if (!headers.ok()) {
@@ -534,27 +580,54 @@ awaitable<http::Response> Gateway::Impl::Deliver(const ImageRequest& image,
                                                  Attempt& attempt,
                                                  Trail& trail) {
   struct Scored {
-    std::vector<QualityReport> reports;
+    std::vector<std::optional<QualityReport>> reports;  // nullopt: unscored
     std::vector<std::string> ids;
     Status stored;
   };
   std::vector<GeneratedImage>& images = attempt.result.images;
   bool to_files = image.response_format == ResponseFormat::kUrl;
-  Scored scored = co_await Offload([&] {
+  // gateway.quality_sample: which images are scored. Images neither scored
+  // nor written to a file stay base64 text from the backend to the client.
+  std::vector<bool> score(images.size());
+  bool blocking_work = to_files;
+  for (size_t i = 0; i < images.size(); ++i) {
+    score[i] = SampleForScoring(options_.config.quality_sample);
+    blocking_work = blocking_work || score[i];
+  }
+  auto score_and_store = [&] {
     Scored out;
-    for (const GeneratedImage& img : images) {
-      StatusOr<QualityReport> report = ScoreImage(img.bytes, options_.quality);
-      out.reports.push_back(report.ok() ? std::move(*report) : QualityReport{});
+    for (size_t i = 0; i < images.size(); ++i) {
+      GeneratedImage& img = images[i];
+      // Adapters check base64 before handing it over: DecodeImage only
+      // fails on a bug, and the image then scores as undecodable.
+      Status decoded = score[i] || to_files ? DecodeImage(img) : OkStatus();
+      if (score[i]) {
+        StatusOr<QualityReport> report =
+            ScoreImage(img.bytes, options_.quality);
+        out.reports.push_back(report.ok() ? std::move(*report)
+                                          : QualityReport{});
+      } else {
+        out.reports.push_back(std::nullopt);
+      }
       out.ids.push_back(ImageStore::NewImageId());
       if (to_files && out.stored.ok()) {
-        out.stored = images_.Put(out.ids.back(), img.bytes);
+        out.stored =
+            decoded.ok() ? images_.Put(out.ids.back(), img.bytes) : decoded;
       }
     }
     return out;
-  });
+  };
+  Scored scored;
+  if (blocking_work) {
+    scored = co_await Offload(score_and_store);
+  } else {
+    scored = score_and_store();  // nothing that blocks: no thread hop
+  }
   bool bad = false;
   std::optional<double> lowest;
-  for (const QualityReport& report : scored.reports) {
+  for (const std::optional<QualityReport>& sampled : scored.reports) {
+    if (!sampled) continue;
+    const QualityReport& report = *sampled;
     quality_metrics_.Record(report);
     bad = bad || report.IsBad();
     if (report.width > 0 && (!lowest || report.score < *lowest)) {
@@ -592,13 +665,15 @@ awaitable<http::Response> Gateway::Impl::Deliver(const ImageRequest& image,
     record.image_id = scored.ids[i];
     record.backend = attempt.backend;
     record.size = image.SizeString();
-    if (scored.reports[i].width > 0) {
-      record.quality_score = scored.reports[i].score;
+    if (scored.reports[i] && scored.reports[i]->width > 0) {
+      record.quality_score = scored.reports[i]->score;
     }
     recorder_.Record(std::move(record));
     RenderedImage out;
     if (to_files) {
       out.url = ImageUrl(base, scored.ids[i]);
+    } else if (!images[i].b64.empty()) {
+      out.b64 = std::move(images[i].b64);
     } else {
       out.bytes = std::move(images[i].bytes);
     }

@@ -10,7 +10,7 @@
 //   ZIMON_RETURN_IF_ERROR(gateway->Start((*server)->executor()));
 //   ...
 //   server->BeginShutdown();
-//   gateway->Stop();            // health checks end, queued requests get 503
+//   gateway->Stop();            // health checks end
 //   server->Shutdown(grace);    // in-flight requests finish
 //   gateway.reset();            // before the server: it owns an http::Client
 //
@@ -78,8 +78,10 @@ class Gateway {
   // Connects the gateway to the server's I/O threads: builds its HTTP client
   // and backend adapters, then starts the active health checks.
   Status Start(boost::asio::any_io_executor executor);
-  // Ends health checks and tells queued requests the gateway is going away.
-  // Idempotent; the destructor calls it.
+  // Ends the health checks and waits (up to 10 s) until they have returned;
+  // the I/O threads must still run. Requests still queued or running are
+  // left to the server's shutdown grace. Idempotent; the destructor calls it.
+  // Never call it from an I/O thread.
   void Stop();
 
   std::vector<BackendView> Backends() const;

@@ -480,8 +480,9 @@ std::string RenderImagesResponse(int64_t created_unix,
   size_t size = 64;
   for (const RenderedImage& image : images) {
     size += 64 + image.revised_prompt.size() * 2 +
-            (image.url.empty() ? Base64Size(image.bytes.size())
-                               : image.url.size() * 2);
+            (!image.url.empty()   ? image.url.size() * 2
+             : !image.b64.empty() ? image.b64.size()
+                                  : Base64Size(image.bytes.size()));
   }
   std::string out;
   out.reserve(size);
@@ -493,7 +494,11 @@ std::string RenderImagesResponse(int64_t created_unix,
     if (i > 0) out += ',';
     if (image.url.empty()) {
       out += "{\"b64_json\":\"";
-      AppendBase64(image.bytes, out);  // base64 needs no JSON escaping
+      if (!image.b64.empty()) {
+        out += image.b64;  // passed through; base64 needs no JSON escaping
+      } else {
+        AppendBase64(image.bytes, out);
+      }
       out += '"';
     } else {
       out += "{\"url\":";

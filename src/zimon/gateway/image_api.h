@@ -118,9 +118,11 @@ ParsedImageRequest ParseImageRequest(std::string_view body,
                                      const ImageApiLimits& limits);
 
 // One image of a response: its bytes (sent base64-encoded as b64_json) when
-// url is empty, else the url.
+// url is empty, else the url. When b64 is set it is sent as b64_json as it
+// is (it must be base64 text: it is not escaped) and bytes is ignored.
 struct RenderedImage {
   std::string bytes;
+  std::string b64;
   std::string url;
   std::string revised_prompt;  // empty: omitted
 };

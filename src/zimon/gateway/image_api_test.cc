@@ -339,6 +339,17 @@ TEST(RenderImagesResponse, B64JsonAndUrlImages) {
   EXPECT_EQ(RenderImagesResponse(5, {}), R"({"created":5,"data":[]})");
 }
 
+TEST(RenderImagesResponse, PreEncodedBase64IsPassedThrough) {
+  std::vector<RenderedImage> images(2);
+  images[0].b64 = "aGVsbG8=";
+  images[0].bytes = "ignored";
+  images[1].b64 = "d29ybGQ=";
+  images[1].revised_prompt = "p";
+  EXPECT_EQ(RenderImagesResponse(7, images),
+            R"({"created":7,"data":[{"b64_json":"aGVsbG8="},)"
+            R"({"b64_json":"d29ybGQ=","revised_prompt":"p"}]})");
+}
+
 TEST(RenderImagesResponse, Base64MatchesRfc4648) {
   const std::pair<const char*, const char*> vectors[] = {
       {"", ""},

@@ -16,6 +16,7 @@ namespace {
 
 using nlohmann::json;
 using testing::AdapterHarness;
+using testing::Bytes;
 using testing::FakeUpstream;
 using testing::SmallRequest;
 using namespace std::chrono_literals;
@@ -43,7 +44,7 @@ TEST(OpenAiAdapter, GeneratesOneImageFromVllmOmni) {
   EXPECT_EQ(r.http_status, 200);
   ASSERT_EQ(r.images.size(), 1u);
   EXPECT_EQ(r.images[0].media_type, "image/png");
-  StatusOr<sim::DecodedImage> png = sim::DecodePng(r.images[0].bytes);
+  StatusOr<sim::DecodedImage> png = sim::DecodePng(Bytes(r.images[0]));
   ASSERT_TRUE(png.ok()) << png.status().ToString();
   EXPECT_EQ(png->size.width, 512);
   EXPECT_EQ(png->size.height, 512);
@@ -59,15 +60,15 @@ TEST(OpenAiAdapter, GeneratesTwoImagesAndTheSeedReachesTheServer) {
   UpstreamResult a = h.Generate(adapter, req);
   ASSERT_EQ(a.outcome, UpstreamOutcome::kSuccess) << a.status.ToString();
   ASSERT_EQ(a.images.size(), 2u);
-  EXPECT_NE(a.images[0].bytes, a.images[1].bytes);
+  EXPECT_NE(Bytes(a.images[0]), Bytes(a.images[1]));
   // The simulator's images are a function of (prompt, seed, size).
   UpstreamResult again = h.Generate(adapter, req);
   ASSERT_EQ(again.outcome, UpstreamOutcome::kSuccess);
-  EXPECT_EQ(again.images[0].bytes, a.images[0].bytes);
+  EXPECT_EQ(Bytes(again.images[0]), Bytes(a.images[0]));
   req.seed = 43;
   UpstreamResult other = h.Generate(adapter, req);
   ASSERT_EQ(other.outcome, UpstreamOutcome::kSuccess);
-  EXPECT_NE(other.images[0].bytes, a.images[0].bytes);
+  EXPECT_NE(Bytes(other.images[0]), Bytes(a.images[0]));
 }
 
 TEST(OpenAiAdapter, StepsReachTheServer) {

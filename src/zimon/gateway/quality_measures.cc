@@ -6,6 +6,10 @@
 #include <cstdint>
 #include <cstdlib>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace zimon::gateway {
 namespace {
 
@@ -66,7 +70,7 @@ ThumbnailBuilder::ThumbnailBuilder(int width, int height, int max_side)
   thumb_.luma.resize(n);
   thumb_.rg.resize(n);
   thumb_.yb.resize(n);
-  column_.resize(static_cast<size_t>(width_) * 3);
+  column_.resize(static_cast<size_t>(width_) * 3 + 1);
   sums_.resize(static_cast<size_t>(thumb_.width) * 3);
 }
 
@@ -76,10 +80,11 @@ void ThumbnailBuilder::AddRow(int y, const uint8_t* rgb) {
   const int f = thumb_.factor;
   const int oy = y / f;
   const int y0 = oy * f;
+  const size_t n = static_cast<size_t>(width_) * 3;
   if (y == y0) {
-    SetRow8(rgb, column_.data(), column_.size());
+    SetRow8(rgb, column_.data(), n);
   } else {
-    AddRow8(rgb, column_.data(), column_.size());
+    AddRow8(rgb, column_.data(), n);
   }
   const int y1 = std::min(height_, y0 + f);
   if (y == y1 - 1) FinishCellRow(oy, y1 - y0);
@@ -91,12 +96,25 @@ void ThumbnailBuilder::FinishCellRow(int oy, int rows) {
   for (int ox = 0; ox < thumb_.width; ++ox) {
     const int x0 = ox * f;
     const int x1 = std::min(w, x0 + f);
+#if defined(__SSE2__)
+    // One unaligned load per pixel: lanes r, g, b and the next pixel's r
+    // (column_ has one spare element), which is ignored.
+    __m128i acc = _mm_setzero_si128();
+    for (int x = x0; x < x1; ++x) {
+      acc = _mm_add_epi32(acc, _mm_loadu_si128(reinterpret_cast<const __m128i*>(
+                                   column_.data() + x * 3)));
+    }
+    alignas(16) uint32_t rgbx[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(rgbx), acc);
+    const uint32_t r = rgbx[0], g = rgbx[1], b = rgbx[2];
+#else
     uint32_t r = 0, g = 0, b = 0;
     for (int x = x0; x < x1; ++x) {
       r += column_[x * 3];
       g += column_[x * 3 + 1];
       b += column_[x * 3 + 2];
     }
+#endif
     sums_[ox * 3] = r;
     sums_[ox * 3 + 1] = g;
     sums_[ox * 3 + 2] = b;

@@ -49,7 +49,8 @@ class ThumbnailBuilder {
   int width_;
   int height_;
   Thumbnail thumb_;
-  std::vector<uint32_t> column_;  // per byte of a row, over the cell's rows
+  std::vector<uint32_t> column_;  // per byte of a row, over the cell's rows,
+                                  // and one spare for vector loads
   std::vector<uint32_t> sums_;    // per thumbnail pixel and channel
 };
 

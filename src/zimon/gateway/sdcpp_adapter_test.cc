@@ -15,6 +15,7 @@ namespace {
 
 using nlohmann::json;
 using testing::AdapterHarness;
+using testing::Bytes;
 using testing::FakeUpstream;
 using testing::SmallRequest;
 using namespace std::chrono_literals;
@@ -111,7 +112,7 @@ TEST(SdcppAdapter, GeneratesOneAndTwoImagesFromSdServer) {
   ASSERT_EQ(one.outcome, UpstreamOutcome::kSuccess) << one.status.ToString();
   ASSERT_EQ(one.images.size(), 1u);
   EXPECT_EQ(one.images[0].media_type, "image/png");
-  StatusOr<sim::DecodedImage> png = sim::DecodePng(one.images[0].bytes);
+  StatusOr<sim::DecodedImage> png = sim::DecodePng(Bytes(one.images[0]));
   ASSERT_TRUE(png.ok()) << png.status().ToString();
   EXPECT_EQ(png->size.width, 640);
   EXPECT_EQ(png->size.height, 512);
@@ -123,8 +124,8 @@ TEST(SdcppAdapter, GeneratesOneAndTwoImagesFromSdServer) {
   // The seed reached the server: image 0 of a request with seed 5 is the
   // same picture both times (the simulator's images depend on prompt, seed
   // and size only), not sd-server's fixed seed 42.
-  EXPECT_EQ(two.images[0].bytes, one.images[0].bytes);
-  EXPECT_NE(two.images[1].bytes, one.images[0].bytes);
+  EXPECT_EQ(Bytes(two.images[0]), Bytes(one.images[0]));
+  EXPECT_NE(Bytes(two.images[1]), Bytes(one.images[0]));
 }
 
 TEST(SdcppAdapter, FailedGenerationIsFailureAndOomCannotBeTold) {

@@ -385,8 +385,12 @@ class Connection : public ConnectionControl,
     // stop, managed to finish before this coroutine resumed.
     if (call->deadline_hit) {
       state_.counters().handler_deadlines++;
-      co_return Response::FromStatus(
-          DeadlineExceededError("handler deadline exceeded"));
+      Status exceeded = DeadlineExceededError("handler deadline exceeded");
+      const auto& custom = state_.options().error_response;
+      Response response =
+          custom ? custom(504, exceeded) : Response::FromStatus(exceeded);
+      response.status = 504;
+      co_return response;
     }
     co_return std::move(call->response);
   }
@@ -487,7 +491,9 @@ class Connection : public ConnectionControl,
   asio::awaitable<void> SendErrorAndClose(int http_status,
                                           const Status& status) {
     state_.counters().bad_requests++;
-    Response response = Response::FromStatus(status);
+    const auto& custom = state_.options().error_response;
+    Response response =
+        custom ? custom(http_status, status) : Response::FromStatus(status);
     response.status = http_status;
     phase_ = Phase::kWriting;
     if (!co_await Write(std::move(response), 11, /*keep_alive=*/false, false))

@@ -51,6 +51,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -79,6 +80,12 @@ struct ServerOptions {
   Duration write_timeout = std::chrono::seconds(60);  // writing one response
   Duration handler_deadline =
       Duration::zero();  // zero: none; else 504 after it
+  // Builds the answers the server sends itself (400 malformed request, 413
+  // body too large, 431 header too large, 504 handler deadline), so an API
+  // can keep its own error format; the status code is kept whatever it
+  // returns. Unset: Response::FromStatus(status). Called on an I/O thread;
+  // must not block.
+  std::function<Response(int http_status, const Status& status)> error_response;
 };
 
 // Counters since Create(). Read with Server::stats(); each field is read

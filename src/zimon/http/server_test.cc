@@ -160,6 +160,25 @@ TEST(Server, RejectsOversizedBodyWith413) {
   EXPECT_EQ(server->stats().bad_requests, 2u);
 }
 
+TEST(Server, ErrorResponseHookShapesTheServersOwnErrors) {
+  ServerOptions options;
+  options.max_body_bytes = 1024;
+  options.error_response = [](int http_status, const Status& status) {
+    return Response::Json(200, "{\"mine\":" + std::to_string(http_status) +
+                                   ",\"why\":" + JsonQuote(status.message()) +
+                                   "}");
+  };
+  auto server = Start(EchoRouter(), options);
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.Send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n"));
+  std::string raw = c.Read(5s);
+  EXPECT_EQ(StatusOf(raw), 413) << raw;  // the status is the server's
+  EXPECT_NE(raw.find(R"({"mine":413,"why":"request body too large"})"),
+            std::string::npos)
+      << raw;
+}
+
 TEST(Server, AcceptsBodyAtTheLimitAndAnswers100Continue) {
   ServerOptions options;
   options.max_body_bytes = 1024;

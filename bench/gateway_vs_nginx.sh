@@ -1,0 +1,573 @@
+#!/usr/bin/env bash
+# zimon serve against Debian's nginx, in the same run (docs/gateway.md,
+# "Benchmarks"):
+#
+#  a. Proxy overhead. wrk posts a fixed image request through each proxy to
+#     the same static upstream (a separate nginx answering
+#     POST /v1/images/generations with an OpenAI-shaped body holding a PNG of
+#     ~1 KB or ~1 MB as b64_json). One zimon I/O thread (server.io_threads 1,
+#     quality scoring off: gateway.quality_sample 0) against one nginx worker
+#     (worker_processes 1). Prints requests/s, p99 and the CPU each proxy
+#     used; targets: zimon >= 1.0x nginx's requests/s, p99 no worse. One more
+#     line has zimon with scoring on (gateway.quality_sample 1).
+#  b. Goodput at 2x overload. SIMS `zimon sim --parallel` servers (each
+#     request runs at once; too many at once run out of simulated VRAM) get
+#     open-loop load at twice the fleet's capacity for OVERLOAD_S seconds,
+#     through zimon (max_concurrent 2, request_timeout = SLO, a queue sized
+#     so that a queued request can still finish within the SLO) and through
+#     nginx (least_conn, upstream keepalive, generous proxy_read_timeout).
+#     Prints images/s delivered within the SLO and the sims' OOM count, once
+#     per VRAM scenario. Targets: zimon >= 1.5x nginx's goodput, no OOM.
+#     The sims are restarted between the two runs.
+#
+#   bench/gateway_vs_nginx.sh BUILD_DIR   # a Release/RelWithDebInfo build dir
+#
+# BUILD_DIR must contain apps/zimon/zimon and bench/sim_load; nginx (1.22),
+# wrk, curl and python3 must be installed (scripts/install-deps.sh
+# --with-bench). Exit status: 0 (targets missed or not), 2 when something
+# could not be set up.
+#
+# Knobs (env): PARTS ("a b"); part a: DURATION (10 s per run), CONNS (32),
+# WRK_THREADS (1), ROUNDS (2: runs alternate nginx, zimon; the best of each
+# is reported), UP_WORKERS (2, the static upstream's nginx workers), PIN (1:
+# pin each proxy to the last CPU and everything else to the others). Part b:
+# SIMS (3), PROFILE (h100), SIZE (1024x1024), SLO (5 s), OVERLOAD_S (30),
+# LOAD_FACTOR (2), VRAMS ("26GiB 36GiB": the first fits 2 concurrent
+# 1024x1024 requests, the second 6).
+set -euo pipefail
+
+build=${1:?usage: gateway_vs_nginx.sh BUILD_DIR}
+zimon=$build/apps/zimon/zimon
+load=$build/bench/sim_load
+die() {
+  echo "gateway_vs_nginx: $*" >&2
+  exit 2
+}
+for bin in "$zimon" "$load"; do
+  [[ -x $bin ]] || die "$bin not built"
+done
+nginx_bin=$(command -v nginx || true)
+[[ -z $nginx_bin && -x /usr/sbin/nginx ]] && nginx_bin=/usr/sbin/nginx
+[[ -n $nginx_bin ]] || die "nginx not installed (scripts/install-deps.sh --with-bench)"
+for tool in wrk curl python3; do
+  command -v "$tool" >/dev/null || die "$tool not installed (scripts/install-deps.sh --with-bench)"
+done
+
+parts=${PARTS:-"a b"}
+duration=${DURATION:-10}
+conns=${CONNS:-32}
+wrk_threads=${WRK_THREADS:-1}
+rounds=${ROUNDS:-2}
+up_workers=${UP_WORKERS:-2}
+pin=${PIN:-1}
+sims=${SIMS:-3}
+profile=${PROFILE:-h100}
+size=${SIZE:-1024x1024}
+slo=${SLO:-5}
+overload_s=${OVERLOAD_S:-30}
+load_factor=${LOAD_FACTOR:-2}
+vrams=${VRAMS:-"26GiB 36GiB"}
+tick=$(getconf CLK_TCK)
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Stops one process this script started (and forgets it).
+stop() {
+  local pid=$1 keep=() p
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
+  pids=("${keep[@]}")
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# CPU placement: the proxy under test gets the last CPU to itself (all its
+# threads), wrk and the upstreams share the others.
+ncpu=$(nproc)
+# (Command prefixes, not functions, so that `$!` of a background start is
+# the process itself.)
+if [[ $pin == 1 && $ncpu -ge 2 ]] && command -v taskset >/dev/null; then
+  proxy_cpus=$((ncpu - 1))
+  other_cpus="0-$((ncpu - 2))"
+  on_proxy_cpu=(taskset -c "$proxy_cpus")
+  on_other_cpus=(taskset -c "$other_cpus")
+  placement="proxy pinned to CPU $proxy_cpus; wrk, upstreams and sims on CPUs $other_cpus"
+else
+  on_proxy_cpu=()
+  on_other_cpus=()
+  placement="no pinning"
+fi
+
+# utime + stime (seconds) of a process and its children (nginx workers).
+cpu_seconds() {
+  local ticks=0 pid t
+  for pid in "$@" $(pgrep -P "$1" 2>/dev/null || true); do
+    [[ -r /proc/$pid/stat ]] || continue
+    # Fields after the command name (which may hold spaces): utime is the
+    # 12th, stime the 13th.
+    t=$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')
+    ticks=$((ticks + t))
+  done
+  awk -v t="$ticks" -v hz="$tick" 'BEGIN { printf "%.3f", t / hz }'
+}
+
+# Starts nginx in the foreground with config $1 (prefix dir $2); sets
+# started_pid. Waits until it listens on port $3.
+start_nginx() {
+  local conf=$1 dir=$2 port=$3 where=$4
+  local -n prefix=$where
+  "${prefix[@]}" "$nginx_bin" -p "$dir" -e "$dir/error.log" -c "$conf" \
+    >"$dir/stdout" 2>&1 &
+  started_pid=$!
+  pids+=("$started_pid")
+  for _ in $(seq 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && return 0
+    kill -0 "$started_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  cat "$dir/error.log" "$dir/stdout" >&2 2>/dev/null || true
+  die "nginx ($conf) did not start"
+}
+
+# The common head of every nginx config here.
+nginx_head() {
+  local dir=$1 workers=$2
+  cat <<EOF
+daemon off;
+master_process on;
+worker_processes $workers;
+user $(id -un) $(id -gn);
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $dir/client_body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+EOF
+}
+
+# Proxy settings shared by both nginx proxies: HTTP/1.1 keepalive to the
+# upstream and enough memory buffers for a 1.5 MB answer (never a temp file).
+nginx_proxy_settings() {
+  cat <<'EOF'
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffer_size 64k;
+      proxy_buffers 32 64k;
+      proxy_busy_buffers_size 128k;
+      proxy_max_temp_file_size 0;
+EOF
+}
+
+# Starts `zimon serve` with config file $1 in front of backend URL(s) $2...;
+# sets started_pid and zimon_url. $runner pins it.
+start_zimon() {
+  local conf=$1 where=$2 out url
+  local -n prefix=$where
+  shift 2
+  local backends=()
+  for url in "$@"; do backends+=(--backend "$url"); done
+  out=$work/zimon.$RANDOM
+  "${prefix[@]}" "$zimon" serve --config "$conf" --listen 127.0.0.1:0 \
+    --access-log '' "${backends[@]}" >"$out.out" 2>"$out.err" &
+  started_pid=$!
+  pids+=("$started_pid")
+  zimon_url=""
+  for _ in $(seq 200); do
+    zimon_url=$(grep -o 'http://[0-9.:]*' "$out.out" 2>/dev/null | head -1 || true)
+    [[ -n $zimon_url ]] && break
+    kill -0 "$started_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  [[ -n $zimon_url ]] || { cat "$out.err" >&2; die "zimon serve did not start"; }
+}
+
+# POSTs the image request to $1 until it answers 200 (backends healthy).
+wait_ok() {
+  local url=$1 body=$2 code
+  for _ in $(seq 100); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+      -d "$body" "$url/v1/images/generations" || true)
+    [[ $code == 200 ]] && return 0
+    sleep 0.1
+  done
+  die "$url/v1/images/generations never answered 200 (last: $code)"
+}
+
+# ---------------------------------------------------------------------------
+# a. Proxy overhead.
+# ---------------------------------------------------------------------------
+part_a() {
+  local req_body='{"prompt":"a lighthouse at dusk","size":"512x512"}'
+  cat >"$work/post.lua" <<EOF
+wrk.method = "POST"
+wrk.body = '$req_body'
+wrk.headers["Content-Type"] = "application/json"
+EOF
+  # The two answers: a 14x14 and a 512x512 RGB PNG of noise (incompressible)
+  # as b64_json.
+  python3 - "$work" <<'EOF'
+import base64, json, os, random, struct, sys, zlib
+def png(side):
+    rnd = random.Random(side)
+    raw = b"".join(b"\0" + bytes(rnd.getrandbits(8) for _ in range(side * 3))
+                   for _ in range(side))
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data +
+                struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+    return (b"\x89PNG\r\n\x1a\n" +
+            chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(raw, 1)) + chunk(b"IEND", b""))
+for name, side in (("small", 14), ("large", 512)):
+    body = json.dumps({"created": 1700000000,
+                       "data": [{"b64_json": base64.b64encode(png(side)).decode()}]})
+    with open(os.path.join(sys.argv[1], name + ".json"), "w") as f:
+        f.write(body)
+EOF
+  local small_bytes large_bytes
+  small_bytes=$(stat -c %s "$work/small.json")
+  large_bytes=$(stat -c %s "$work/large.json")
+
+  # The static upstream: one port per answer.
+  local up_dir=$work/upstream up_small up_large
+  mkdir -p "$up_dir"
+  up_small=$(free_port)
+  up_large=$(free_port)
+  {
+    nginx_head "$up_dir" "$up_workers"
+    for pair in "small:$up_small" "large:$up_large"; do
+      cat <<EOF
+  server {
+    listen 127.0.0.1:${pair#*:} reuseport backlog=4096;
+    default_type application/json;
+    location = /health { return 200 '{"status":"ok"}'; }
+    # POST on a static file is 405; answer it with the file instead.
+    location = /v1/images/generations {
+      alias $work/${pair%%:*}.json;
+      error_page 405 =200 \$uri;
+    }
+  }
+EOF
+    done
+    echo "}"
+  } >"$up_dir/nginx.conf"
+  start_nginx "$up_dir/nginx.conf" "$up_dir" "$up_large" on_other_cpus
+
+  # The nginx proxy: one worker, a port per upstream.
+  local px_dir=$work/proxy px_small px_large
+  mkdir -p "$px_dir"
+  px_small=$(free_port)
+  px_large=$(free_port)
+  {
+    nginx_head "$px_dir" 1
+    for pair in "small:$up_small:$px_small" "large:$up_large:$px_large"; do
+      IFS=: read -r name up px <<<"$pair"
+      cat <<EOF
+  upstream up_$name {
+    server 127.0.0.1:$up;
+    keepalive 256;
+  }
+  server {
+    listen 127.0.0.1:$px backlog=4096;
+    location / {
+      proxy_pass http://up_$name;
+$(nginx_proxy_settings)
+    }
+  }
+EOF
+    done
+    echo "}"
+  } >"$px_dir/nginx.conf"
+  start_nginx "$px_dir/nginx.conf" "$px_dir" "$px_large" on_proxy_cpu
+  local nginx_pid=$started_pid
+  wait_ok "http://127.0.0.1:$px_small" "$req_body"
+  wait_ok "http://127.0.0.1:$px_large" "$req_body"
+
+  # zimon configs: scoring off (like for like) and on.
+  local sample
+  for sample in 0 1; do
+    cat >"$work/zimon-a-$sample.yaml" <<EOF
+log:
+  level: warn
+server:
+  io_threads: 1
+gateway:
+  max_concurrent: 256
+  queue_capacity: 1024
+  quality_sample: $sample
+  bad_image_is_failure: false
+  image_dir: $work/images
+  feedback_db: $work/feedback-a-$sample.db
+EOF
+  done
+
+  # One wrk run against $1; prints "rps p99_ms errors cpu_s requests".
+  run_wrk() {
+    local url=$1 proxy_pid=$2 before after out
+    "${on_other_cpus[@]}" wrk -t"$wrk_threads" -c"$conns" -d2s -s "$work/post.lua" \
+      "$url/v1/images/generations" >/dev/null 2>&1 || true  # warm-up
+    before=$(cpu_seconds "$proxy_pid")
+    out=$("${on_other_cpus[@]}" wrk -t"$wrk_threads" -c"$conns" -d"${duration}s" \
+      --latency -s "$work/post.lua" "$url/v1/images/generations" 2>&1) ||
+      die "wrk failed: $out"
+    after=$(cpu_seconds "$proxy_pid")
+    awk -v before="$before" -v after="$after" '
+      function ms(v) {
+        if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+        if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+        if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
+        return v + 0
+      }
+      /Requests\/sec:/ { rps = $2 }
+      /^ +99%/ { p99 = ms($2) }
+      /requests in/ { requests = $1 }
+      /Non-2xx or 3xx responses:/ { errors += $NF }
+      /Socket errors:/ { for (i = 3; i <= NF; i += 2) { v = $(i + 1); sub(",", "", v); errors += v } }
+      END { printf "%.1f %.2f %d %.3f %d\n", rps, p99, errors, after - before, requests }
+    ' <<<"$out"
+  }
+
+  echo
+  echo "== a. proxy overhead: wrk -t$wrk_threads -c$conns -d${duration}s, best of $rounds alternating runs; $placement"
+  echo "   answers: ~1KB = $small_bytes bytes, ~1MB = $large_bytes bytes (OpenAI JSON, PNG as b64_json)"
+  printf '%-7s %-26s %10s %9s %7s %8s %9s %10s\n' size proxy req/s p99_ms errors cpu_s cpu_core us/req
+  local name up px best_n best_z line z_pid r n_line z_line
+  declare -A result
+  for pair in "1KB:$up_small:$px_small" "1MB:$up_large:$px_large"; do
+    IFS=: read -r name up px <<<"$pair"
+    start_zimon "$work/zimon-a-0.yaml" on_proxy_cpu "http://127.0.0.1:$up"
+    z_pid=$started_pid
+    wait_ok "$zimon_url" "$req_body"
+    best_n="0 0 0 0 0"
+    best_z="0 0 0 0 0"
+    for ((r = 0; r < rounds; r++)); do
+      n_line=$(run_wrk "http://127.0.0.1:$px" "$nginx_pid")
+      z_line=$(run_wrk "$zimon_url" "$z_pid")
+      awk -v a="$n_line" -v b="$best_n" 'BEGIN { split(a, x); split(b, y); exit !(x[1] > y[1]) }' && best_n=$n_line
+      awk -v a="$z_line" -v b="$best_z" 'BEGIN { split(a, x); split(b, y); exit !(x[1] > y[1]) }' && best_z=$z_line
+    done
+    stop "$z_pid"
+    result[$name.nginx]=$best_n
+    result[$name.zimon]=$best_z
+    for peer in nginx zimon; do
+      read -r rps p99 errors cpu requests <<<"${result[$name.$peer]}"
+      local label="nginx 1.22 (1 worker)"
+      [[ $peer == zimon ]] && label="zimon (1 I/O thread)"
+      awk -v n="$name" -v l="$label" -v rps="$rps" -v p99="$p99" -v e="$errors" \
+          -v cpu="$cpu" -v req="$requests" -v d="$duration" 'BEGIN {
+        printf "%-7s %-26s %10.0f %9.2f %7d %8.2f %8.0f%% %10.1f\n", n, l, rps, p99, e, cpu,
+          100 * cpu / d, (req > 0 ? 1e6 * cpu / req : 0) }'
+    done
+  done
+  # zimon with quality scoring on (every image decoded and scored).
+  start_zimon "$work/zimon-a-1.yaml" on_proxy_cpu "http://127.0.0.1:$up_large"
+  z_pid=$started_pid
+  wait_ok "$zimon_url" "$req_body"
+  line=$(run_wrk "$zimon_url" "$z_pid")
+  stop "$z_pid"
+  read -r rps p99 errors cpu requests <<<"$line"
+  awk -v rps="$rps" -v p99="$p99" -v e="$errors" -v cpu="$cpu" -v req="$requests" \
+      -v d="$duration" 'BEGIN {
+    printf "%-7s %-26s %10.0f %9.2f %7d %8.2f %8.0f%% %10.1f\n", "1MB", "zimon, quality_sample 1", rps, p99, e,
+      cpu, 100 * cpu / d, (req > 0 ? 1e6 * cpu / req : 0) }'
+  echo "   ratios zimon/nginx (quality_sample 0; req/s target >= 1.00, p99 target <= 1.00):"
+  for name in 1KB 1MB; do
+    awk -v n="$name" -v z="${result[$name.zimon]}" -v g="${result[$name.nginx]}" 'BEGIN {
+      split(z, a); split(g, b)
+      printf "   %-4s req/s %.2fx  p99 %.2fx  cpu/req %.2fx\n", n,
+        (b[1] > 0 ? a[1] / b[1] : 0), (b[2] > 0 ? a[2] / b[2] : 0),
+        (b[5] > 0 && a[5] > 0 && b[4] > 0 ? (a[4] / a[5]) / (b[4] / b[5]) : 0) }'
+  done
+  stop "$nginx_pid"
+}
+
+# ---------------------------------------------------------------------------
+# b. Goodput at overload.
+# ---------------------------------------------------------------------------
+sim_urls=()
+sim_pids=()
+start_sims() {
+  local vram=$1 i url
+  sim_urls=()
+  sim_pids=()
+  for ((i = 0; i < sims; i++)); do
+    "${on_other_cpus[@]}" "$zimon" sim --api vllm-omni --profile "$profile" --vram "$vram" \
+      --parallel --cold-start 0 --seed "$((i + 1))" --listen 127.0.0.1:0 \
+      >"$work/sim$i.out" 2>"$work/sim$i.err" &
+    pids+=("$!")
+    sim_pids+=("$!")
+  done
+  for ((i = 0; i < sims; i++)); do
+    url=""
+    for _ in $(seq 100); do
+      url=$(grep -o 'http://[0-9.:]*' "$work/sim$i.out" 2>/dev/null | head -1 || true)
+      [[ -n $url ]] && break
+      sleep 0.1
+    done
+    [[ -n $url ]] || { cat "$work/sim$i.err" >&2; die "sim $i did not start"; }
+    for _ in $(seq 100); do
+      curl -fsS "$url/health" >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+    sim_urls+=("$url")
+  done
+}
+stop_sims() {
+  local pid
+  for pid in "${sim_pids[@]}"; do stop "$pid"; done
+  sim_pids=()
+}
+# Sum of requests_oom over the sims' /sim/state.
+sim_ooms() {
+  local total=0 url n
+  for url in "${sim_urls[@]}"; do
+    n=$(curl -fsS "$url/sim/state" | python3 -c '
+import json, sys
+def find(v):
+    if isinstance(v, dict):
+        if "requests_oom" in v: return v["requests_oom"]
+        for x in v.values():
+            r = find(x)
+            if r is not None: return r
+    return None
+print(find(json.load(sys.stdin)) or 0)') || n=0
+    total=$((total + n))
+  done
+  echo "$total"
+}
+# One request to each sim, alone (renders the sim's images for this size);
+# prints the slowest time in seconds.
+warm_sims() {
+  local url t worst=0
+  for url in "${sim_urls[@]}"; do
+    t=$(curl -s -o /dev/null -w '%{time_total}' -H 'Content-Type: application/json' \
+      -d "{\"prompt\":\"warm-up\",\"size\":\"$size\",\"seed\":1}" \
+      "$url/v1/images/generations") || die "sim $url did not answer"
+    worst=$(awk -v a="$t" -v b="$worst" 'BEGIN { print (a > b ? a : b) }')
+  done
+  echo "$worst"
+}
+
+part_b() {
+  echo
+  echo "== b. goodput at ${load_factor}x overload: $sims x zimon sim --parallel --profile $profile, $size, SLO ${slo}s, ${overload_s}s open loop; $placement"
+  printf '%-8s %-34s %7s %7s %6s %7s %9s %7s %8s  %s\n' vram peer rate sent ok good img/s p50_s oom statuses
+  local vram t1 rate queue nginx_pid z_pid summary ooms
+  declare -A good
+  for vram in $vrams; do
+    # zimon first.
+    start_sims "$vram"
+    t1=$(warm_sims)
+    # Parallel mode shares the GPU: a sim finishes 1/t1 requests/s however
+    # many run at once.
+    rate=$(awk -v s="$sims" -v t="$t1" -v f="$load_factor" 'BEGIN { printf "%.2f", f * s / t }')
+    # A queued request waits about queue / capacity, then runs two at a time
+    # (2 * t1): keep the sum within the SLO, with a margin of one t1.
+    queue=$(awk -v s="$sims" -v t="$t1" -v slo="$slo" 'BEGIN {
+      q = int((slo - 3 * t) * s / t); print (q < 1 ? 1 : q) }')
+    cat >"$work/zimon-b.yaml" <<EOF
+log:
+  level: warn
+server:
+  io_threads: 1
+gateway:
+  max_concurrent: 2
+  queue_capacity: $queue
+  request_timeout: ${slo}s
+  health_interval: 1s
+  image_dir: $work/images
+  feedback_db: $work/feedback-b.db
+EOF
+    local b
+    local backends=()
+    for b in "${sim_urls[@]}"; do backends+=("$b"); done
+    start_zimon "$work/zimon-b.yaml" on_proxy_cpu "${backends[@]}"
+    z_pid=$started_pid
+    summary=$("${on_other_cpus[@]}" "$load" --rate "$rate" --duration "$overload_s" \
+      --drain "$((slo + 2))" --slo "$slo" --size "$size" "$zimon_url")
+    ooms=$(sim_ooms)
+    stop "$z_pid"
+    stop_sims
+    print_b "$vram" "zimon (max_concurrent 2, queue $queue)" "$rate" "$summary" "$ooms"
+    good[$vram.zimon]=$(sed -n 's/.*goodput_per_s=\([0-9.]*\).*/\1/p' <<<"$summary")
+
+    # nginx, on fresh sims.
+    start_sims "$vram"
+    warm_sims >/dev/null
+    local nx_dir=$work/nginx-b-$vram port
+    mkdir -p "$nx_dir"
+    port=$(free_port)
+    {
+      nginx_head "$nx_dir" 1
+      echo "  upstream fleet {"
+      echo "    least_conn;"
+      for b in "${sim_urls[@]}"; do echo "    server ${b#http://};"; done
+      echo "    keepalive 64;"
+      echo "  }"
+      cat <<EOF
+  server {
+    listen 127.0.0.1:$port backlog=4096;
+    client_max_body_size 8m;
+    location / {
+      proxy_pass http://fleet;
+      proxy_read_timeout 600s;
+$(nginx_proxy_settings)
+    }
+  }
+}
+EOF
+    } >"$nx_dir/nginx.conf"
+    start_nginx "$nx_dir/nginx.conf" "$nx_dir" "$port" on_proxy_cpu
+    nginx_pid=$started_pid
+    summary=$("${on_other_cpus[@]}" "$load" --rate "$rate" --duration "$overload_s" \
+      --drain "$((slo + 2))" --slo "$slo" --size "$size" "http://127.0.0.1:$port")
+    ooms=$(sim_ooms)
+    stop "$nginx_pid"
+    stop_sims
+    print_b "$vram" "nginx 1.22 (least_conn)" "$rate" "$summary" "$ooms"
+    good[$vram.nginx]=$(sed -n 's/.*goodput_per_s=\([0-9.]*\).*/\1/p' <<<"$summary")
+    echo "   capacity estimate: ${sims} sims / ${t1}s per image alone = $(awk -v s="$sims" -v t="$t1" 'BEGIN { printf "%.2f", s / t }') images/s"
+  done
+  echo "   goodput ratios zimon/nginx (target >= 1.50, zimon with 0 OOMs):"
+  for vram in $vrams; do
+    awk -v v="$vram" -v z="${good[$vram.zimon]}" -v n="${good[$vram.nginx]}" 'BEGIN {
+      if (n > 0) printf "   %-8s %.2fx\n", v, z / n
+      else printf "   %-8s nginx delivered nothing within the SLO (zimon %.2f images/s)\n", v, z }'
+  done
+}
+
+# $1 vram, $2 label, $3 rate, $4 sim_load summary, $5 OOMs.
+print_b() {
+  awk -v v="$1" -v l="$2" -v rate="$3" -v s="$4" -v oom="$5" 'BEGIN {
+    n = split(s, kv, " ")
+    for (i = 1; i <= n; i++) { split(kv[i], p, "="); f[p[1]] = p[2] }
+    printf "%-8s %-34s %7.2f %7d %7d %6d %9.2f %7.2f %8d  %s\n", v, l, rate, f["sent"], f["ok"],
+      f["good"], f["goodput_per_s"], f["p50_s"], oom, f["status"] }'
+}
+
+echo "gateway_vs_nginx: $("$nginx_bin" -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}'), $ncpu CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+for part in $parts; do
+  case $part in
+    a) part_a ;;
+    b) part_b ;;
+    *) die "unknown part '$part' (PARTS: a, b)" ;;
+  esac
+done

@@ -1,0 +1,324 @@
+// The gateway service in-process: a Gateway on an http::Server in front of
+// in-process simulators (zimon_sim) on port 0. End-to-end tests of the real
+// binary live in tests/integration/gateway_e2e_test.cc.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "zimon/gateway/gateway.h"
+#include "zimon/http/client.h"
+#include "zimon/http/server.h"
+#include "zimon/metrics/registry.h"
+#include "zimon/sim/sim_server.h"
+#include "zimon/sim/sim_server_test_util.h"
+#include "zimon/sim/vllm_front.h"
+#include "zimon/testing/temp_dir.h"
+
+namespace zimon::gateway {
+namespace {
+
+using namespace std::chrono_literals;
+using sim::testing::Call;
+using sim::testing::FastOptions;
+using sim::testing::MustStart;
+
+std::unique_ptr<sim::SimServer> StartSim(sim::Faults faults = {}) {
+  sim::SimServerOptions o =
+      FastOptions(sim::ApiFlavour::kVllmOmni, sim::RegisterVllmOmniApi);
+  o.engine.faults = faults;
+  return MustStart(std::move(o));
+}
+
+// A running gateway on 127.0.0.1:0 with its own registry and temp dir.
+class RunningGateway {
+ public:
+  explicit RunningGateway(GatewayConfig config) {
+    config.image_dir = dir_.Join("images");
+    config.feedback_db = dir_.Join("feedback.db");
+    GatewayOptions options;
+    options.config = std::move(config);
+    options.access_log = "";
+    auto gateway = Gateway::Create(std::move(options), registry_);
+    EXPECT_TRUE(gateway.ok()) << gateway.status().ToString();
+    if (!gateway.ok()) return;
+    gateway_ = std::move(*gateway);
+    auto router = std::make_shared<http::Router>();
+    EXPECT_TRUE(gateway_->AddRoutes(*router).ok());
+    http::ServerOptions server_options;
+    server_options.io_threads = 2;
+    auto server = http::Server::Create(
+        server_options, [router](http::Request& r) { return (*router)(r); });
+    EXPECT_TRUE(server.ok()) << server.status().ToString();
+    if (!server.ok()) return;
+    server_ = std::move(*server);
+    Status started = gateway_->Start(server_->executor());
+    EXPECT_TRUE(started.ok()) << started.ToString();
+  }
+
+  ~RunningGateway() {
+    if (server_) {
+      server_->BeginShutdown();
+      gateway_->Stop();
+      server_->Shutdown(2s);
+    }
+    gateway_.reset();
+    server_.reset();
+  }
+
+  std::string url(const std::string& path) const {
+    return server_->base_url() + path;
+  }
+  Gateway& gateway() { return *gateway_; }
+
+  // The sum of the values of `family` (counter families without _total)
+  // whose labels include all of `want`; -1 when none match.
+  double Metric(const std::string& family,
+                const metrics::Labels& want = {}) const {
+    double sum = 0;
+    bool any = false;
+    for (const auto& f : registry_.Collect()) {
+      if (f.name != family) continue;
+      for (const auto& p : f.points) {
+        bool match = true;
+        for (const auto& w : want) {
+          bool found = false;
+          for (const auto& l : p.labels) found = found || l == w;
+          match = match && found;
+        }
+        if (match) {
+          sum += p.value;
+          any = true;
+        }
+      }
+    }
+    return any ? sum : -1;
+  }
+
+ private:
+  testing::TempDir dir_;
+  mutable metrics::Registry registry_;
+  std::unique_ptr<Gateway> gateway_;
+  std::unique_ptr<http::Server> server_;  // destroyed after the gateway
+};
+
+GatewayConfig OneBackend(const std::string& url, int max_concurrent = 2) {
+  GatewayConfig config;
+  BackendConfig b;
+  b.name = "sim-0";
+  b.url = url;
+  b.max_concurrent = max_concurrent;
+  config.backends.push_back(b);
+  config.health_interval = 200ms;
+  return config;
+}
+
+const std::string kSmall = R"({"prompt":"a fox","size":"256x256"})";
+
+// Waits up to 10 s for `done`.
+template <typename F>
+bool Eventually(F done) {
+  for (int i = 0; i < 200; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return done();
+}
+
+TEST(GatewayService, ServesAnImageAndCountsIt) {
+  auto sim = StartSim();
+  RunningGateway gw(OneBackend(sim->base_url()));
+  auto reply = Call("POST", gw.url("/v1/images/generations"), kSmall);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  ASSERT_TRUE(reply.json.is_object());
+  EXPECT_TRUE(reply.json["data"][0]["b64_json"].is_string());
+  EXPECT_TRUE(reply.headers.Get("X-Request-Id").has_value());
+  EXPECT_EQ(gw.Metric("zimon_requests",
+                      {{"backend", "sim-0"}, {"outcome", "success"}}),
+            1);
+  EXPECT_EQ(gw.Metric("zimon_images_generated", {{"size", "256x256"}}), 1);
+}
+
+TEST(GatewayService, ClientThatLeavesIsRemovedFromTheQueueAndUpstream) {
+  sim::Faults hang;
+  hang.hang_rate = 1;
+  auto sim = StartSim(hang);
+  RunningGateway gw(OneBackend(sim->base_url(), /*max_concurrent=*/1));
+
+  // The first request takes the only slot and hangs; the second queues.
+  std::stop_source first_stop, second_stop;
+  auto send = [&gw](std::stop_token stop) {
+    http::ClientRequest req("POST", gw.url("/v1/images/generations"), kSmall);
+    req.timeout = 30s;
+    return http::Fetch(req, {}, stop);
+  };
+  std::jthread first([&] { (void)send(first_stop.get_token()); });
+  EXPECT_TRUE(Eventually([&] {
+    return gw.Metric("zimon_inflight_requests", {{"backend", "sim-0"}}) == 1;
+  }));
+  std::jthread second([&] { (void)send(second_stop.get_token()); });
+  EXPECT_TRUE(Eventually([&] { return gw.Metric("zimon_queue_depth") == 1; }));
+
+  second_stop.request_stop();  // the queued client disconnects
+  EXPECT_TRUE(Eventually([&] { return gw.Metric("zimon_queue_depth") == 0; }));
+  first_stop.request_stop();  // the running one too: its upstream call ends
+  EXPECT_TRUE(Eventually([&] {
+    return gw.Metric("zimon_inflight_requests", {{"backend", "sim-0"}}) == 0;
+  }));
+  first.join();
+  second.join();
+  EXPECT_TRUE(Eventually([&] {
+    return gw.Metric("zimon_requests", {{"outcome", "client_error"}}) >= 2;
+  }));
+}
+
+TEST(GatewayService, RefusedConnectionIsRetriedOnAnotherBackend) {
+  auto sim = StartSim();
+  GatewayConfig config = OneBackend(sim->base_url());
+  BackendConfig dead;
+  dead.name = "dead";
+  dead.url = sim::testing::MustStart(FastOptions(sim::ApiFlavour::kVllmOmni,
+                                                 sim::RegisterVllmOmniApi))
+                 ->base_url();  // started and gone again: nothing listens
+  config.backends.push_back(dead);
+  config.health_interval = 60s;  // only passive detection in this test
+  RunningGateway gw(config);
+  for (int i = 0; i < 6; ++i) {
+    auto reply = Call("POST", gw.url("/v1/images/generations"), kSmall);
+    EXPECT_EQ(reply.status, 200) << reply.body;
+  }
+  EXPECT_EQ(gw.Metric("zimon_requests",
+                      {{"backend", "sim-0"}, {"outcome", "success"}}),
+            6);
+  EXPECT_EQ(gw.Metric("zimon_backend_up", {{"backend", "dead"}}), 0);
+}
+
+TEST(GatewayService, BlackImageIsABadImageUnlessConfiguredOtherwise) {
+  sim::Faults black;
+  black.black_rate = 1;
+  auto sim = StartSim(black);
+  {
+    RunningGateway gw(OneBackend(sim->base_url()));
+    auto reply = Call("POST", gw.url("/v1/images/generations"), kSmall);
+    EXPECT_EQ(reply.status, 502) << reply.body;
+    EXPECT_EQ(reply.json["error"]["code"], "bad_image") << reply.body;
+    EXPECT_EQ(gw.Metric("zimon_requests", {{"outcome", "bad_image"}}), 1);
+    EXPECT_EQ(gw.Metric("zimon_image_defects", {{"kind", "black"}}), 1);
+  }
+  GatewayConfig lenient = OneBackend(sim->base_url());
+  lenient.bad_image_is_failure = false;
+  RunningGateway gw(lenient);
+  auto reply = Call("POST", gw.url("/v1/images/generations"), kSmall);
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(gw.Metric("zimon_image_defects", {{"kind", "black"}}), 1);
+}
+
+TEST(GatewayService, UrlImagesAreServedAndRatable) {
+  auto sim = StartSim();
+  RunningGateway gw(OneBackend(sim->base_url()));
+  auto reply =
+      Call("POST", gw.url("/v1/images/generations"),
+           R"({"prompt":"a fox","size":"256x256","response_format":"url",
+               "n":2})");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  ASSERT_EQ(reply.json["data"].size(), 2u);
+  std::string url = reply.json["data"][1]["url"];
+  auto slash = url.rfind('/');
+  ASSERT_NE(slash, std::string::npos);
+  auto image = Call("GET", gw.url(url.substr(url.find("/images/"))));
+  EXPECT_EQ(image.status, 200);
+  EXPECT_EQ(image.headers.Get("Content-Type").value_or(""), "image/png");
+  EXPECT_EQ(image.body.substr(1, 3), "PNG");
+  std::string id = url.substr(slash + 1, url.size() - slash - 5);
+  auto rated = Call("POST", gw.url("/v1/feedback"),
+                    R"({"image_id":")" + id + R"(","rating":5})");
+  EXPECT_EQ(rated.status, 200) << rated.body;
+  auto by_request =
+      Call("POST", gw.url("/v1/feedback"),
+           R"({"request_id":")" +
+               std::string(reply.headers.Get("X-Request-Id").value_or("")) +
+               R"(","rating":2})");
+  EXPECT_EQ(by_request.status, 200) << by_request.body;
+  auto missing =
+      Call("GET", gw.url("/images/img_000000000000000000000000.png"));
+  EXPECT_EQ(missing.status, 404);
+  auto traversal = Call("GET", gw.url("/images/..%2Ffeedback.db"));
+  EXPECT_EQ(traversal.status, 404);
+}
+
+TEST(GatewayService, ApiKeysGuardGenerationAndFeedback) {
+  auto sim = StartSim();
+  GatewayConfig config = OneBackend(sim->base_url());
+  config.api_keys = {"k-123"};
+  RunningGateway gw(config);
+  auto call = [&gw](const std::string& method, const std::string& path,
+                    const std::string& body, const std::string& key) {
+    http::ClientRequest req(method, gw.url(path), body);
+    if (!key.empty()) req.headers.Set("Authorization", "Bearer " + key);
+    return http::Fetch(req);
+  };
+  auto no_key = call("POST", "/v1/images/generations", kSmall, "");
+  ASSERT_TRUE(no_key.ok());
+  EXPECT_EQ(no_key->status, 401);
+  auto good = call("POST", "/v1/images/generations", kSmall, "k-123");
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(good->status, 200) << good->body;
+  std::string rating =
+      R"({"request_id":")" +
+      std::string(good->headers.Get("X-Request-Id").value_or("")) +
+      R"(","rating":4})";
+  auto rate_no_key = call("POST", "/v1/feedback", rating, "wrong");
+  ASSERT_TRUE(rate_no_key.ok());
+  EXPECT_EQ(rate_no_key->status, 401);
+  auto report_no_key = call("GET", "/v1/feedback", "", "");
+  ASSERT_TRUE(report_no_key.ok());
+  EXPECT_EQ(report_no_key->status, 401);
+  auto rated = call("POST", "/v1/feedback", rating, "k-123");
+  ASSERT_TRUE(rated.ok());
+  EXPECT_EQ(rated->status, 200) << rated->body;
+  auto report = call("GET", "/v1/feedback", "", "k-123");
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->status, 200);
+  EXPECT_NE(report->body.find("\"total\":1"), std::string::npos)
+      << report->body;
+}
+
+TEST(GatewayService, HigherPriorityLeavesTheQueueFirst) {
+  sim::SimServerOptions o =
+      FastOptions(sim::ApiFlavour::kVllmOmni, sim::RegisterVllmOmniApi);
+  // About half a second per 256x256 image: long enough to queue behind.
+  o.engine.profile.step_seconds = 1.0;
+  auto sim = MustStart(std::move(o));
+  RunningGateway gw(OneBackend(sim->base_url(), /*max_concurrent=*/1));
+  auto send = [&gw](int priority, std::vector<std::string>* order,
+                    std::mutex* mu) {
+    http::ClientRequest req("POST", gw.url("/v1/images/generations"), kSmall);
+    req.headers.Set("X-Priority", std::to_string(priority));
+    req.timeout = 30s;
+    auto r = http::Fetch(req);
+    std::lock_guard lock(*mu);
+    order->push_back(r.ok() && r->status == 200 ? "p" + std::to_string(priority)
+                                                : "failed");
+  };
+  std::vector<std::string> order;
+  std::mutex mu;
+  std::jthread busy([&] { send(1, &order, &mu); });
+  EXPECT_TRUE(Eventually([&] {
+    return gw.Metric("zimon_inflight_requests", {{"backend", "sim-0"}}) == 1;
+  }));
+  std::jthread low([&] { send(0, &order, &mu); });
+  EXPECT_TRUE(Eventually([&] { return gw.Metric("zimon_queue_depth") == 1; }));
+  std::jthread high([&] { send(3, &order, &mu); });
+  EXPECT_TRUE(Eventually([&] { return gw.Metric("zimon_queue_depth") == 2; }));
+  busy.join();
+  low.join();
+  high.join();
+  EXPECT_EQ(order, (std::vector<std::string>{"p1", "p3", "p0"}));
+}
+
+}  // namespace
+}  // namespace zimon::gateway
