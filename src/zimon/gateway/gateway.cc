@@ -167,6 +167,16 @@ class Gateway::Impl {
     http::ClientOptions client_options;
     client_options.request_timeout = options_.config.max_request_timeout;
     client_options.max_response_body_bytes = 256 * 1024 * 1024;
+    // Keep a connection per request in flight, or a busy backend costs a
+    // TCP handshake per request once the pool's default depth is exceeded.
+    size_t most_inflight = 0;
+    for (const BackendConfig& b : options_.config.backends) {
+      most_inflight = std::max<size_t>(
+          most_inflight, b.max_concurrent > 0 ? b.max_concurrent
+                                              : options_.config.max_concurrent);
+    }
+    client_options.max_idle_per_host =
+        std::max(client_options.max_idle_per_host, most_inflight);
     client_ = std::make_unique<http::Client>(executor, client_options);
     std::map<std::string, std::unique_ptr<BackendAdapter>> adapters;
     for (const BackendConfig& b : options_.config.backends) {
@@ -381,7 +391,7 @@ class Gateway::Impl {
     trail.entry.outcome = std::string(RequestOutcomeName(trail.outcome));
     trail.entry.total = Seconds(clock_.SteadyNow() - trail.start);
     trail.entry.bytes_out = response.body.size();
-    access_log_.Write(trail.entry);
+    if (access_log_enabled_) access_log_.Write(trail.entry);
     metrics_.Finish(
         trail.entry.backend.empty() ? kNoBackend : trail.entry.backend,
         trail.outcome, trail.entry.total.count());
@@ -467,6 +477,7 @@ class Gateway::Impl {
   ImageRecorder recorder_;
   ImageStore images_;
   AccessLog access_log_;
+  const bool access_log_enabled_ = !options_.access_log.empty();
   const ImageApiLimits limits_;
   asio::thread_pool pool_;
   std::unique_ptr<http::Client> client_;

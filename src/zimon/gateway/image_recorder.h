@@ -8,10 +8,11 @@
 //                      // committed (or failed and was logged)
 //
 // A writer thread takes everything recorded since its last commit and writes
-// it in one transaction (one fsync), so the cost per image falls as the rate
-// rises instead of capping the gateway at one fsync per request. A record is
-// durable once its batch commits, typically within one fsync time (a few ms);
-// a crash before that loses the record (the image was still delivered, but
+// it in one transaction (one fsync), at most one batch per kGatherTime unless
+// a Flush() waits, so the cost per image falls as the rate rises instead of
+// capping the gateway at one fsync per request. A record is durable once its
+// batch commits, within kGatherTime plus one fsync (tens of ms); a crash
+// before that loses the record (the image was still delivered, but
 // feedback naming it will get 404). A failed batch is logged and counted in
 // zimon_feedback_record_errors_total; the gateway keeps serving.
 //
@@ -22,6 +23,7 @@
 #ifndef ZIMON_GATEWAY_IMAGE_RECORDER_H_
 #define ZIMON_GATEWAY_IMAGE_RECORDER_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -35,6 +37,8 @@ namespace zimon::gateway {
 
 class ImageRecorder {
  public:
+  static constexpr std::chrono::milliseconds kGatherTime{50};
+
   ImageRecorder(FeedbackStore& store, metrics::Registry& registry);
   ~ImageRecorder();
   ImageRecorder(const ImageRecorder&) = delete;
@@ -55,6 +59,7 @@ class ImageRecorder {
   std::vector<ImageRecord> pending_;  // guarded by mu_
   uint64_t recorded_ = 0;             // guarded by mu_: Record() calls
   uint64_t written_ = 0;              // guarded by mu_: records handled
+  int flushes_waiting_ = 0;           // guarded by mu_
   bool stopping_ = false;             // guarded by mu_
   std::thread thread_;
 };
