@@ -5,6 +5,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <condition_variable>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -356,8 +357,24 @@ class Gateway::Impl {
     }
     auto upstream_start = clock_.SteadyNow();
     auto remaining = deadline - upstream_start;
+    std::string shape = ServiceKey(grant->backend, image);
+    std::optional<Seconds> typical = TypicalServiceTime(shape);
+    if (typical && remaining < *typical) {
+      // It cannot finish in time: answer now and leave the GPU to a request
+      // that can, instead of starting work the client will not wait for.
+      (void)admission_.Release(grant->ticket, UpstreamOutcome::kCancelled);
+      doomed_.Inc();
+      attempt.admission = DeadlineExceededError(
+          "the deadline would pass before backend \"" + grant->backend +
+          "\" could finish (typically " + FormatSeconds(*typical) + ", " +
+          FormatSeconds(remaining) + " left)");
+      co_return attempt;
+    }
     attempt.result = co_await adapter->second->Generate(image, remaining, stop);
     attempt.upstream = Seconds(clock_.SteadyNow() - upstream_start);
+    if (attempt.result.outcome == UpstreamOutcome::kSuccess) {
+      RecordServiceTime(shape, *attempt.upstream);
+    }
     if (attempt.result.outcome == UpstreamOutcome::kNotStarted &&
         attempt.result.http_status == 0) {
       // Nothing answered (connection refused): the server is down. Take it
@@ -376,6 +393,29 @@ class Gateway::Impl {
     metrics_.Upstream(attempt.backend, attempt.upstream->count(),
                       static_cast<int>(attempt.result.images.size()));
     co_return attempt;
+  }
+
+  // Typical upstream time per (backend, size, n), from successful calls: an
+  // exponentially weighted mean (weight 0.2 for the newest).
+  static std::string ServiceKey(const std::string& backend,
+                                const ImageRequest& image) {
+    return backend + "/" + image.SizeString() + "/" + std::to_string(image.n);
+  }
+  std::optional<Seconds> TypicalServiceTime(const std::string& key) {
+    std::lock_guard lock(service_mu_);
+    auto it = service_times_.find(key);
+    if (it == service_times_.end()) return std::nullopt;
+    return Seconds(it->second);
+  }
+  void RecordServiceTime(const std::string& key, Seconds took) {
+    std::lock_guard lock(service_mu_);
+    auto [it, fresh] = service_times_.try_emplace(key, took.count());
+    if (!fresh) it->second = 0.8 * it->second + 0.2 * took.count();
+  }
+  static std::string FormatSeconds(Seconds s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f s", std::max(0.0, s.count()));
+    return buf;
   }
 
   awaitable<http::Response> HandleGenerate(http::Request& req) {
@@ -483,6 +523,15 @@ class Gateway::Impl {
   std::unique_ptr<http::Client> client_;
   // Written once by Start() before started_ is set; read-only afterwards.
   std::map<std::string, std::unique_ptr<BackendAdapter>> adapters_;
+  std::mutex service_mu_;
+  std::map<std::string, double> service_times_;  // guarded by service_mu_
+  metrics::Counter& doomed_ = registry_
+                                  .AddCounter("zimon_requests_shed_total",
+                                              "Requests answered 504 when "
+                                              "granted a backend because "
+                                              "their deadline would pass "
+                                              "before it could finish.")
+                                  .WithLabels({});
   std::atomic<bool> started_{false};
   std::stop_source stop_;
   std::mutex loops_mu_;

@@ -287,6 +287,40 @@ TEST(GatewayService, ApiKeysGuardGenerationAndFeedback) {
       << report->body;
 }
 
+TEST(GatewayService, RequestThatCannotFinishInTimeIsShedUnsent) {
+  sim::SimServerOptions o =
+      FastOptions(sim::ApiFlavour::kVllmOmni, sim::RegisterVllmOmniApi);
+  o.engine.profile.step_seconds = 2.0;  // about 1 s per 256x256 image
+  auto sim = MustStart(std::move(o));
+  RunningGateway gw(OneBackend(sim->base_url(), /*max_concurrent=*/1));
+  // Two images teach the gateway how long one takes.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(Call("POST", gw.url("/v1/images/generations"), kSmall).status,
+              200);
+  }
+  // One request takes the slot; one queued behind it with a 1.5 s deadline
+  // has about half a second left when the slot frees: less than an image
+  // takes, more than nothing (so it is shed, not expired in the queue).
+  std::jthread busy([&] {
+    EXPECT_EQ(Call("POST", gw.url("/v1/images/generations"), kSmall).status,
+              200);
+  });
+  EXPECT_TRUE(Eventually([&] {
+    return gw.Metric("zimon_inflight_requests", {{"backend", "sim-0"}}) == 1;
+  }));
+  http::ClientRequest doomed("POST", gw.url("/v1/images/generations"), kSmall);
+  doomed.headers.Set("X-Request-Timeout", "1.5");
+  auto answer = http::Fetch(doomed);
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->status, 504) << answer->body;
+  busy.join();
+  EXPECT_EQ(gw.Metric("zimon_requests_shed"), 1);
+  // The sim saw exactly the three images, never the shed request.
+  auto state = Call("GET", sim->base_url() + "/sim/state");
+  EXPECT_EQ(state.json["stats"]["requests_cancelled"], 0) << state.body;
+  EXPECT_EQ(state.json["stats"]["requests_ok"], 3) << state.body;
+}
+
 TEST(GatewayService, HigherPriorityLeavesTheQueueFirst) {
   sim::SimServerOptions o =
       FastOptions(sim::ApiFlavour::kVllmOmni, sim::RegisterVllmOmniApi);
