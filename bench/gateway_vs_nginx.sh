@@ -33,7 +33,8 @@
 # pin each proxy to the last CPU and everything else to the others). Part b:
 # SIMS (3), PROFILE (h100), SIZE (1024x1024), SLO (5 s), OVERLOAD_S (30),
 # LOAD_FACTOR (2), VRAMS ("26GiB 36GiB": the first fits 2 concurrent
-# 1024x1024 requests, the second 6).
+# 1024x1024 requests, the second 6), QUEUE (zimon's queue_capacity; default:
+# sized to the SLO as described in docs/gateway.md).
 set -euo pipefail
 
 build=${1:?usage: gateway_vs_nginx.sh BUILD_DIR}
@@ -483,6 +484,7 @@ part_b() {
     # (2 * t1): keep the sum within the SLO, with a margin of one t1.
     queue=$(awk -v s="$sims" -v t="$t1" -v slo="$slo" 'BEGIN {
       q = int((slo - 3 * t) * s / t); print (q < 1 ? 1 : q) }')
+    queue=${QUEUE:-$queue}
     cat >"$work/zimon-b.yaml" <<EOF
 log:
   level: warn

@@ -178,6 +178,10 @@ class Gateway::Impl {
     }
     client_options.max_idle_per_host =
         std::max(client_options.max_idle_per_host, most_inflight);
+    // Below the servers' own keep-alive timeouts (uvicorn, which serves
+    // vLLM-Omni, closes idle connections after 5 s): reusing a connection the
+    // server is closing at that moment would cost the request.
+    client_options.idle_timeout = std::chrono::seconds(4);
     client_ = std::make_unique<http::Client>(executor, client_options);
     std::map<std::string, std::unique_ptr<BackendAdapter>> adapters;
     for (const BackendConfig& b : options_.config.backends) {
@@ -375,13 +379,17 @@ class Gateway::Impl {
     if (attempt.result.outcome == UpstreamOutcome::kSuccess) {
       RecordServiceTime(shape, *attempt.upstream);
     }
-    if (attempt.result.outcome == UpstreamOutcome::kNotStarted &&
-        attempt.result.http_status == 0) {
-      // Nothing answered (connection refused): the server is down. Take it
-      // out of service before Release frees its slot, or late binding hands
-      // every queued request to it, each refused at once, until ejection or
-      // the next health check; the retry budget cannot absorb that many.
-      // The health check puts it back when it answers again.
+    bool unreachable = attempt.result.outcome == UpstreamOutcome::kNotStarted &&
+                       attempt.result.http_status == 0;
+    bool connection_lost = attempt.result.http_status == 0 &&
+                           attempt.result.status.code() == StatusCode::kAborted;
+    if (unreachable || connection_lost) {
+      // Nothing answered (connection refused), or the connection died under
+      // the request: the server is most likely down. Take it out of service
+      // before Release frees its slot, or late binding hands queued requests
+      // to it, each refused at once or sent on one of its dead pooled
+      // connections, until ejection or the next health check. The health
+      // check puts it back when it answers again.
       log::Warn(
           "backend unreachable; out of service until its health "
           "check passes",
