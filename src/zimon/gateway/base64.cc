@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -92,27 +93,47 @@ bool HasAvx2() {
 
 }  // namespace
 
-std::string Base64Encode(std::string_view bytes) {
-  std::string out;
-  out.resize((bytes.size() + 2) / 3 * 4);
-  const auto* in = reinterpret_cast<const uint8_t*>(bytes.data());
-  size_t n = bytes.size(), i = 0, o = 0;
+namespace {
+
+// The two output characters of every 12-bit input group, so that three input
+// bytes cost two table loads.
+struct PairTable {
+  std::array<char, 2 * 4096> chars;
+  constexpr PairTable() : chars() {
+    for (int i = 0; i < 4096; ++i) {
+      chars[2 * i] = kAlphabet[i >> 6];
+      chars[2 * i + 1] = kAlphabet[i & 63];
+    }
+  }
+};
+constexpr PairTable kPairs;
+
+}  // namespace
+
+void Base64EncodeTo(std::string_view bytes, char* out) {
+  const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t n = bytes.size();
+  size_t i = 0;
   for (; i + 3 <= n; i += 3) {
-    uint32_t v =
-        (uint32_t{in[i]} << 16) | (uint32_t{in[i + 1]} << 8) | in[i + 2];
-    out[o++] = kAlphabet[v >> 18];
-    out[o++] = kAlphabet[(v >> 12) & 63];
-    out[o++] = kAlphabet[(v >> 6) & 63];
-    out[o++] = kAlphabet[v & 63];
+    const uint32_t v = (uint32_t{in[i]} << 16) | (uint32_t{in[i + 1]} << 8) |
+                       uint32_t{in[i + 2]};
+    std::memcpy(out, &kPairs.chars[2 * (v >> 12)], 2);
+    std::memcpy(out + 2, &kPairs.chars[2 * (v & 0xfff)], 2);
+    out += 4;
   }
-  if (i < n) {
-    uint32_t v = uint32_t{in[i]} << 16;
-    if (i + 1 < n) v |= uint32_t{in[i + 1]} << 8;
-    out[o++] = kAlphabet[v >> 18];
-    out[o++] = kAlphabet[(v >> 12) & 63];
-    out[o++] = i + 1 < n ? kAlphabet[(v >> 6) & 63] : '=';
-    out[o++] = '=';
-  }
+  const size_t rest = n - i;
+  if (rest == 0) return;
+  uint32_t v = uint32_t{in[i]} << 16;
+  if (rest == 2) v |= uint32_t{in[i + 1]} << 8;
+  out[0] = kAlphabet[(v >> 18) & 63];
+  out[1] = kAlphabet[(v >> 12) & 63];
+  out[2] = rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
+  out[3] = '=';
+}
+
+std::string Base64Encode(std::string_view bytes) {
+  std::string out(Base64EncodedSize(bytes.size()), '\0');
+  Base64EncodeTo(bytes, out.data());
   return out;
 }
 

@@ -15,6 +15,12 @@ namespace zimon::gateway {
 
 std::string Base64Encode(std::string_view bytes);
 
+// The length of the base64 text of n bytes.
+inline size_t Base64EncodedSize(size_t n) { return (n + 2) / 3 * 4; }
+// Writes Base64EncodedSize(bytes.size()) characters at `out` (a buffer the
+// caller sized, e.g. the tail of a response being built).
+void Base64EncodeTo(std::string_view bytes, char* out);
+
 // Decodes `text`. Padding is optional; ASCII whitespace (the line breaks some
 // encoders insert) is skipped. Any other character outside the alphabet, or a
 // length that cannot be base64, is kInvalidArgument.

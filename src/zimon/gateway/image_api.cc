@@ -12,6 +12,7 @@
 
 #include "zimon/common/units.h"
 #include "zimon/gateway/admission.h"
+#include "zimon/gateway/base64.h"
 
 namespace zimon::gateway {
 namespace {
@@ -227,53 +228,10 @@ std::optional<ApiError> ReadSampling(const json& obj, ImageRequest& req) {
   return std::nullopt;
 }
 
-// ---- Base64 ------------------------------------------------------------
-
-constexpr char kAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-// The two output characters of every 12-bit input group, so that three input
-// bytes cost two table loads.
-struct PairTable {
-  std::array<char, 2 * 4096> chars;
-  constexpr PairTable() : chars() {
-    for (int i = 0; i < 4096; ++i) {
-      chars[2 * i] = kAlphabet[i >> 6];
-      chars[2 * i + 1] = kAlphabet[i & 63];
-    }
-  }
-};
-constexpr PairTable kPairs;
-
-size_t Base64Size(size_t n) { return (n + 2) / 3 * 4; }
-
-// Writes Base64Size(bytes.size()) characters at out: standard base64 with
-// padding.
-void EncodeBase64(std::string_view bytes, char* out) {
-  const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
-  const size_t n = bytes.size();
-  size_t i = 0;
-  for (; i + 3 <= n; i += 3) {
-    const uint32_t v = (uint32_t{in[i]} << 16) | (uint32_t{in[i + 1]} << 8) |
-                       uint32_t{in[i + 2]};
-    std::memcpy(out, &kPairs.chars[2 * (v >> 12)], 2);
-    std::memcpy(out + 2, &kPairs.chars[2 * (v & 0xfff)], 2);
-    out += 4;
-  }
-  const size_t rest = n - i;
-  if (rest == 0) return;
-  uint32_t v = uint32_t{in[i]} << 16;
-  if (rest == 2) v |= uint32_t{in[i + 1]} << 8;
-  out[0] = kAlphabet[(v >> 18) & 63];
-  out[1] = kAlphabet[(v >> 12) & 63];
-  out[2] = rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
-  out[3] = '=';
-}
-
 void AppendBase64(std::string_view bytes, std::string& out) {
   const size_t at = out.size();
-  out.resize(at + Base64Size(bytes.size()));
-  EncodeBase64(bytes, out.data() + at);
+  out.resize(at + Base64EncodedSize(bytes.size()));
+  Base64EncodeTo(bytes, out.data() + at);
 }
 
 // ---- Headers -----------------------------------------------------------
@@ -482,7 +440,7 @@ std::string RenderImagesResponse(int64_t created_unix,
     size += 64 + image.revised_prompt.size() * 2 +
             (!image.url.empty()   ? image.url.size() * 2
              : !image.b64.empty() ? image.b64.size()
-                                  : Base64Size(image.bytes.size()));
+                                  : Base64EncodedSize(image.bytes.size()));
   }
   std::string out;
   out.reserve(size);
