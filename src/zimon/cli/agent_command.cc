@@ -21,6 +21,7 @@ struct AgentOptions {
   std::string listen;        // overrides agent.listen when set
   std::string nvml_library;  // overrides agent.nvml_library when set
   bool trim_code_after_start = true;
+  CLI::Option* trim_flag = nullptr;  // given on the command line?
 };
 
 // Start-up is over: page out the code that ran only for it (docs/agent.md,
@@ -65,8 +66,11 @@ int RunAgent(const AgentOptions& opts, Context& ctx) {
   // glibc's default would give each thread its own arena and its own pages.
   mallopt(M_ARENA_MAX, 1);
 
-  if (!opts.trim_code_after_start)
-    return ServeLocalMetrics(*config, listen, "agent", ctx);
+  bool trim = config->agent.trim_code_after_start;
+  if (opts.trim_flag != nullptr && opts.trim_flag->count() > 0) {
+    trim = opts.trim_code_after_start;
+  }
+  if (!trim) return ServeLocalMetrics(*config, listen, "agent", ctx);
   return ServeLocalMetrics(*config, listen, "agent", ctx, TrimStartupCode);
 }
 
@@ -86,10 +90,12 @@ void RegisterAgentCommand(CLI::App& app, CommandTable& table) {
                   "NVML library to load, overrides agent.nvml_library "
                   "(default libnvidia-ml.so.1)")
       ->type_name("PATH");
-  sub->add_option("--trim-code-after-start", opts->trim_code_after_start,
-                  "Page out start-up code once serving, to keep less "
-                  "resident (default true)")
-      ->type_name("BOOL");
+  opts->trim_flag =
+      sub->add_option("--trim-code-after-start", opts->trim_code_after_start,
+                      "Page out start-up code once serving, to keep less "
+                      "resident; overrides agent.trim_code_after_start "
+                      "(default true)")
+          ->type_name("BOOL");
   sub->footer(
       "Serves /metrics (Prometheus text 0.0.4 or OpenMetrics, by Accept "
       "header) and "

@@ -60,6 +60,8 @@ AgentConfig ReadAgentConfig(ConfigNode node) {
   c.rootfs = node.String("rootfs", c.rootfs);
   c.disk_partitions = node.Bool("disk_partitions", c.disk_partitions);
   c.disk_exclude = node.String("disk_exclude", c.disk_exclude);
+  c.trim_code_after_start =
+      node.Bool("trim_code_after_start", c.trim_code_after_start);
   return c;
 }
 

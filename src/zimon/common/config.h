@@ -59,6 +59,8 @@ struct AgentConfig {
   std::string rootfs = "/";
   bool disk_partitions = false;  // export partitions too, not only whole disks
   std::string disk_exclude = "(loop|ram|zram|fd)\\d+";  // regex on device names
+  // Page out start-up code once serving (docs/agent.md, "Memory").
+  bool trim_code_after_start = true;
 };
 
 // One model server behind the gateway (gateway.backends[]).

@@ -26,6 +26,7 @@ TEST(Config, EmptyFileGivesDefaults) {
   EXPECT_EQ(c->agent.gpu_interval, seconds(5));
   EXPECT_EQ(c->agent.host_interval, seconds(10));
   EXPECT_EQ(c->agent.nvml_library, "libnvidia-ml.so.1");
+  EXPECT_TRUE(c->agent.trim_code_after_start);
   EXPECT_EQ(c->gateway.max_concurrent, 2);
 }
 
@@ -47,6 +48,7 @@ agent:
   gpu_interval: 1s
   host_interval: 30s
   nvml_library: /opt/nvidia/libnvidia-ml.so
+  trim_code_after_start: false
 gateway:
   max_concurrent: 12
 )",
@@ -64,6 +66,7 @@ gateway:
   EXPECT_EQ(c->agent.gpu_interval, seconds(1));
   EXPECT_EQ(c->agent.host_interval, seconds(30));
   EXPECT_EQ(c->agent.nvml_library, "/opt/nvidia/libnvidia-ml.so");
+  EXPECT_FALSE(c->agent.trim_code_after_start);
   EXPECT_EQ(c->gateway.max_concurrent, 12);
 }
 
@@ -124,7 +127,8 @@ TEST(Config, EnvironmentOverridesScalarKeys) {
   Environment env = {{"ZIMON_SERVER_LISTEN", "127.0.0.1:9999"},
                      {"ZIMON_SERVER_MAX_BODY_BYTES", "1MiB"},
                      {"ZIMON_LOG_LEVEL", "warn"},
-                     {"ZIMON_AGENT_GPU_INTERVAL", "2s"}};
+                     {"ZIMON_AGENT_GPU_INTERVAL", "2s"},
+                     {"ZIMON_AGENT_TRIM_CODE_AFTER_START", "false"}};
   StatusOr<Config> c =
       LoadConfigString("server:\n  listen: 0.0.0.0:1\n", "zimon.yaml", env);
   ASSERT_TRUE(c.ok()) << c.status().message();
@@ -132,6 +136,7 @@ TEST(Config, EnvironmentOverridesScalarKeys) {
   EXPECT_EQ(c->server.max_body_bytes, 1u << 20);
   EXPECT_EQ(c->log.level, log::Level::kWarn);
   EXPECT_EQ(c->agent.gpu_interval, seconds(2));
+  EXPECT_FALSE(c->agent.trim_code_after_start);
 }
 
 TEST(Config, MaxConcurrentRequestsSetsGatewayLimit) {
