@@ -352,13 +352,9 @@ class Gateway::Impl {
     }
     attempt.backend = grant->backend;
     attempt.queue_wait = Seconds(grant->queue_wait);
-    auto adapter = adapters_.find(grant->backend);
-    if (adapter == adapters_.end()) {  // removed meanwhile
-      (void)admission_.Release(grant->ticket, UpstreamOutcome::kNotStarted);
-      attempt.result.outcome = UpstreamOutcome::kNotStarted;
-      attempt.result.status = UnavailableError("backend was removed");
-      co_return attempt;
-    }
+    // Admission and the adapters come from the same backend list, fixed at
+    // start: every granted backend has an adapter.
+    BackendAdapter& adapter = *adapters_.at(grant->backend);
     auto upstream_start = clock_.SteadyNow();
     auto remaining = deadline - upstream_start;
     std::string shape = ServiceKey(grant->backend, image);
@@ -374,7 +370,7 @@ class Gateway::Impl {
           FormatSeconds(remaining) + " left)");
       co_return attempt;
     }
-    attempt.result = co_await adapter->second->Generate(image, remaining, stop);
+    attempt.result = co_await adapter.Generate(image, remaining, stop);
     attempt.upstream = Seconds(clock_.SteadyNow() - upstream_start);
     if (attempt.result.outcome == UpstreamOutcome::kSuccess) {
       RecordServiceTime(shape, *attempt.upstream);
