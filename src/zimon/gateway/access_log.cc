@@ -3,9 +3,9 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <random>
 
 #include "zimon/common/logging.h"
+#include "zimon/common/random_id.h"
 
 namespace zimon::gateway {
 namespace {
@@ -82,15 +82,7 @@ bool IsValidRequestId(std::string_view id) {
 
 std::string AcceptOrMakeRequestId(std::string_view header) {
   if (IsValidRequestId(header)) return std::string(header);
-  // One generator per thread: no lock on the request path.
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t hi = rng();
-  uint64_t lo = rng();
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "req_%08llx%016llx",
-                static_cast<unsigned long long>(hi & 0xffffffffu),
-                static_cast<unsigned long long>(lo));
-  return buf;
+  return NewTimeOrderedId("req_");
 }
 
 std::string FormatAccessLogLine(const AccessLogEntry& entry,

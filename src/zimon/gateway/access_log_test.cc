@@ -127,7 +127,7 @@ TEST(AcceptOrMakeRequestId, ReplacesMissingOrUnsafeIds) {
     EXPECT_NE(id, bad);
     EXPECT_TRUE(IsValidRequestId(id)) << id;
     EXPECT_EQ(id.rfind("req_", 0), 0u) << id;
-    EXPECT_EQ(id.size(), 28u) << id;
+    EXPECT_EQ(id.size(), 40u) << id;
   }
 }
 

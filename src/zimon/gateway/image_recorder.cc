@@ -25,12 +25,17 @@ ImageRecorder::~ImageRecorder() {
 }
 
 void ImageRecorder::Record(ImageRecord image) {
+  bool wake;
   {
     std::lock_guard lock(mu_);
     pending_.push_back(std::move(image));
     ++recorded_;
+    // While the writer gathers a batch, a record must not wake it: that would
+    // be a thread switch per request for nothing.
+    wake = idle_;
+    idle_ = false;
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
 }
 
 void ImageRecorder::Flush() {
@@ -45,7 +50,9 @@ void ImageRecorder::Flush() {
 void ImageRecorder::Run() {
   std::unique_lock lock(mu_);
   while (true) {
+    idle_ = pending_.empty();
     wake_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+    idle_ = false;
     if (pending_.empty()) return;  // stopping, nothing left
     std::vector<ImageRecord> batch;
     batch.swap(pending_);

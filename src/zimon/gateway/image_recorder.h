@@ -61,6 +61,8 @@ class ImageRecorder {
   uint64_t written_ = 0;              // guarded by mu_: records handled
   int flushes_waiting_ = 0;           // guarded by mu_
   bool stopping_ = false;             // guarded by mu_
+  // The writer waits for the first record of a batch (not gathering one).
+  bool idle_ = false;  // guarded by mu_
   std::thread thread_;
 };
 

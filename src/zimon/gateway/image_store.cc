@@ -2,8 +2,9 @@
 
 #include <cstdint>
 #include <cstdio>
-#include <random>
 #include <utility>
+
+#include "zimon/common/random_id.h"
 
 namespace zimon::gateway {
 namespace {
@@ -22,16 +23,7 @@ bool IsValidImageId(std::string_view id) {
   return true;
 }
 
-std::string ImageStore::NewImageId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  const uint64_t hi = rng();
-  const uint64_t lo = rng();
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "img_%08llx%016llx",
-                static_cast<unsigned long long>(hi & 0xffffffffu),
-                static_cast<unsigned long long>(lo));
-  return buf;
-}
+std::string ImageStore::NewImageId() { return NewTimeOrderedId("img_"); }
 
 std::string ImageUrl(std::string_view base, std::string_view id) {
   while (base.ends_with('/')) base.remove_suffix(1);

@@ -45,7 +45,8 @@ class ImageStore {
  public:
   ImageStore(FileSystem& fs, std::string dir);
 
-  // A new random id: "img_" + 24 hex digits.
+  // A new id: "img_" + 12 hex digits of creation time in ms + 24 random ones
+  // (NewTimeOrderedId): unguessable, so the URL is a capability.
   static std::string NewImageId();
 
   // Writes <dir>/<id>.png atomically, creating dir when missing. An invalid

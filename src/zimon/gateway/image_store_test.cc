@@ -155,7 +155,7 @@ TEST(NewImageId, IsValidUniqueAndShaped) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {
     std::string id = ImageStore::NewImageId();
-    ASSERT_EQ(id.size(), 28u) << id;
+    ASSERT_EQ(id.size(), 40u) << id;
     EXPECT_EQ(id.substr(0, 4), "img_");
     EXPECT_EQ(id.find_first_not_of("0123456789abcdef", 4), std::string::npos)
         << id;

@@ -1,0 +1,32 @@
+// Identifiers that are unguessable and sort by creation time.
+//
+//   std::string id = NewTimeOrderedId("img_");  // "img_0193a1b2c3d4" + 24 hex
+//
+// The 12 hex digits after the prefix are the wall-clock milliseconds since the
+// Unix epoch; the 24 after them are 96 bits from the kernel's random source
+// (getrandom), read in blocks per thread. Time first keeps database indexes on
+// these ids append-mostly; the random part keeps them unguessable, so an id
+// can serve as a capability (an image URL).
+//
+// Thread-safe.
+#ifndef ZIMON_COMMON_RANDOM_ID_H_
+#define ZIMON_COMMON_RANDOM_ID_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace zimon {
+
+// Hex digits after the prefix: 12 of time, 24 random.
+inline constexpr size_t kTimeOrderedIdDigits = 36;
+
+std::string NewTimeOrderedId(std::string_view prefix);
+
+// Fills `out` with bytes from the kernel's random source; aborts the process
+// if the kernel refuses (no safe fallback exists for capability ids).
+void FillRandomBytes(void* out, size_t size);
+
+}  // namespace zimon
+
+#endif  // ZIMON_COMMON_RANDOM_ID_H_
