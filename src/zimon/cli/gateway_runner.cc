@@ -101,7 +101,8 @@ StatusOr<std::unique_ptr<GatewayRunner>> GatewayRunner::Start(
                       std::string(server.status().message()));
   }
   state->server = std::move(*server);
-  ZIMON_RETURN_IF_ERROR(state->gateway->Start(state->server->executor()));
+  ZIMON_RETURN_IF_ERROR(state->gateway->Start(
+      state->server->executor(), state->server->stats().io_threads == 1));
   std::string host = options.listen.host;
   if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
   state->base_url =

@@ -1,5 +1,7 @@
 // zimon serve: the gateway (OpenAI-compatible image API in front of the model
 // servers) with this host's collectors on /metrics.
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
@@ -13,6 +15,10 @@
 
 namespace zimon::cli {
 namespace {
+
+// Allocations up to this size come from the heap, not their own mapping: a
+// 2048x2048 image as base64 is about 16 MiB.
+constexpr int kLargeAllocationBytes = 32 * 1024 * 1024;
 
 struct ServeOptions {
   std::string config;
@@ -69,6 +75,13 @@ int RunServe(const ServeOptions& opts, Context& ctx) {
   }
 
   ShutdownSignals signals;  // before any thread starts
+  // Images pass through as megabyte strings. With glibc's defaults each one
+  // is mapped fresh and unmapped or trimmed when freed, so every answer pays
+  // page faults and zeroing on pages it then overwrites. Keep them in the
+  // heap and keep freed heap for the next answer; the cost is that the
+  // process holds on to its peak of images in flight.
+  mallopt(M_MMAP_THRESHOLD, kLargeAllocationBytes);
+  mallopt(M_TRIM_THRESHOLD, 2 * kLargeAllocationBytes);
   GatewayRunnerOptions runner_options;
   runner_options.config = std::move(*config);
   runner_options.listen = listen;

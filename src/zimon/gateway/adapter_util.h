@@ -35,6 +35,25 @@ bool LooksLikeOom(std::string_view text);
 // Cut to 500 bytes.
 std::string ErrorDetail(std::string_view body);
 
+// Writes a flat JSON object, member by member: `{"prompt":"...","n":1}`.
+// Strings that are not valid UTF-8 get U+FFFD for each bad sequence (as
+// nlohmann's error_handler_t::replace does), so client text never breaks a
+// request body.
+class JsonObjectWriter {
+ public:
+  JsonObjectWriter& Add(std::string_view key, std::string_view value);
+  JsonObjectWriter& Add(std::string_view key, int64_t value);
+  // Shortest text that reads back as the same double; NaN and infinities,
+  // which JSON cannot hold, are written as null.
+  JsonObjectWriter& Add(std::string_view key, double value);
+  // The object; the writer is empty afterwards.
+  std::string Finish();
+
+ private:
+  void Key(std::string_view key);
+  std::string out_;
+};
+
 // A result without images.
 UpstreamResult MakeResult(UpstreamOutcome outcome, Status status,
                           int http_status = 0);

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "zimon/gateway/adapter.h"
 #include "zimon/gateway/base64.h"
@@ -14,6 +18,63 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + "rest";
+
+TEST(JsonObjectWriter, WritesMembersInOrder) {
+  JsonObjectWriter w;
+  w.Add("prompt", "a fox").Add("n", int64_t{2}).Add("cfg", 1.5);
+  EXPECT_EQ(w.Finish(), R"({"prompt":"a fox","n":2,"cfg":1.5})");
+  EXPECT_EQ(JsonObjectWriter().Finish(), "{}");
+}
+
+TEST(JsonObjectWriter, DoublesReadBackAsNumbersWithAFraction) {
+  JsonObjectWriter w;
+  w.Add("a", 7.0).Add("b", 0.1).Add("c", 1e300).Add("d", -2.5e-7);
+  w.Add("nan", std::nan("")).Add("inf", HUGE_VAL);
+  json j = json::parse(w.Finish());
+  EXPECT_TRUE(j["a"].is_number_float());
+  EXPECT_EQ(j["a"].get<double>(), 7.0);
+  EXPECT_EQ(j["b"].get<double>(), 0.1);
+  EXPECT_EQ(j["c"].get<double>(), 1e300);
+  EXPECT_EQ(j["d"].get<double>(), -2.5e-7);
+  EXPECT_TRUE(j["nan"].is_null());
+  EXPECT_TRUE(j["inf"].is_null());
+}
+
+TEST(JsonObjectWriter, EscapesWhatJsonRequires) {
+  const std::string text = std::string("q\"b\\n\nr\rt\tb\bf\f") +
+                           std::string("\x01\x1f", 2) + "\x7f";
+  JsonObjectWriter w;
+  w.Add("k\"", text);
+  std::string out = w.Finish();
+  EXPECT_EQ(out, R"({"k\"":"q\"b\\n\nr\rt\tb\bf\f\u0001\u001f)"
+                 "\x7f"
+                 R"("})");
+  EXPECT_EQ(json::parse(out)["k\""], text);
+}
+
+TEST(JsonObjectWriter, KeepsValidUtf8AndReplacesInvalid) {
+  const std::string valid = "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\xa6\x8a";
+  JsonObjectWriter w;
+  w.Add("ok", valid);
+  EXPECT_EQ(json::parse(w.Finish())["ok"], valid);
+  const std::string fffd = "\xef\xbf\xbd";
+  for (const auto& [bad, want] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"a\xff"
+            "b",
+            "a" + fffd + "b"},                               // never valid
+           {"\xc0\xaf", fffd + fffd},                        // overlong '/'
+           {"\xed\xa0\x80", fffd + fffd + fffd},             // a surrogate
+           {"\xf4\x90\x80\x80", fffd + fffd + fffd + fffd},  // > U+10FFFF
+           {"end\xe6\x97", "end" + fffd + fffd},             // cut short
+       }) {
+    JsonObjectWriter bad_writer;
+    bad_writer.Add("p", bad);
+    std::string out = bad_writer.Finish();
+    json j = json::parse(out);  // valid JSON whatever the input
+    EXPECT_EQ(j["p"], want) << out;
+  }
+}
 
 TEST(SniffImageType, RecognisesPngJpegAndWebp) {
   EXPECT_EQ(SniffImageType(kPng), "image/png");

@@ -164,8 +164,9 @@ class Gateway::Impl {
     });
   }
 
-  Status Start(asio::any_io_executor executor) {
+  Status Start(asio::any_io_executor executor, bool single_threaded) {
     http::ClientOptions client_options;
+    client_options.single_threaded = single_threaded;
     client_options.request_timeout = options_.config.max_request_timeout;
     client_options.max_response_body_bytes = 256 * 1024 * 1024;
     // Keep a connection per request in flight, or a busy backend costs a
@@ -782,8 +783,9 @@ Status Gateway::AddRoutes(http::Router& router) {
   return impl_->AddRoutes(router);
 }
 
-Status Gateway::Start(boost::asio::any_io_executor executor) {
-  return impl_->Start(std::move(executor));
+Status Gateway::Start(boost::asio::any_io_executor executor,
+                      bool single_threaded) {
+  return impl_->Start(std::move(executor), single_threaded);
 }
 
 void Gateway::Stop() { impl_->Stop(); }

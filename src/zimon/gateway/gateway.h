@@ -77,7 +77,10 @@ class Gateway {
 
   // Connects the gateway to the server's I/O threads: builds its HTTP client
   // and backend adapters, then starts the active health checks.
-  Status Start(boost::asio::any_io_executor executor);
+  // `single_threaded`: one thread runs the executor (a server with one I/O
+  // thread), so upstream connections skip their strands.
+  Status Start(boost::asio::any_io_executor executor,
+               bool single_threaded = false);
   // Ends the health checks and waits (up to 10 s) until they have returned;
   // the I/O threads must still run. Requests still queued or running are
   // left to the server's shutdown grace. Idempotent; the destructor calls it.

@@ -1,12 +1,9 @@
 #include "zimon/gateway/openai_adapter.h"
 
-#include <nlohmann/json.hpp>
-
 #include "zimon/gateway/adapter_util.h"
 
 namespace zimon::gateway {
 
-using nlohmann::json;
 namespace internal = adapter_internal;
 
 OpenAiAdapter::OpenAiAdapter(std::string base_url, std::string model,
@@ -16,23 +13,27 @@ OpenAiAdapter::OpenAiAdapter(std::string base_url, std::string model,
       client_(client) {}
 
 std::string OpenAiAdapter::RequestBody(const ImageRequest& request) const {
-  json body = {{"prompt", request.prompt},
-               {"n", request.n},
-               {"size", request.SizeString()},
-               {"response_format", "b64_json"}};
+  // Written directly (this is on every request's path); the writer replaces
+  // invalid UTF-8 in client text rather than failing.
+  internal::JsonObjectWriter body;
+  body.Add("prompt", request.prompt)
+      .Add("n", int64_t{request.n})
+      .Add("size", request.SizeString())
+      .Add("response_format", "b64_json");
   if (!model_.empty()) {
-    body["model"] = model_;
+    body.Add("model", model_);
   } else if (!request.model.empty()) {
-    body["model"] = request.model;
+    body.Add("model", request.model);
   }
-  if (request.seed) body["seed"] = *request.seed;
-  if (request.steps) body["num_inference_steps"] = *request.steps;
-  if (request.guidance_scale) body["guidance_scale"] = *request.guidance_scale;
+  if (request.seed) body.Add("seed", *request.seed);
+  if (request.steps) body.Add("num_inference_steps", int64_t{*request.steps});
+  if (request.guidance_scale) {
+    body.Add("guidance_scale", *request.guidance_scale);
+  }
   if (!request.negative_prompt.empty()) {
-    body["negative_prompt"] = request.negative_prompt;
+    body.Add("negative_prompt", request.negative_prompt);
   }
-  // The prompt is client text: replace invalid UTF-8 rather than throw.
-  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return body.Finish();
 }
 
 boost::asio::awaitable<UpstreamResult> OpenAiAdapter::Generate(

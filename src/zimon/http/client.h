@@ -71,6 +71,10 @@ struct ClientOptions {
   size_t max_response_header_bytes = 64 * 1024;
   size_t max_response_body_bytes = 64 * 1024 * 1024;
   std::string user_agent = "zimon";
+  // The executor's context runs on one thread (a Server with one I/O thread):
+  // connections need no strand, and a Send() made from that executor runs its
+  // exchange in the caller's coroutine instead of spawning one.
+  bool single_threaded = false;
 };
 
 // Not an aggregate on purpose: GCC 12 miscompiles a brace-initialized

@@ -76,7 +76,7 @@ class Server::Impl : public internal::ServerState {
       : ServerState(std::move(options), std::move(handler)),
         ioc_(std::make_unique<asio::io_context>(options_.io_threads)),
         work_(asio::make_work_guard(*ioc_)),
-        acceptor_(std::make_unique<tcp::acceptor>(asio::make_strand(*ioc_))) {}
+        acceptor_(std::make_unique<tcp::acceptor>(SerialExecutor())) {}
 
   ~Impl() {
     Shutdown(Clock::duration::zero());
@@ -117,6 +117,14 @@ class Server::Impl : public internal::ServerState {
       threads_.emplace_back([this] { ioc_->run(); });
     }
     return OkStatus();
+  }
+
+  // What a connection's work runs on: a strand, or with one I/O thread the
+  // io_context itself (one thread already runs everything in order, and a
+  // strand would only add a queue and a lock per step).
+  asio::any_io_executor SerialExecutor() const {
+    if (options_.io_threads == 1) return ioc_->get_executor();
+    return asio::make_strand(*ioc_);
   }
 
   uint16_t port() const { return port_; }
@@ -183,8 +191,7 @@ class Server::Impl : public internal::ServerState {
     while (true) {
       error_code ec;
       tcp::socket socket = co_await acceptor_->async_accept(
-          asio::any_io_executor(asio::make_strand(*ioc_)),
-          asio::redirect_error(asio::use_awaitable, ec));
+          SerialExecutor(), asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor_->is_open())
         co_return;
       if (ec) {

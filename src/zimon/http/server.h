@@ -7,9 +7,11 @@
 // accepted connection gets its own strand: reading, the handler coroutine, the
 // disconnect watcher and writing all run serialized on that strand, so a
 // handler never runs concurrently with its own connection's I/O but may run on
-// any pool thread. Handlers are coroutines: while one co_awaits (a timer, a
-// Client call, a queue slot) it holds no thread, so thousands of waiting
-// requests cost memory only. A handler must never block its thread.
+// any pool thread. With one I/O thread the connections run on the io_context
+// directly: that thread serializes everything already. Handlers are coroutines:
+// while one co_awaits (a timer, a Client call, a queue slot) it holds no
+// thread, so thousands of waiting requests cost memory only. A handler must
+// never block its thread.
 //
 // One request. The connection waits for the first byte (idle timeout; the
 // header timeout for a new connection), reads the header within
