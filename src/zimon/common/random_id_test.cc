@@ -1,0 +1,64 @@
+#include "zimon/common/random_id.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <set>
+#include <string>
+
+namespace zimon {
+namespace {
+
+TEST(NewTimeOrderedId, HasPrefixAndHexDigits) {
+  std::string id = NewTimeOrderedId("img_");
+  ASSERT_EQ(id.size(), 4 + kTimeOrderedIdDigits);
+  EXPECT_EQ(id.substr(0, 4), "img_");
+  for (char c : id.substr(4)) {
+    EXPECT_TRUE((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) << id;
+  }
+}
+
+TEST(NewTimeOrderedId, StartsWithTheWallClockMilliseconds) {
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const long long before = now_ms();
+  std::string id = NewTimeOrderedId("");
+  const long long after = now_ms();
+  const long long stamp = std::stoll(id.substr(0, 12), nullptr, 16);
+  EXPECT_GE(stamp, before);
+  EXPECT_LE(stamp, after);
+}
+
+TEST(NewTimeOrderedId, LaterIdsSortAfterEarlierOnes) {
+  std::string first = NewTimeOrderedId("r_");
+  // The millisecond part must move on.
+  std::string later = first;
+  while (later.substr(0, 14) == first.substr(0, 14)) {
+    later = NewTimeOrderedId("r_");
+  }
+  EXPECT_LT(first, later);
+}
+
+TEST(NewTimeOrderedId, RandomPartsDiffer) {
+  std::set<std::string> random_parts;
+  for (int i = 0; i < 5000; ++i) {
+    random_parts.insert(NewTimeOrderedId("").substr(12));
+  }
+  EXPECT_EQ(random_parts.size(), 5000u);
+}
+
+TEST(FillRandomBytes, FillsLargeBuffers) {
+  std::string buffer(100000, '\0');
+  FillRandomBytes(buffer.data(), buffer.size());
+  // About 390 of 100 000 random bytes are zero; all of them if unfilled.
+  size_t zeros = 0;
+  for (char c : buffer) zeros += c == '\0';
+  EXPECT_GT(zeros, 100u);
+  EXPECT_LT(zeros, 1000u);
+}
+
+}  // namespace
+}  // namespace zimon
