@@ -204,6 +204,15 @@ GatewayConfig ReadGatewayConfig(ConfigNode node) {
     return k.empty() || k.find_first_of(" \t\r\n") != std::string::npos;
   });
   c.image_dir = ReadNonEmpty(node, "image_dir", c.image_dir);
+  c.image_retention = node.Duration("image_retention", c.image_retention,
+                                    milliseconds(0), hours(24 * 3650));
+  if (c.image_retention > milliseconds(0) &&
+      c.image_retention < std::chrono::minutes(1)) {
+    node.Error("image_retention",
+               "must be 0 (keep images) or at least 1m, got " +
+                   FormatDuration(c.image_retention));
+    c.image_retention = milliseconds(0);
+  }
   c.public_url = node.String("public_url", c.public_url);
   if (!c.public_url.empty() && !c.public_url.starts_with("http://") &&
       !c.public_url.starts_with("https://")) {

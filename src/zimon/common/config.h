@@ -90,6 +90,9 @@ struct GatewayConfig {
   std::vector<std::string> api_keys;
   // Where response_format=url images are written and served from.
   std::string image_dir = "zimon-images";
+  // Image files older than this are deleted (their URLs then answer 404);
+  // zero keeps them until removed by hand.
+  std::chrono::milliseconds image_retention{0};
   // Base of the URLs handed out ("https://img.example.com"); empty: taken
   // from the request's Host header.
   std::string public_url;

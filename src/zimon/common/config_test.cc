@@ -7,6 +7,7 @@
 namespace zimon {
 namespace {
 
+using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -211,6 +212,7 @@ TEST(Config, GatewayDefaults) {
   EXPECT_EQ(g.health_interval, seconds(5));
   EXPECT_TRUE(g.api_keys.empty());
   EXPECT_EQ(g.image_dir, "zimon-images");
+  EXPECT_EQ(g.image_retention, seconds(0));
   EXPECT_EQ(g.public_url, "");
   EXPECT_EQ(g.feedback_db, "zimon-feedback.db");
   EXPECT_TRUE(g.bad_image_is_failure);
@@ -230,6 +232,7 @@ TEST(Config, ReadsGatewaySectionAndBackends) {
   health_interval: 2s
   api_keys: [k1, k2]
   image_dir: /var/lib/zimon/images
+  image_retention: 1d
   public_url: https://img.example.com/
   feedback_db: /var/lib/zimon/feedback.db
   bad_image_is_failure: false
@@ -260,6 +263,7 @@ TEST(Config, ReadsGatewaySectionAndBackends) {
   EXPECT_EQ(g.health_interval, seconds(2));
   EXPECT_EQ(g.api_keys, (std::vector<std::string>{"k1", "k2"}));
   EXPECT_EQ(g.image_dir, "/var/lib/zimon/images");
+  EXPECT_EQ(g.image_retention, hours(24));
   EXPECT_EQ(g.public_url, "https://img.example.com");
   EXPECT_EQ(g.feedback_db, "/var/lib/zimon/feedback.db");
   EXPECT_FALSE(g.bad_image_is_failure);
@@ -365,6 +369,7 @@ TEST(Config, GatewayRanges) {
   public_url: img.example.com
   api_keys: ["good", "", "a b"]
   quality_sample: -0.1
+  image_retention: 30s
 )",
                                         "zimon.yaml");
   ASSERT_FALSE(c.ok());
@@ -387,7 +392,9 @@ TEST(Config, GatewayRanges) {
             "zimon.yaml:10: gateway.api_keys: item 2 is empty\n"
             "zimon.yaml:10: gateway.api_keys: item 3 contains whitespace\n"
             "zimon.yaml:11: gateway.quality_sample: must be between 0 and 1, "
-            "got -0.1");
+            "got -0.1\n"
+            "zimon.yaml:12: gateway.image_retention: must be 0 (keep images) "
+            "or at least 1m, got 30s");
 }
 
 TEST(Config, ApiKeysFromEnvironmentAreCommaSeparated) {

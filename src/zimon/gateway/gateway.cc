@@ -198,16 +198,10 @@ class Gateway::Impl {
     adapters_ = std::move(adapters);
     started_.store(true, std::memory_order_release);
     for (const auto& [name, adapter] : adapters_) {
-      {
-        std::lock_guard lock(loops_mu_);
-        ++health_loops_;
-      }
-      asio::co_spawn(executor, HealthLoop(name, *adapter, stop_.get_token()),
-                     [this](std::exception_ptr) {
-                       std::lock_guard lock(loops_mu_);
-                       --health_loops_;
-                       loops_done_.notify_all();
-                     });
+      SpawnLoop(executor, HealthLoop(name, *adapter, stop_.get_token()));
+    }
+    if (options_.config.image_retention > std::chrono::milliseconds(0)) {
+      SpawnLoop(executor, RetentionLoop(stop_.get_token()));
     }
     log::Info("gateway started",
               {{"backends", static_cast<int64_t>(adapters_.size())}});
@@ -220,9 +214,9 @@ class Gateway::Impl {
     // health check in progress sees the stop and cancels its call).
     std::unique_lock lock(loops_mu_);
     if (!loops_done_.wait_for(lock, std::chrono::seconds(10),
-                              [this] { return health_loops_ == 0; })) {
-      log::Error("health checks did not stop within 10 s",
-                 {{"running", health_loops_}});
+                              [this] { return loops_ == 0; })) {
+      log::Error("health checks or image sweeps did not stop within 10 s",
+                 {{"running", loops_}});
     }
   }
 
@@ -246,6 +240,47 @@ class Gateway::Impl {
     };
     co_await asio::co_spawn(pool_.get_executor(), work, asio::use_awaitable);
     co_return std::move(*out);
+  }
+
+  // Runs `loop` on `executor`, counted until it returns (Stop() waits).
+  void SpawnLoop(const asio::any_io_executor& executor, awaitable<void> loop) {
+    {
+      std::lock_guard lock(loops_mu_);
+      ++loops_;
+    }
+    asio::co_spawn(executor, std::move(loop), [this](std::exception_ptr) {
+      std::lock_guard lock(loops_mu_);
+      --loops_;
+      loops_done_.notify_all();
+    });
+  }
+
+  // Deletes image files older than gateway.image_retention: once at start,
+  // then every tenth of the retention (1 min to 1 h).
+  awaitable<void> RetentionLoop(std::stop_token stop) {
+    const auto retention = options_.config.image_retention;
+    const auto interval = std::clamp<std::chrono::milliseconds>(
+        retention / 10, std::chrono::minutes(1), std::chrono::hours(1));
+    while (!stop.stop_requested()) {
+      const Clock::WallTime cutoff = clock_.Now() - retention;
+      StatusOr<size_t> removed = co_await Offload(
+          [this, cutoff] { return images_.DeleteOlderThan(cutoff); });
+      if (removed.ok()) {
+        expired_.Inc(static_cast<double>(*removed));
+        if (*removed > 0) {
+          log::Info("expired images deleted",
+                    {{"images", static_cast<int64_t>(*removed)},
+                     {"dir", images_.dir()}});
+        }
+      } else {
+        sweep_errors_.Inc();
+        log::Warn(
+            "cannot delete expired images",
+            {{"dir", images_.dir()}, {"error", removed.status().ToString()}});
+      }
+      Status slept = co_await http::SleepFor(interval, stop);
+      if (!slept.ok()) break;
+    }
   }
 
   awaitable<void> HealthLoop(std::string name, BackendAdapter& adapter,
@@ -537,11 +572,23 @@ class Gateway::Impl {
                                               "their deadline would pass "
                                               "before it could finish.")
                                   .WithLabels({});
+  metrics::Counter& expired_ =
+      registry_
+          .AddCounter("zimon_images_expired_total",
+                      "Image files deleted from gateway.image_dir for being "
+                      "older than gateway.image_retention.")
+          .WithLabels({});
+  metrics::Counter& sweep_errors_ =
+      registry_
+          .AddCounter("zimon_image_sweep_errors_total",
+                      "Sweeps of gateway.image_dir that failed or could not "
+                      "delete an expired image.")
+          .WithLabels({});
   std::atomic<bool> started_{false};
   std::stop_source stop_;
   std::mutex loops_mu_;
   std::condition_variable loops_done_;
-  int health_loops_ = 0;  // guarded by loops_mu_
+  int loops_ = 0;  // health and retention loops running; guarded by loops_mu_
 };
 
 awaitable<http::Response> Gateway::Impl::Generate(http::Request& req,

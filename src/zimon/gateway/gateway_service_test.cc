@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -37,8 +40,12 @@ std::unique_ptr<sim::SimServer> StartSim(sim::Faults faults = {}) {
 // A running gateway on 127.0.0.1:0 with its own registry and temp dir.
 class RunningGateway {
  public:
-  explicit RunningGateway(GatewayConfig config) {
+  // `before_start` runs with the image directory before the gateway starts.
+  explicit RunningGateway(
+      GatewayConfig config,
+      const std::function<void(const std::string&)>& before_start = {}) {
     config.image_dir = dir_.Join("images");
+    if (before_start) before_start(config.image_dir);
     config.feedback_db = dir_.Join("feedback.db");
     GatewayOptions options;
     options.config = std::move(config);
@@ -352,6 +359,32 @@ TEST(GatewayService, HigherPriorityLeavesTheQueueFirst) {
   low.join();
   high.join();
   EXPECT_EQ(order, (std::vector<std::string>{"p1", "p3", "p0"}));
+}
+
+TEST(GatewayService, ExpiredImageFilesAreDeleted) {
+  auto sim = StartSim();
+  GatewayConfig config = OneBackend(sim->base_url());
+  config.image_retention = std::chrono::hours(1);
+  namespace fs = std::filesystem;
+  std::string old_file, new_file, other_file;
+  RunningGateway gw(config, [&](const std::string& dir) {
+    fs::create_directories(dir);
+    old_file = dir + "/img_old.png";
+    new_file = dir + "/img_new.png";
+    other_file = dir + "/notes.txt";  // not an image file: never touched
+    for (const std::string& path : {old_file, new_file, other_file}) {
+      std::ofstream(path) << "png";
+    }
+    const auto two_hours_ago = fs::file_time_type::clock::now() - 2h;
+    fs::last_write_time(old_file, two_hours_ago);
+    fs::last_write_time(other_file, two_hours_ago);
+  });
+  // The first sweep runs at start.
+  EXPECT_TRUE(Eventually([&] { return !fs::exists(old_file); }));
+  EXPECT_TRUE(fs::exists(new_file));
+  EXPECT_TRUE(fs::exists(other_file));
+  EXPECT_EQ(gw.Metric("zimon_images_expired"), 1);
+  EXPECT_EQ(gw.Metric("zimon_image_sweep_errors"), 0);
 }
 
 }  // namespace
