@@ -46,7 +46,7 @@ StatusOr<std::unique_ptr<BackendAdapter>> MakeAdapter(
 
 Status DecodeImage(GeneratedImage& image) {
   if (!image.bytes.empty() || image.b64.empty()) return OkStatus();
-  StatusOr<std::string> bytes = Base64Decode(image.b64);
+  StatusOr<std::string> bytes = Base64Decode(image.b64.view());
   if (!bytes.ok()) {
     return DataLossError("image base64: " +
                          std::string(bytes.status().message()));

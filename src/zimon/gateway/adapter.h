@@ -67,9 +67,9 @@ struct GeneratedImage {
   std::string bytes;
   // The image as canonical base64 text (RFC 4648 alphabet, '=' padded, no
   // whitespace), checked to decode, so that it can go to the client as
-  // b64_json without a decode and re-encode. Empty when `bytes` holds the
-  // image.
-  std::string b64;
+  // b64_json without a decode and re-encode. Usually a slice of the backend's
+  // answer, shared rather than copied. Empty when `bytes` holds the image.
+  http::SharedText b64;
   std::string media_type;  // "image/png", "image/jpeg", "image/webp"; from
                            // the bytes' signature, "" when unrecognised
 };

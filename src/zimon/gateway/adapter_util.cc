@@ -195,9 +195,10 @@ class ImagesScanner {
 
 // The images of a well-formed answer whose b64_json values are canonical
 // base64, kept as text; nullopt when the slow path must decide.
-std::optional<std::vector<GeneratedImage>> ScanImages(std::string_view body) {
+std::optional<std::vector<GeneratedImage>> ScanImages(
+    const std::shared_ptr<const std::string>& body) {
   std::optional<std::vector<std::string_view>> texts =
-      ImagesScanner(body).Scan();
+      ImagesScanner(*body).Scan();
   if (!texts) return std::nullopt;
   std::vector<GeneratedImage> images(texts->size());
   for (size_t i = 0; i < texts->size(); ++i) {
@@ -208,7 +209,7 @@ std::optional<std::vector<GeneratedImage>> ScanImages(std::string_view body) {
         (!text.empty() && !IsCanonicalBase64(text.substr(text.size() - 4)))) {
       return std::nullopt;
     }
-    images[i].b64.assign(text);
+    images[i].b64 = http::SharedText(body, text);  // shared, not copied
     // 16 characters are 12 bytes: enough for every signature sniffed.
     StatusOr<std::string> head = Base64Decode(text.substr(0, 16));
     if (!head.ok()) return std::nullopt;
@@ -429,6 +430,14 @@ UpstreamResult FromHttpError(int http_status, std::string_view body,
 
 UpstreamResult ParseImagesResponse(std::string_view body, int n,
                                    std::string_view what) {
+  return ParseImagesResponse(std::make_shared<const std::string>(body), n,
+                             what);
+}
+
+UpstreamResult ParseImagesResponse(
+    const std::shared_ptr<const std::string>& shared_body, int n,
+    std::string_view what) {
+  std::string_view body = *shared_body;
   auto malformed = [&](std::string_view why) {
     return MakeResult(UpstreamOutcome::kFailure,
                       DataLossError(std::string(what) +
@@ -437,7 +446,8 @@ UpstreamResult ParseImagesResponse(std::string_view body, int n,
   };
   UpstreamResult result;
   result.http_status = 200;
-  if (std::optional<std::vector<GeneratedImage>> fast = ScanImages(body)) {
+  if (std::optional<std::vector<GeneratedImage>> fast =
+          ScanImages(shared_body)) {
     // The usual answer: the base64 text is kept for the client as it came.
     result.images = std::move(*fast);
   } else {
@@ -486,7 +496,10 @@ boost::asio::awaitable<UpstreamResult> PostImages(
   if (response->status != 200) {
     co_return FromHttpError(response->status, response->body, what);
   }
-  co_return ParseImagesResponse(response->body, n, what);
+  // The answer is kept whole and its images' base64 point into it: the
+  // text reaches the client without a copy.
+  co_return ParseImagesResponse(
+      std::make_shared<const std::string>(std::move(response->body)), n, what);
 }
 
 boost::asio::awaitable<Status> GetHealth(http::Client& client, std::string url,

@@ -12,6 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -78,6 +79,11 @@ UpstreamResult FromHttpError(int http_status, std::string_view body,
 // nlohmann and decoded (GeneratedImage::bytes), with the same verdicts.
 UpstreamResult ParseImagesResponse(std::string_view body, int n,
                                    std::string_view what);
+// The same for an answer held in a shared buffer: the images' b64 are slices
+// of it (no copy).
+UpstreamResult ParseImagesResponse(
+    const std::shared_ptr<const std::string>& body, int n,
+    std::string_view what);
 
 // POSTs `body` (JSON) to `url` and classifies the answer as above; a 200 is
 // parsed with ParseImagesResponse.

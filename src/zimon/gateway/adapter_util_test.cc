@@ -189,6 +189,18 @@ TEST(ParseImagesResponse, PlainAnswerKeepsTheBase64Text) {
   EXPECT_EQ(r.images[1].media_type, "");
 }
 
+TEST(ParseImagesResponse, SharedAnswerIsNotCopied) {
+  auto body = std::make_shared<const std::string>(
+      R"({"created":1,"data":[{"b64_json":")" + Base64Encode(kPng) + R"("}]})");
+  UpstreamResult r = ParseImagesResponse(body, 1, "x");
+  ASSERT_EQ(r.outcome, UpstreamOutcome::kSuccess) << r.status.ToString();
+  ASSERT_EQ(r.images.size(), 1u);
+  EXPECT_EQ(r.images[0].b64, Base64Encode(kPng));
+  // A slice of the answer itself.
+  EXPECT_EQ(r.images[0].b64.view().data(),
+            body->data() + body->find(Base64Encode(kPng)));
+}
+
 TEST(ParseImagesResponse, ExtraImagesAreDroppedAndEmptyImagesKept) {
   json body = {{"data",
                 {{{"b64_json", Base64Encode(kPng)}},

@@ -470,7 +470,7 @@ class Gateway::Impl {
     trail.entry.status = response.status;
     trail.entry.outcome = std::string(RequestOutcomeName(trail.outcome));
     trail.entry.total = Seconds(clock_.SteadyNow() - trail.start);
-    trail.entry.bytes_out = response.body.size();
+    trail.entry.bytes_out = response.BodySize();
     if (access_log_enabled_) access_log_.Write(trail.entry);
     metrics_.Finish(
         trail.entry.backend.empty() ? kNoBackend : trail.entry.backend,
@@ -799,8 +799,9 @@ awaitable<http::Response> Gateway::Impl::Deliver(const ImageRequest& image,
   auto created = std::chrono::duration_cast<std::chrono::seconds>(
                      clock_.Now().time_since_epoch())
                      .count();
-  http::Response response =
-      http::Response::Json(200, RenderImagesResponse(created, rendered));
+  http::Response response;
+  response.headers.Set("Content-Type", "application/json");
+  response.body_parts = RenderImagesResponseParts(created, rendered);
   response.headers.Set("X-Image-Ids", ids_header);
   co_return response;
 }

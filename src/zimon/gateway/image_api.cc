@@ -433,17 +433,14 @@ ParsedImageRequest ParseImageRequest(std::string_view body,
   return result;
 }
 
-std::string RenderImagesResponse(int64_t created_unix,
-                                 const std::vector<RenderedImage>& images) {
-  size_t size = 64;
-  for (const RenderedImage& image : images) {
-    size += 64 + image.revised_prompt.size() * 2 +
-            (!image.url.empty()   ? image.url.size() * 2
-             : !image.b64.empty() ? image.b64.size()
-                                  : Base64EncodedSize(image.bytes.size()));
-  }
+std::vector<http::SharedText> RenderImagesResponseParts(
+    int64_t created_unix, const std::vector<RenderedImage>& images) {
+  // Shorter base64 texts are copied: a part of their own would cost more.
+  constexpr size_t kSharedPartBytes = 16 * 1024;
+  std::vector<http::SharedText> parts;
   std::string out;
-  out.reserve(size);
+  auto reserve = [&](size_t more) { out.reserve(out.size() + more); };
+  reserve(64);
   out += "{\"created\":";
   out += std::to_string(created_unix);
   out += ",\"data\":[";
@@ -452,23 +449,45 @@ std::string RenderImagesResponse(int64_t created_unix,
     if (i > 0) out += ',';
     if (image.url.empty()) {
       out += "{\"b64_json\":\"";
-      if (!image.b64.empty()) {
-        out += image.b64;  // passed through; base64 needs no JSON escaping
+      if (image.b64.size() >= kSharedPartBytes) {
+        parts.emplace_back(std::move(out));
+        parts.push_back(image.b64);  // passed through; base64 needs no escapes
+        out = std::string();
+        reserve(64);
+      } else if (!image.b64.empty()) {
+        out += image.b64.view();
       } else {
+        reserve(Base64EncodedSize(image.bytes.size()) + 64);
         AppendBase64(image.bytes, out);
       }
       out += '"';
     } else {
+      reserve(image.url.size() * 2 + 16);
       out += "{\"url\":";
       AppendJsonString(image.url, out);
     }
     if (!image.revised_prompt.empty()) {
+      reserve(image.revised_prompt.size() * 2 + 32);
       out += ",\"revised_prompt\":";
       AppendJsonString(image.revised_prompt, out);
     }
     out += '}';
   }
   out += "]}";
+  parts.emplace_back(std::move(out));
+  return parts;
+}
+
+std::string RenderImagesResponse(int64_t created_unix,
+                                 const std::vector<RenderedImage>& images) {
+  std::vector<http::SharedText> parts =
+      RenderImagesResponseParts(created_unix, images);
+  if (parts.size() == 1) return std::string(parts[0].view());
+  size_t size = 0;
+  for (const http::SharedText& part : parts) size += part.size();
+  std::string out;
+  out.reserve(size);
+  for (const http::SharedText& part : parts) out += part.view();
   return out;
 }
 

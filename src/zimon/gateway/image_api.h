@@ -30,6 +30,7 @@
 #include "zimon/common/status.h"
 #include "zimon/gateway/image_request.h"
 #include "zimon/http/headers.h"
+#include "zimon/http/message.h"
 
 namespace zimon::gateway {
 
@@ -122,16 +123,20 @@ ParsedImageRequest ParseImageRequest(std::string_view body,
 // is (it must be base64 text: it is not escaped) and bytes is ignored.
 struct RenderedImage {
   std::string bytes;
-  std::string b64;
+  http::SharedText b64;
   std::string url;
   std::string revised_prompt;  // empty: omitted
 };
 
 // {"created":<created_unix>,"data":[{"b64_json":"..."}|{"url":"..."},...]},
-// built in one pass into a string reserved to its final size (no JSON tree),
-// so a 3 MB image costs one base64 pass.
+// built in one pass (no JSON tree), so a 3 MB image costs one base64 pass.
 std::string RenderImagesResponse(int64_t created_unix,
                                  const std::vector<RenderedImage>& images);
+// The same text as parts for http::Response::body_parts: a b64 of 16 KiB or
+// more is a part of its own, shared, not copied (a 1 MB image passed through
+// costs no copy at all); the JSON around it is gathered into small parts.
+std::vector<http::SharedText> RenderImagesResponseParts(
+    int64_t created_unix, const std::vector<RenderedImage>& images);
 
 // True when keys is empty (no authentication), or authorization is
 // "Bearer <key>" (scheme case-insensitive) for one of keys. The comparison

@@ -339,6 +339,27 @@ TEST(RenderImagesResponse, B64JsonAndUrlImages) {
   EXPECT_EQ(RenderImagesResponse(5, {}), R"({"created":5,"data":[]})");
 }
 
+TEST(RenderImagesResponse, LargeBase64IsAPartOfItsOwnNotACopy) {
+  auto answer = std::make_shared<const std::string>(
+      "{\"data\":[{\"b64_json\":\"" + std::string(20000, 'A') + "\"}]}");
+  const std::string_view b64 = std::string_view(*answer).substr(22, 20000);
+  std::vector<RenderedImage> images(3);
+  images[0].b64 = http::SharedText(answer, b64);
+  images[1].b64 = "c21hbGw=";  // small: copied into the JSON around it
+  images[2].url = "http://h/images/img_1.png";
+  std::vector<http::SharedText> parts = RenderImagesResponseParts(9, images);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[0], R"({"created":9,"data":[{"b64_json":")");
+  EXPECT_EQ(parts[1].view().data(), b64.data());  // the same bytes
+  EXPECT_EQ(parts[1].size(), b64.size());
+  EXPECT_EQ(parts[2], R"("},{"b64_json":"c21hbGw="},)"
+                      R"({"url":"http://h/images/img_1.png"}]})");
+  std::string joined;
+  for (const http::SharedText& part : parts) joined += part.view();
+  EXPECT_EQ(RenderImagesResponse(9, images), joined);
+  EXPECT_TRUE(json::parse(joined).is_object());
+}
+
 TEST(RenderImagesResponse, PreEncodedBase64IsPassedThrough) {
   std::vector<RenderedImage> images(2);
   images[0].b64 = "aGVsbG8=";

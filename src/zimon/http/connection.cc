@@ -31,6 +31,45 @@ namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
+// A response body written from Response::body_parts in one gather write.
+struct PartsBody {
+  using value_type = std::vector<SharedText>;
+
+  static std::uint64_t size(const value_type& parts) {
+    std::uint64_t n = 0;
+    for (const SharedText& part : parts) n += part.size();
+    return n;
+  }
+
+  class writer {
+   public:
+    using const_buffers_type = std::vector<asio::const_buffer>;
+
+    template <bool kIsRequest, class Fields>
+    writer(const bhttp::header<kIsRequest, Fields>&, const value_type& parts)
+        : parts_(parts) {}
+
+    void init(error_code& ec) { ec = {}; }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(error_code& ec) {
+      ec = {};
+      if (done_) return boost::none;
+      done_ = true;
+      const_buffers_type buffers;
+      buffers.reserve(parts_.size());
+      for (const SharedText& part : parts_) {
+        if (!part.empty())
+          buffers.emplace_back(part.view().data(), part.size());
+      }
+      return std::make_pair(std::move(buffers), false);
+    }
+
+   private:
+    const value_type& parts_;
+    bool done_ = false;
+  };
+};
+
 constexpr size_t kFirstReadBytes = 4096;
 constexpr size_t kMaxDrainBytes = 1 << 20;
 constexpr auto kDrainTimeout = std::chrono::milliseconds(500);
@@ -432,7 +471,7 @@ class Connection : public ConnectionControl,
       response = Response::FromStatus(InternalError("invalid status"));
       status = response.status;
     }
-    bhttp::response<bhttp::string_body> res;
+    bhttp::response_header<> res;
     res.result(static_cast<unsigned>(status));
     res.version(static_cast<unsigned>(version));
     std::string_view reason = ReasonPhrase(status);
@@ -451,15 +490,27 @@ class Connection : public ConnectionControl,
       res.insert(name, value);
     }
     bool bodyless = status / 100 == 1 || status == 204 || status == 304;
-    if (!bodyless) {
-      res.content_length(response.body.size());
-      if (!head) res.body() = std::move(response.body);
-    }
-    res.keep_alive(keep_alive);
+    const size_t body_size = response.BodySize();
+    auto finish = [&](auto& message) {
+      if (!bodyless) message.content_length(body_size);
+      message.keep_alive(keep_alive);
+    };
+    const bool send_body = !bodyless && !head;
     error_code ec;
     stream_.expires_after(state_.options().write_timeout);
-    co_await bhttp::async_write(stream_, res,
-                                asio::redirect_error(asio::use_awaitable, ec));
+    if (send_body && !response.body_parts.empty()) {
+      bhttp::response<PartsBody> message(std::move(res));
+      message.body() = std::move(response.body_parts);
+      finish(message);
+      co_await bhttp::async_write(
+          stream_, message, asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      bhttp::response<bhttp::string_body> message(std::move(res));
+      if (send_body) message.body() = std::move(response.body);
+      finish(message);
+      co_await bhttp::async_write(
+          stream_, message, asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (ec == beast::error::timeout) state_.counters().io_timeouts++;
     co_return !ec;
   }

@@ -102,6 +102,13 @@ std::string_view Request::PathParam(std::string_view name) const {
   return {};
 }
 
+size_t Response::BodySize() const {
+  if (body_parts.empty()) return body.size();
+  size_t n = 0;
+  for (const SharedText& part : body_parts) n += part.size();
+  return n;
+}
+
 Response Response::Text(int status, std::string body) {
   Response r;
   r.status = status;

@@ -9,6 +9,7 @@
 #ifndef ZIMON_HTTP_MESSAGE_H_
 #define ZIMON_HTTP_MESSAGE_H_
 
+#include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -87,10 +88,45 @@ struct Request {
   bool cancelled() const { return stop.stop_requested(); }
 };
 
+// Text that may be a slice of a larger shared buffer (the base64 of an image
+// inside a backend's answer), so that it can be passed on without a copy.
+// Immutable; copies share the buffer.
+class SharedText {
+ public:
+  SharedText() = default;
+  SharedText(std::string text)  // NOLINT: owns a copy of plain text
+      : owner_(std::make_shared<const std::string>(std::move(text))),
+        view_(*owner_) {}
+  SharedText(const char* text) : SharedText(std::string(text)) {}  // NOLINT
+  // `view` must lie inside *owner.
+  SharedText(std::shared_ptr<const std::string> owner, std::string_view view)
+      : owner_(std::move(owner)), view_(view) {}
+
+  std::string_view view() const { return view_; }
+  operator std::string_view() const { return view_; }  // NOLINT
+  bool empty() const { return view_.empty(); }
+  size_t size() const { return view_.size(); }
+
+  friend bool operator==(const SharedText& a, std::string_view b) {
+    return a.view_ == b;
+  }
+
+ private:
+  std::shared_ptr<const std::string> owner_;
+  std::string_view view_;
+};
+
 struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // When not empty, the body is these parts in order and `body` is unused:
+  // large answers are written from the buffers they were built from
+  // (scatter-gather), not copied into one string.
+  std::vector<SharedText> body_parts;
+
+  // The body's length in bytes, whichever way it is held.
+  size_t BodySize() const;
 
   // text/plain; charset=utf-8
   static Response Text(int status, std::string body);

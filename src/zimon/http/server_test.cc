@@ -99,6 +99,46 @@ TEST(Server, HeadGetsLengthWithoutBody) {
   EXPECT_EQ(StatusOf(next), 200) << next;
 }
 
+TEST(Server, BodyPartsAreSentInOrderWithTheirTotalLength) {
+  auto big = std::make_shared<const std::string>(
+      std::string(300000, 'x') + "middle" + std::string(300000, 'y'));
+  Router r;
+  ASSERT_TRUE(r.HandleSync("GET", "/parts", [big](Request&) {
+                 Response resp;
+                 resp.body = "ignored when there are parts";
+                 resp.body_parts.emplace_back("head:");
+                 // A slice of a shared buffer, and an empty part.
+                 resp.body_parts.emplace_back(
+                     big, std::string_view(*big).substr(1, big->size() - 2));
+                 resp.body_parts.emplace_back("");
+                 resp.body_parts.emplace_back(":tail");
+                 return resp;
+               }).ok());
+  auto server = Start(std::move(r));
+  auto got = Fetch(server->base_url() + "/parts");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  const std::string want = "head:" + big->substr(1, big->size() - 2) + ":tail";
+  EXPECT_EQ(got->body.size(), want.size());
+  EXPECT_TRUE(got->body == want);
+  EXPECT_EQ(got->headers.Get("content-length"), std::to_string(want.size()));
+
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.Send("HEAD /parts HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string raw = c.Read(5s, "\r\n\r\n");
+  EXPECT_NE(raw.find("Content-Length: " + std::to_string(want.size())),
+            std::string::npos)
+      << raw;
+  EXPECT_TRUE(raw.ends_with("\r\n\r\n")) << raw;
+}
+
+TEST(Response, BodySizeCountsPartsOrBody) {
+  Response r;
+  r.body = "abc";
+  EXPECT_EQ(r.BodySize(), 3u);
+  r.body_parts = {SharedText("hello"), SharedText(""), SharedText("!")};
+  EXPECT_EQ(r.BodySize(), 6u);
+}
+
 TEST(Server, HandlerExceptionBecomes500) {
   auto server = Start(EchoRouter());
   auto resp = Fetch(server->base_url() + "/throw");
