@@ -3,6 +3,7 @@
 // binary live in tests/integration/gateway_e2e_test.cc.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -43,7 +44,8 @@ class RunningGateway {
   // `before_start` runs with the image directory before the gateway starts.
   explicit RunningGateway(
       GatewayConfig config,
-      const std::function<void(const std::string&)>& before_start = {}) {
+      const std::function<void(const std::string&)>& before_start = {},
+      int io_threads = 2) {
     config.image_dir = dir_.Join("images");
     if (before_start) before_start(config.image_dir);
     config.feedback_db = dir_.Join("feedback.db");
@@ -57,13 +59,13 @@ class RunningGateway {
     auto router = std::make_shared<http::Router>();
     EXPECT_TRUE(gateway_->AddRoutes(*router).ok());
     http::ServerOptions server_options;
-    server_options.io_threads = 2;
+    server_options.io_threads = io_threads;
     auto server = http::Server::Create(
         server_options, [router](http::Request& r) { return (*router)(r); });
     EXPECT_TRUE(server.ok()) << server.status().ToString();
     if (!server.ok()) return;
     server_ = std::move(*server);
-    Status started = gateway_->Start(server_->executor());
+    Status started = gateway_->Start(server_->executor(), io_threads == 1);
     EXPECT_TRUE(started.ok()) << started.ToString();
   }
 
@@ -148,6 +150,30 @@ TEST(GatewayService, ServesAnImageAndCountsIt) {
                       {{"backend", "sim-0"}, {"outcome", "success"}}),
             1);
   EXPECT_EQ(gw.Metric("zimon_images_generated", {{"size", "256x256"}}), 1);
+}
+
+// One I/O thread: no strands, upstream exchanges inline (the cheapest mode).
+// Concurrent requests in both response formats, with large images, work.
+TEST(GatewayService, ServesOnOneIoThread) {
+  auto sim = StartSim();
+  RunningGateway gw(OneBackend(sim->base_url(), 4), {}, /*io_threads=*/1);
+  std::vector<std::thread> clients;
+  std::atomic<int> ok = 0;
+  for (int i = 0; i < 6; ++i) {
+    clients.emplace_back([&, i] {
+      std::string body = i % 2 == 0 ? kSmall
+                                    : R"({"prompt":"a fox","size":"1024x1024",)"
+                                      R"("response_format":"url"})";
+      auto reply = Call("POST", gw.url("/v1/images/generations"), body);
+      if (reply.status == 200 && reply.json.is_object() &&
+          reply.json["data"].size() == 1) {
+        ++ok;
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 6);
+  EXPECT_EQ(gw.Metric("zimon_requests", {{"outcome", "success"}}), 6);
 }
 
 TEST(GatewayService, ClientThatLeavesIsRemovedFromTheQueueAndUpstream) {

@@ -30,8 +30,11 @@
 // OPTIONS) is retried once on a new connection.
 //
 // Each connection runs its I/O on its own strand of `executor`, so Send() may
-// be awaited from any coroutine on any executor, concurrently. There is no
-// limit on open connections; callers bound concurrency (the gateway does per
+// be awaited from any coroutine on any executor, concurrently. With
+// ClientOptions::single_threaded (one thread runs `executor`) connections
+// have no strand, and a Send() awaited on `executor` itself runs its exchange
+// in the caller's coroutine; from other executors it still hops over. There is
+// no limit on open connections; callers bound concurrency (the gateway does per
 // backend). Host names other than IP literals and "localhost" are resolved with
 // Asio's resolver, which uses one internal thread.
 //

@@ -272,6 +272,48 @@ TEST(Client, ManyConcurrentSendsFromOneClient) {
   EXPECT_LE(client.stats().idle_connections, 16u);
 }
 
+// With one thread on the executor, exchanges run inline in the caller's
+// coroutine and connections have no strand: many sends at once, pooled
+// connections, a large body and a cancelled call all behave as with strands.
+TEST(Client, SingleThreadedClientRunsExchangesInline) {
+  Fixture f;
+  boost::asio::io_context ioc(1);
+  ClientOptions options;
+  options.single_threaded = true;
+  Client client(ioc.get_executor(), options);
+  int ok = 0;
+  for (int i = 0; i < 20; ++i) {
+    boost::asio::co_spawn(
+        ioc,
+        [&]() -> boost::asio::awaitable<void> {
+          for (int k = 0; k < 3; ++k) {
+            auto resp =
+                co_await client.Send({f.Url(k == 1 ? "/big" : "/hello")});
+            if (resp.ok() && resp->body.size() == (k == 1 ? 10000u : 5u)) ++ok;
+          }
+        },
+        boost::asio::detached);
+  }
+  std::stop_source stop;
+  Status cancelled;
+  boost::asio::co_spawn(
+      ioc,
+      [&]() -> boost::asio::awaitable<void> {
+        auto resp = co_await client.Send({f.Url("/slow")}, stop.get_token());
+        cancelled = resp.status();
+      },
+      boost::asio::detached);
+  std::thread canceller([&] {
+    f.entered.get_future().wait();
+    stop.request_stop();  // from another thread, as a client disconnect is
+  });
+  ioc.run();
+  canceller.join();
+  EXPECT_EQ(ok, 60);
+  EXPECT_EQ(cancelled.code(), StatusCode::kCancelled) << cancelled.ToString();
+  EXPECT_GE(client.stats().connections_reused, 1u);
+}
+
 }  // namespace
 }  // namespace zimon::http
 
