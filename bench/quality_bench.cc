@@ -1,13 +1,17 @@
 // Image quality scorer cost per 1024x1024 image on one core: decode + box
-// downscale + measures (ScoreImage), and each half alone. Images are the
+// downscale + measures (ScoreImage), and parts of it alone. Images are the
 // simulator's photo-like PNGs (Sub filter, zlib level 1, as `zimon sim` serves
 // them), the scorer tests' synthetic image encoded by libspng (adaptive
 // filters, level 1) and the same image encoded as Pillow does on real servers
 // (adaptive None/Sub/Up/Paeth, zlib level 6, 64 KiB IDAT chunks). The
-// *_Libspng lines decode with libspng alone, for comparison. Counters report
-// the resulting score so a regression in the measures is visible next to the
+// *_Libspng lines decode with libspng alone, for comparison; InflateOnly is
+// libdeflate alone on the image data (with and without the zlib Adler-32),
+// the floor of any decoder that must see every row; Unfilter times each PNG
+// filter on each implementation the CPU supports. Counters report the
+// resulting score so a regression in the measures is visible next to the
 // timing.
 #include <benchmark/benchmark.h>
+#include <libdeflate.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +19,7 @@
 
 #include "zimon/gateway/image_decode.h"
 #include "zimon/gateway/image_decode_png.h"
+#include "zimon/gateway/image_decode_unfilter.h"
 #include "zimon/gateway/quality.h"
 #include "zimon/gateway/quality_test_images.h"
 #include "zimon/sim/image.h"
@@ -124,6 +129,98 @@ BENCHMARK(BM_DecodeOnly_SimPng_Libspng)
 BENCHMARK(BM_DecodeOnly_PilPng)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DecodeOnly_PilPng_Libspng)
     ->Arg(1024)
+    ->Unit(benchmark::kMillisecond);
+
+// The zlib stream of a PNG: its IDAT chunks' data, concatenated.
+std::string IdatStream(std::string_view png) {
+  std::string out;
+  size_t pos = 8;
+  while (pos + 12 <= png.size()) {
+    const auto* u = reinterpret_cast<const unsigned char*>(png.data() + pos);
+    const size_t len = (size_t{u[0]} << 24) | (size_t{u[1]} << 16) |
+                       (size_t{u[2]} << 8) | size_t{u[3]};
+    if (png.substr(pos + 4, 4) == "IDAT") out.append(png.substr(pos + 8, len));
+    pos += 12 + len;
+  }
+  return out;
+}
+
+// libdeflate alone on the image data (the floor of any decoder that reads
+// every row): zlib with its Adler-32, and the raw deflate stream without.
+template <std::string (*kMake)(int), bool kZlib>
+void BM_InflateOnly(benchmark::State& state) {
+  const int side = static_cast<int>(state.range(0));
+  const std::string stream = IdatStream(kMake(side));
+  std::string out(static_cast<size_t>(side) * (side * 3 + 1), '\0');
+  libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+  for (auto _ : state) {
+    const libdeflate_result r =
+        kZlib ? libdeflate_zlib_decompress(d, stream.data(), stream.size(),
+                                           out.data(), out.size(), nullptr)
+              : libdeflate_deflate_decompress(d, stream.data() + 2,
+                                              stream.size() - 6, out.data(),
+                                              out.size(), nullptr);
+    if (r != LIBDEFLATE_SUCCESS) state.SkipWithError("inflate failed");
+    benchmark::DoNotOptimize(out.data());
+  }
+  libdeflate_free_decompressor(d);
+}
+void BM_InflateOnly_SimPng(benchmark::State& state) {
+  BM_InflateOnly<SimPng, true>(state);
+}
+void BM_InflateOnly_SimPng_Raw(benchmark::State& state) {
+  BM_InflateOnly<SimPng, false>(state);
+}
+void BM_InflateOnly_PilPng(benchmark::State& state) {
+  BM_InflateOnly<PilPng, true>(state);
+}
+void BM_InflateOnly_PilPng_Raw(benchmark::State& state) {
+  BM_InflateOnly<PilPng, false>(state);
+}
+BENCHMARK(BM_InflateOnly_SimPng)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InflateOnly_SimPng_Raw)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InflateOnly_PilPng)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InflateOnly_PilPng_Raw)->Arg(1024)->Unit(benchmark::kMillisecond);
+
+// Unfiltering a 1024x1024 RGB image whose rows all use one filter (the
+// argument: 1 Sub, 2 Up, 3 Average, 4 Paeth), as the decoder does: from a
+// 3 MB buffer into two alternating row buffers. Per implementation.
+template <internal::UnfilterPath kPath>
+void BM_Unfilter(benchmark::State& state) {
+  const int type = static_cast<int>(state.range(0));
+  bool supported = false;
+  for (internal::UnfilterPath p : internal::SupportedUnfilterPaths()) {
+    supported = supported || p == kPath;
+  }
+  if (!supported) {
+    state.SkipWithError("not supported on this CPU");
+    return;
+  }
+  constexpr size_t kWidth = 1024, kHeight = 1024, kRow = kWidth * 3;
+  const RgbImage img = testing::NaturalImage(kWidth, kHeight, 1);
+  std::vector<uint8_t> raw(kRow * kHeight + internal::kUnfilterPadding);
+  std::copy(img.pixels.begin(), img.pixels.end(), raw.begin());
+  std::vector<uint8_t> rows(3 * (kRow + internal::kUnfilterPadding));
+  for (auto _ : state) {
+    const uint8_t* prev = rows.data();
+    for (size_t y = 0; y < kHeight; ++y) {
+      uint8_t* dst =
+          rows.data() + (1 + y % 2) * (kRow + internal::kUnfilterPadding);
+      internal::UnfilterRowOn(kPath, type, raw.data() + y * kRow, prev, kRow, 3,
+                              dst);
+      prev = dst;
+    }
+    benchmark::DoNotOptimize(rows.data());
+  }
+}
+BENCHMARK(BM_Unfilter<internal::UnfilterPath::kPortable>)
+    ->DenseRange(1, 4)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Unfilter<internal::UnfilterPath::kSse2>)
+    ->DenseRange(1, 4)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Unfilter<internal::UnfilterPath::kSsse3>)
+    ->DenseRange(1, 4)
     ->Unit(benchmark::kMillisecond);
 
 void BM_MeasuresOnly(benchmark::State& state) {

@@ -267,24 +267,36 @@ Status DecodePngFast(std::string_view bytes, const DecodeOptions& options,
   info.source_width = info.width = static_cast<int>(width);
   info.source_height = info.height = static_cast<int>(height);
   ZIMON_RETURN_IF_ERROR(sink.Start(info));
-  // Rows are unfiltered in place: the previous row is already unfiltered in
-  // the buffer, and is hot in cache. The sink sees RGB straight from it.
-  std::vector<uint8_t> zeros(row_bytes + kUnfilterPadding);
+  // Rows are unfiltered out of the inflated buffer into two alternating row
+  // buffers (current and previous) that stay in L1 cache; the big buffer is
+  // only read, so none of it has to be written back. A row filtered with
+  // None is used where it lies. The sink sees RGB straight from the row.
+  const size_t padded = row_bytes + kUnfilterPadding;
+  // The row above row 0 (zeros), then the two output rows.
+  std::vector<uint8_t> rows(3 * padded);
+  uint8_t* const out[2] = {rows.data() + padded, rows.data() + 2 * padded};
+  int next = 0;
   std::vector<uint8_t> rgb(channels == 3 ? 0 : size_t{width} * 3);
-  const uint8_t* prev = zeros.data();
+  const uint8_t* prev = rows.data();
   for (uint32_t y = 0; y < height; ++y) {
-    uint8_t* row = raw.get() + size_t{y} * stride;
-    if (!UnfilterRow(row[0], row + 1, prev, row_bytes, channels)) {
-      return Corrupt("invalid filter type " + std::to_string(row[0]) +
-                     " in row " + std::to_string(y));
+    const uint8_t* filtered = raw.get() + size_t{y} * stride;
+    const uint8_t* row = filtered + 1;
+    if (filtered[0] != 0) {
+      if (!UnfilterRow(filtered[0], row, prev, row_bytes, channels,
+                       out[next])) {
+        return Corrupt("invalid filter type " + std::to_string(filtered[0]) +
+                       " in row " + std::to_string(y));
+      }
+      row = out[next];
+      next ^= 1;
     }
     if (channels == 3) {
-      sink.Row(static_cast<int>(y), row + 1);
+      sink.Row(static_cast<int>(y), row);
     } else {
-      RowToRgb(row + 1, channels, width, rgb.data());
+      RowToRgb(row, channels, width, rgb.data());
       sink.Row(static_cast<int>(y), rgb.data());
     }
-    prev = row + 1;
+    prev = row;
   }
   return OkStatus();
 }

@@ -21,16 +21,16 @@ double Clamp01(double v) { return std::clamp(v, 0.0, 1.0); }
 
 QualityMeasures Measure(const Thumbnail& thumb, double noise_sigma,
                         const QualityOptions& options) {
-  const LumaStats stats =
-      ComputeLumaStats(thumb, options.clip_low_level, options.clip_high_level);
+  const ThumbnailStats stats =
+      MeasureThumbnail(thumb, options.clip_low_level, options.clip_high_level);
   QualityMeasures m;
-  m.luma_mean = stats.mean;
-  m.luma_stddev = stats.stddev;
-  m.clipped_low = stats.clipped_low;
-  m.clipped_high = stats.clipped_high;
-  m.laplacian_variance = LaplacianVariance(thumb);
-  m.colourfulness = Colourfulness(thumb);
-  m.chroma_spread = ChromaSpread(thumb);
+  m.luma_mean = stats.luma.mean;
+  m.luma_stddev = stats.luma.stddev;
+  m.clipped_low = stats.luma.clipped_low;
+  m.clipped_high = stats.luma.clipped_high;
+  m.laplacian_variance = stats.laplacian_variance;
+  m.colourfulness = stats.colourfulness;
+  m.chroma_spread = stats.chroma_spread;
   m.noise_sigma = noise_sigma;
   return m;
 }

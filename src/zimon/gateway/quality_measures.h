@@ -44,14 +44,16 @@ class ThumbnailBuilder {
   Thumbnail Take() { return std::move(thumb_); }
 
  private:
-  void FinishCellRow(int oy, int rows);
+  template <typename Column>
+  void FinishCellRow(const Column* column, int oy, int rows);
 
   int width_;
   int height_;
   Thumbnail thumb_;
-  std::vector<uint32_t> column_;  // per byte of a row, over the cell's rows,
-                                  // and one spare for vector loads
-  std::vector<uint32_t> sums_;    // per thumbnail pixel and channel
+  // Per byte of a row, the sum over the cell's rows so far, and one spare
+  // element for vector loads: 16 bits while factor * 255 fits, else 32.
+  std::vector<uint16_t> column16_;
+  std::vector<uint32_t> column32_;
 };
 
 struct LumaStats {
@@ -74,6 +76,17 @@ double Colourfulness(const Thumbnail& thumb);
 // Standard deviation of the opponent channels, sqrt(var_rg + var_yb): how much
 // the colour varies across the picture.
 double ChromaSpread(const Thumbnail& thumb);
+
+// The four functions above in one pass over the thumbnail, each result
+// identical to the last bit to what its own function returns.
+struct ThumbnailStats {
+  LumaStats luma;
+  double laplacian_variance = 0;
+  double colourfulness = 0;
+  double chroma_spread = 0;
+};
+ThumbnailStats MeasureThumbnail(const Thumbnail& thumb, int low_level,
+                                int high_level);
 
 // Noise sigma of the full-resolution luma with Immerkær's 3x3 operator
 // (1 -2 1 / -2 4 -2 / 1 -2 1), made robust to edges by taking the median of
@@ -99,6 +112,7 @@ class NoiseEstimator {
   int step_ = 1;
   std::vector<uint32_t> histogram_;
   std::array<std::vector<int16_t>, 3> rows_;  // luma of rows y % 3
+  std::vector<uint16_t> response_;            // |response| of a row
   uint64_t count_ = 0;
 };
 
