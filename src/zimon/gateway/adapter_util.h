@@ -60,9 +60,9 @@ UpstreamResult MakeResult(UpstreamOutcome outcome, Status status,
                           int http_status = 0);
 
 // Classifies a failed http::Client call (the request never got an answer):
-// kCancelled -> kCancelled; kUnavailable (refused, unreachable, not sent) ->
-// kNotStarted; kDeadlineExceeded, kAborted (reset after sending) and the rest
-// -> kFailure.
+// kCancelled -> kCancelled; kUnavailable (refused, unreachable, connect
+// timed out, not sent) -> kNotStarted; kDeadlineExceeded, kAborted (reset
+// after sending) and the rest -> kFailure.
 UpstreamResult FromTransportError(const Status& status, std::string_view what);
 
 // Classifies a non-2xx answer: an OOM text in the body -> kOom; 429 and 503 ->

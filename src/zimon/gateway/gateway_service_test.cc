@@ -1,7 +1,12 @@
 // The gateway service in-process: a Gateway on an http::Server in front of
 // in-process simulators (zimon_sim) on port 0. End-to-end tests of the real
 // binary live in tests/integration/gateway_e2e_test.cc.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -228,6 +233,85 @@ TEST(GatewayService, RefusedConnectionIsRetriedOnAnotherBackend) {
                       {{"backend", "sim-0"}, {"outcome", "success"}}),
             6);
   EXPECT_EQ(gw.Metric("zimon_backend_up", {{"backend", "dead"}}), 0);
+}
+
+// A listening socket whose accept queue is full: the kernel drops further
+// SYNs, so a connect to it hangs like one to a powered-off host.
+class BlackHole {
+ public:
+  BlackHole() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    ::listen(listener_, 0);
+    socklen_t len = sizeof(addr);
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    for (int i = 0; i < 4; ++i) {
+      int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+      fillers_.push_back(fd);
+    }
+  }
+  ~BlackHole() {
+    ::close(listener_);
+    for (int fd : fillers_) ::close(fd);
+  }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
+  // Whether a connect now hangs (some kernels refuse instead).
+  bool Swallows() const {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port_);
+    ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    pollfd p{fd, POLLOUT, 0};
+    const bool hung = ::poll(&p, 1, 300) == 0;
+    ::close(fd);
+    return hung;
+  }
+
+ private:
+  int listener_ = -1;
+  uint16_t port_ = 0;
+  std::vector<int> fillers_;
+};
+
+// A connect that times out means nothing was sent: the request goes to
+// another backend and the silent one is taken out of service.
+TEST(GatewayService, ConnectTimeoutIsRetriedOnAnotherBackend) {
+  BlackHole hole;
+  if (!hole.Swallows()) GTEST_SKIP() << "the kernel refused instead";
+  auto sim = StartSim();
+  GatewayConfig config = OneBackend(sim->base_url(), 1);
+  BackendConfig silent;
+  silent.name = "silent";
+  silent.url = hole.url();
+  silent.max_concurrent = 1;
+  config.backends.push_back(silent);
+  config.health_interval = 60s;  // only passive detection in this test
+  RunningGateway gw(config);
+  // Two at once: one slot each, so one of them is sent to the silent backend
+  // and waits out the client's 5 s connect timeout there.
+  std::vector<std::jthread> clients;
+  std::atomic<int> ok = 0;
+  for (int i = 0; i < 2; ++i) {
+    clients.emplace_back([&] {
+      auto reply = Call("POST", gw.url("/v1/images/generations"), kSmall);
+      if (reply.status == 200) ++ok;
+    });
+  }
+  clients.clear();  // joins
+  EXPECT_EQ(ok.load(), 2);
+  EXPECT_EQ(gw.Metric("zimon_requests",
+                      {{"backend", "sim-0"}, {"outcome", "success"}}),
+            2);
+  EXPECT_EQ(gw.Metric("zimon_backend_up", {{"backend", "silent"}}), 0);
 }
 
 TEST(GatewayService, BlackImageIsABadImageUnlessConfiguredOtherwise) {

@@ -265,9 +265,18 @@ class Client::Impl {
           endpoints, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         result.response = failed(ec, "connect to");
-        if (ec == beast::error::timeout && connect_deadline < deadline) {
-          result.response = DeadlineExceededError(
-              "connect to " + url.HostPort() + " timed out");
+        if (ec == beast::error::timeout && connect_deadline < deadline &&
+            !state.cancelled.load()) {
+          // connect_timeout, not the request's deadline: nothing was sent,
+          // so the server is unreachable rather than slow (a host that
+          // drops SYNs: down, or behind a firewall).
+          result.response = UnavailableError(
+              "connect to " + url.HostPort() + " timed out after " +
+              std::to_string(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      options_.connect_timeout)
+                      .count()) +
+              " ms");
         }
         co_return result;
       }

@@ -9,13 +9,15 @@
 // Errors (a Response with any HTTP status, 500 included, is a success):
 //   kInvalidArgument   malformed URL or request
 //   kUnimplemented     https:// and other schemes
-//   kUnavailable       name not resolved, connection refused, or the
-//                      connection failed before the request was sent: the
-//                      server cannot have acted on it
+//   kUnavailable       name not resolved, connection refused, connect
+//                      timed out (connect_timeout), or the connection failed
+//                      before the request was sent: the server cannot have
+//                      acted on it
 //   kAborted           the connection was closed or reset after the request
 //                      was sent, before the whole answer came: the server may
 //                      have acted on it
-//   kDeadlineExceeded  connect timeout, or the whole-request timeout
+//   kDeadlineExceeded  the whole-request timeout (also when it passes while
+//                      connecting)
 //   kCancelled         `stop` was requested; the socket is closed at once, so
 //                      the server sees the disconnect
 //   kResourceExhausted the response header or body is over the limit
