@@ -79,7 +79,8 @@ struct AppendStringBody {
   };
 };
 
-// One TCP connection; its I/O runs on the stream's executor, a strand.
+// One TCP connection; its I/O runs on the stream's executor: a strand, or
+// the io_context itself when the client is single-threaded.
 struct Connection {
   // Beast reads at most the buffer's free capacity per call: without room
   // reserved, a 1 MB answer took ~800 recvmsg calls (and as many completion
