@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "zimon/common/logging.h"
 
@@ -127,7 +128,8 @@ SubmitResult AdmissionController::Submit(AdmissionRequest request) {
         QueueKey key{-request.priority, next_seq_++};
         Entry entry{ticket, now, request.deadline, std::move(request.exclude),
                     std::move(request.on_done)};
-        queue_.emplace(key, std::move(entry));
+        auto placed = queue_.emplace(key, std::move(entry)).first;
+        result.ahead = static_cast<int>(std::distance(queue_.begin(), placed));
         queued_.emplace(ticket, key);
         deadlines_.emplace(request.deadline, ticket);
         queue_depth_gauge_.Set(static_cast<double>(queue_.size()));

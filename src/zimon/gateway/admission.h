@@ -98,6 +98,9 @@ struct SubmitResult {
   uint64_t ticket = 0;         // valid when status is OK
   std::optional<Grant> grant;  // set when admitted at once
   std::chrono::seconds retry_after{0};  // with kResourceExhausted
+  // When queued: how many queued requests go before this one (higher
+  // priority, or the same and older). O(queue) to count.
+  int ahead = 0;
 };
 
 enum class CancelResult {

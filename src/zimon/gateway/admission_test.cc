@@ -101,6 +101,17 @@ TEST_F(AdmissionTest, QueueOrdersByPriorityThenFifo) {
             StatusCode::kInvalidArgument);
 }
 
+TEST_F(AdmissionTest, QueuedRequestLearnsHowManyGoFirst) {
+  AdmissionController ac(Options(), clock_, registry_);
+  ASSERT_TRUE(ac.AddBackend("a", 1).ok());
+  ASSERT_TRUE(ac.Submit(Req(clock_)).grant);  // takes the slot
+  EXPECT_EQ(ac.Submit(Req(clock_, 0, out_.For(1))).ahead, 0);
+  EXPECT_EQ(ac.Submit(Req(clock_, 0, out_.For(2))).ahead, 1);
+  // Higher priority goes before both; the same priority after the older.
+  EXPECT_EQ(ac.Submit(Req(clock_, 2, out_.For(3))).ahead, 0);
+  EXPECT_EQ(ac.Submit(Req(clock_, 1, out_.For(4))).ahead, 1);
+}
+
 TEST_F(AdmissionTest, FullQueueRejectsWithRetryAfterFromDrainRate) {
   AdmissionController ac(Options(), clock_, registry_);
   ASSERT_TRUE(ac.AddBackend("a").ok());

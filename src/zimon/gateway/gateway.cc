@@ -363,6 +363,20 @@ class Gateway::Impl {
     std::optional<Grant> grant = std::move(submitted.grant);
     if (!grant) {
       auto remaining = deadline - clock_.SteadyNow();
+      std::optional<Seconds> soonest = SoonestFinish(image, submitted.ahead);
+      if (soonest && *soonest > remaining) {
+        // Even with every slot turning over at its typical pace, the
+        // requests ahead leave too little time: answer now rather than
+        // after a wait that cannot end well.
+        (void)admission_.Cancel(submitted.ticket);
+        doomed_.Inc();
+        attempt.admission = DeadlineExceededError(
+            "the deadline would pass before a backend could finish (" +
+            std::to_string(submitted.ahead) + " requests ahead; at least " +
+            FormatSeconds(*soonest) + " needed, " + FormatSeconds(remaining) +
+            " left)");
+        co_return attempt;
+      }
       Status waited = co_await waiter->done.Wait(stop, remaining);
       if (!waited.ok()) {
         // Deadline or disconnect: leave the queue. A grant that raced in is
@@ -433,6 +447,31 @@ class Gateway::Impl {
     metrics_.Upstream(attempt.backend, attempt.upstream->count(),
                       static_cast<int>(attempt.result.images.size()));
     co_return attempt;
+  }
+
+  // A lower bound on when a request queued behind `ahead` others could
+  // finish: the first requests granted may take slots that are about to
+  // free, but beyond the slots every grant waits for a slot to turn over,
+  // and at most sum(slots / typical time) turn over per second. nullopt when
+  // a backend in service has no typical time for this shape yet.
+  std::optional<Seconds> SoonestFinish(const ImageRequest& image, int ahead) {
+    double slots = 0;
+    double per_second = 0;
+    std::optional<Seconds> quickest;
+    for (const BackendView& b : admission_.Backends()) {
+      if (!b.healthy || b.ejected || b.removed || b.effective_limit <= 0) {
+        continue;
+      }
+      std::optional<Seconds> typical =
+          TypicalServiceTime(ServiceKey(b.name, image));
+      if (!typical || typical->count() <= 0) return std::nullopt;
+      slots += b.effective_limit;
+      per_second += b.effective_limit / typical->count();
+      if (!quickest || *typical < *quickest) quickest = typical;
+    }
+    if (!quickest) return std::nullopt;
+    const double turnovers = std::max(0.0, ahead + 1 - slots);
+    return Seconds(turnovers / per_second) + *quickest;
   }
 
   // Typical upstream time per (backend, size, n), from successful calls: an
@@ -567,10 +606,12 @@ class Gateway::Impl {
   std::map<std::string, double> service_times_;  // guarded by service_mu_
   metrics::Counter& doomed_ = registry_
                                   .AddCounter("zimon_requests_shed_total",
-                                              "Requests answered 504 when "
-                                              "granted a backend because "
+                                              "Requests answered 504 before "
+                                              "reaching a backend because "
                                               "their deadline would pass "
-                                              "before it could finish.")
+                                              "before one could finish them "
+                                              "(when queued or when granted "
+                                              "a backend).")
                                   .WithLabels({});
   metrics::Counter& expired_ =
       registry_

@@ -438,6 +438,41 @@ TEST(GatewayService, RequestThatCannotFinishInTimeIsShedUnsent) {
   EXPECT_EQ(state.json["stats"]["requests_ok"], 3) << state.body;
 }
 
+TEST(GatewayService, QueuedRequestThatCannotFinishInTimeIsAnsweredAtOnce) {
+  sim::SimServerOptions o =
+      FastOptions(sim::ApiFlavour::kVllmOmni, sim::RegisterVllmOmniApi);
+  o.engine.profile.step_seconds = 1.0;  // about 0.5 s per 256x256 image
+  auto sim = MustStart(std::move(o));
+  RunningGateway gw(OneBackend(sim->base_url(), /*max_concurrent=*/1));
+  // One image teaches the gateway how long one takes.
+  EXPECT_EQ(Call("POST", gw.url("/v1/images/generations"), kSmall).status, 200);
+  // One request takes the only slot and two queue behind it.
+  std::vector<std::jthread> patient;
+  for (int i = 0; i < 3; ++i) {
+    patient.emplace_back([&] {
+      EXPECT_EQ(Call("POST", gw.url("/v1/images/generations"), kSmall).status,
+                200);
+    });
+    EXPECT_TRUE(Eventually([&] {
+      return gw.Metric("zimon_inflight_requests", {{"backend", "sim-0"}}) +
+                 gw.Metric("zimon_queue_depth") ==
+             i + 1;
+    }));
+  }
+  // Third in the queue with a 1.2 s deadline: it needs at least two turns of
+  // the slot (~1 s) and then an image (~0.5 s). Refused at once, it counts as
+  // shed; left to wait, it would expire in the queue instead.
+  http::ClientRequest doomed("POST", gw.url("/v1/images/generations"), kSmall);
+  doomed.headers.Set("X-Request-Timeout", "1.2");
+  auto answer = http::Fetch(doomed);
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->status, 504) << answer->body;
+  EXPECT_EQ(gw.Metric("zimon_requests_shed"), 1);
+  patient.clear();  // joins
+  auto state = Call("GET", sim->base_url() + "/sim/state");
+  EXPECT_EQ(state.json["stats"]["requests_ok"], 4) << state.body;
+}
+
 TEST(GatewayService, HigherPriorityLeavesTheQueueFirst) {
   sim::SimServerOptions o =
       FastOptions(sim::ApiFlavour::kVllmOmni, sim::RegisterVllmOmniApi);
