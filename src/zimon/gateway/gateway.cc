@@ -449,11 +449,14 @@ class Gateway::Impl {
     co_return attempt;
   }
 
-  // A lower bound on when a request queued behind `ahead` others could
+  // An optimistic bound on when a request queued behind `ahead` others could
   // finish: the first requests granted may take slots that are about to
-  // free, but beyond the slots every grant waits for a slot to turn over,
-  // and at most sum(slots / typical time) turn over per second. nullopt when
-  // a backend in service has no typical time for this shape yet.
+  // free; beyond the slots every grant waits for a slot to turn over. Each
+  // slot is counted as turning over twice as fast as its typical time, and
+  // the request's own image as taking half of it (a typical time measured
+  // with several requests running at once on a server is longer than one
+  // alone), so a request past this bound could not have made it. nullopt
+  // when a backend in service has no typical time for this shape yet.
   std::optional<Seconds> SoonestFinish(const ImageRequest& image, int ahead) {
     double slots = 0;
     double per_second = 0;
@@ -466,12 +469,12 @@ class Gateway::Impl {
           TypicalServiceTime(ServiceKey(b.name, image));
       if (!typical || typical->count() <= 0) return std::nullopt;
       slots += b.effective_limit;
-      per_second += b.effective_limit / typical->count();
+      per_second += 2 * b.effective_limit / typical->count();
       if (!quickest || *typical < *quickest) quickest = typical;
     }
     if (!quickest) return std::nullopt;
     const double turnovers = std::max(0.0, ahead + 1 - slots);
-    return Seconds(turnovers / per_second) + *quickest;
+    return Seconds(turnovers / per_second) + *quickest / 2;
   }
 
   // Typical upstream time per (backend, size, n), from successful calls: an

@@ -446,9 +446,9 @@ TEST(GatewayService, QueuedRequestThatCannotFinishInTimeIsAnsweredAtOnce) {
   RunningGateway gw(OneBackend(sim->base_url(), /*max_concurrent=*/1));
   // One image teaches the gateway how long one takes.
   EXPECT_EQ(Call("POST", gw.url("/v1/images/generations"), kSmall).status, 200);
-  // One request takes the only slot and two queue behind it.
+  // One request takes the only slot and four queue behind it.
   std::vector<std::jthread> patient;
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 5; ++i) {
     patient.emplace_back([&] {
       EXPECT_EQ(Call("POST", gw.url("/v1/images/generations"), kSmall).status,
                 200);
@@ -459,18 +459,19 @@ TEST(GatewayService, QueuedRequestThatCannotFinishInTimeIsAnsweredAtOnce) {
              i + 1;
     }));
   }
-  // Third in the queue with a 1.2 s deadline: it needs at least two turns of
-  // the slot (~1 s) and then an image (~0.5 s). Refused at once, it counts as
-  // shed; left to wait, it would expire in the queue instead.
+  // Fifth in the queue with a 1 s deadline. Even at twice the typical pace
+  // (0.25 s per turn of the slot) it needs four turns and half an image:
+  // 1.25 s. Refused at once, it counts as shed; left to wait (about 2.5 s
+  // in fact), it would expire in the queue instead.
   http::ClientRequest doomed("POST", gw.url("/v1/images/generations"), kSmall);
-  doomed.headers.Set("X-Request-Timeout", "1.2");
+  doomed.headers.Set("X-Request-Timeout", "1");
   auto answer = http::Fetch(doomed);
   ASSERT_TRUE(answer.ok());
   EXPECT_EQ(answer->status, 504) << answer->body;
   EXPECT_EQ(gw.Metric("zimon_requests_shed"), 1);
   patient.clear();  // joins
   auto state = Call("GET", sim->base_url() + "/sim/state");
-  EXPECT_EQ(state.json["stats"]["requests_ok"], 4) << state.body;
+  EXPECT_EQ(state.json["stats"]["requests_ok"], 6) << state.body;
 }
 
 TEST(GatewayService, HigherPriorityLeavesTheQueueFirst) {
