@@ -79,7 +79,9 @@ inline void Error(std::string_view msg, Fields fields = {}) {
   Log(Level::kError, msg, fields);
 }
 
-// Appends `s` to `out` as a JSON string literal (with quotes).
+// Appends `s` to `out` as a JSON string literal (with quotes). Bytes that
+// are not valid UTF-8 become U+FFFD, one per bad byte, so the result is
+// always valid JSON whatever the input.
 void AppendJsonString(std::string& out, std::string_view s);
 
 namespace internal {

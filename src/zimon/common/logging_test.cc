@@ -51,6 +51,15 @@ TEST_F(LoggingTest, EscapesControlCharactersAndQuotes) {
       << lines_[0];
 }
 
+TEST(AppendJsonString, ReplacesInvalidUtf8SoTheLineStaysJson) {
+  std::string out;
+  AppendJsonString(out, "caf\xc3\xa9 \xff/\xed\xa0\x80");
+  // Valid sequences pass; each bad byte becomes U+FFFD.
+  EXPECT_EQ(out,
+            "\"caf\xc3\xa9 \xef\xbf\xbd/\xef\xbf\xbd\xef\xbf\xbd"
+            "\xef\xbf\xbd\"");
+}
+
 TEST(LogLevel, ParsesNamesAndRejectsUnknown) {
   EXPECT_EQ(*ParseLevel("warn"), Level::kWarn);
   EXPECT_EQ(*ParseLevel("debug"), Level::kDebug);

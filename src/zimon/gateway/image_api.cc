@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "zimon/common/logging.h"
 #include "zimon/common/units.h"
 #include "zimon/gateway/admission.h"
 #include "zimon/gateway/base64.h"
@@ -22,11 +23,6 @@ using std::chrono::milliseconds;
 
 std::string Dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-// A quoted JSON string for short values (urls, prompts).
-void AppendJsonString(std::string_view s, std::string& out) {
-  out += Dump(json(std::string(s)));
 }
 
 ApiError MakeError(int http_status, std::string type, std::string message,
@@ -464,12 +460,12 @@ std::vector<http::SharedText> RenderImagesResponseParts(
     } else {
       reserve(image.url.size() * 2 + 16);
       out += "{\"url\":";
-      AppendJsonString(image.url, out);
+      log::AppendJsonString(out, image.url);
     }
     if (!image.revised_prompt.empty()) {
       reserve(image.revised_prompt.size() * 2 + 32);
       out += ",\"revised_prompt\":";
-      AppendJsonString(image.revised_prompt, out);
+      log::AppendJsonString(out, image.revised_prompt);
     }
     out += '}';
   }

@@ -1,7 +1,6 @@
 #include "zimon/gateway/image_store.h"
 
 #include <cstdint>
-#include <cstdio>
 #include <utility>
 
 #include "zimon/common/random_id.h"
