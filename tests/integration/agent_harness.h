@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/exposition_util.h"
 #include "zimon/common/status.h"
 #include "zimon/http/message.h"
 #include "zimon/metrics/exposition.h"
@@ -41,13 +42,6 @@ std::string SelfComm();
 // "another process on the serving GPU", and has one Xid event (79); GPU 1 is
 // idle, and lost when `gpu1_lost`.
 std::string TwoGpuState(bool gpu1_lost);
-
-// The value of the first sample named `name` whose labels include `want`.
-std::optional<double> Find(const metrics::ParsedExposition& parsed,
-                           const std::string& name,
-                           const metrics::Labels& want = {});
-// How many samples are named `name`.
-size_t Count(const metrics::ParsedExposition& parsed, const std::string& name);
 
 struct AgentSetup {
   std::string nvml_library;  // empty: the fake library (ZIMON_FAKE_NVML_PATH)

@@ -37,8 +37,8 @@ bool IsRetryAfterSeconds(const Reply& r) {
 
 double RequestsTotal(const metrics::ParsedExposition& m,
                      const std::string& backend, const std::string& outcome) {
-  return MetricValue(m, "zimon_requests_total",
-                     {{"backend", backend}, {"outcome", outcome}})
+  return Find(m, "zimon_requests_total",
+              {{"backend", backend}, {"outcome", outcome}})
       .value_or(0);
 }
 

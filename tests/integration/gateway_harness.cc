@@ -156,24 +156,6 @@ std::string DecodedImage(const Reply& reply, size_t index) {
   return bytes.ok() ? std::move(*bytes) : std::string();
 }
 
-std::optional<double> MetricValue(const metrics::ParsedExposition& parsed,
-                                  const std::string& name,
-                                  const metrics::Labels& want) {
-  for (const metrics::ParsedSample& s : parsed.samples) {
-    if (s.name != name) continue;
-    bool match = true;
-    for (const metrics::Label& w : want) {
-      bool found = false;
-      for (const metrics::Label& l : s.labels) {
-        found = found || (l.name == w.name && l.value == w.value);
-      }
-      match = match && found;
-    }
-    if (match) return s.value;
-  }
-  return std::nullopt;
-}
-
 RunningSim::RunningSim(std::vector<std::string> extra_args) {
   std::vector<std::string> args = {"sim", "--listen", "127.0.0.1:0",
                                    "--cold-start", "0"};

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/exposition_util.h"
 #include "zimon/common/status.h"
 #include "zimon/http/headers.h"
 #include "zimon/http/message.h"
@@ -81,11 +82,6 @@ std::optional<PngSize> PngDimensions(std::string_view bytes);
 // data[i].b64_json of a 200 answer, decoded; empty (and a test failure) when
 // it is missing or not base64.
 std::string DecodedImage(const Reply& reply, size_t index = 0);
-
-// The value of the first sample named `name` whose labels include `want`.
-std::optional<double> MetricValue(const metrics::ParsedExposition& parsed,
-                                  const std::string& name,
-                                  const metrics::Labels& want = {});
 
 // `zimon sim --listen 127.0.0.1:0 --cold-start 0 <extra...>`.
 class RunningSim {
