@@ -37,6 +37,28 @@ CREATE TABLE feedback (
 );
 CREATE INDEX feedback_by_request ON feedback(request_id);
 )sql",
+    // 1 -> 2: images keyed by image_id alone (WITHOUT ROWID). Every image a
+    // gateway answers is one row; a rowid table plus its primary-key index
+    // was two B-tree inserts per row where one does. Runs with foreign keys
+    // off (feedback references images), as SQLite's table-rebuild procedure
+    // asks.
+    R"sql(
+CREATE TABLE images_v2 (
+  image_id      TEXT PRIMARY KEY NOT NULL,
+  request_id    TEXT NOT NULL,
+  created_ms    INTEGER NOT NULL,
+  backend       TEXT NOT NULL DEFAULT '',
+  size          TEXT NOT NULL DEFAULT '',
+  quality_score REAL
+) WITHOUT ROWID;
+INSERT INTO images_v2 (image_id, request_id, created_ms, backend, size,
+                       quality_score)
+  SELECT image_id, request_id, created_ms, backend, size, quality_score
+  FROM images;
+DROP TABLE images;
+ALTER TABLE images_v2 RENAME TO images;
+CREATE INDEX images_by_request ON images(request_id);
+)sql",
 };
 static_assert(std::size(kMigrations) == FeedbackStore::kSchemaVersion);
 
@@ -222,8 +244,10 @@ StatusOr<std::unique_ptr<FeedbackStore>> FeedbackStore::Open(
   // and image rows are written at human and GPU speed, so an fsync per commit
   // costs nothing that matters.
   ZIMON_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL"));
-  ZIMON_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys = ON"));
+  // Migrations run before foreign keys are enforced: rebuilding a table that
+  // others reference must not cascade or fail on its rows.
   ZIMON_RETURN_IF_ERROR(Migrate(*db));
+  ZIMON_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys = ON"));
   return std::unique_ptr<FeedbackStore>(
       new FeedbackStore(std::move(db), registry, clock));
 }

@@ -114,7 +114,7 @@ class FeedbackStore {
   FeedbackStore& operator=(const FeedbackStore&) = delete;
 
   // The schema version this build writes.
-  static constexpr int64_t kSchemaVersion = 1;
+  static constexpr int64_t kSchemaVersion = 2;
 
   // Records a generated image. kInvalidArgument for a missing or over-long id
   // or a quality score outside 0..1; kAlreadyExists for a duplicate image id.

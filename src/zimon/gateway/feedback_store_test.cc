@@ -425,5 +425,83 @@ TEST_F(FeedbackStoreTest, CreatesTheCurrentSchemaInWalMode) {
   sqlite3_close(raw);
 }
 
+// A database written by a build with schema version 1 (images as a rowid
+// table) keeps its rows and feedback links through the upgrade.
+TEST_F(FeedbackStoreTest, MigratesAVersionOneDatabase) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+  const char* v1 = R"sql(
+CREATE TABLE images (
+  image_id      TEXT PRIMARY KEY NOT NULL,
+  request_id    TEXT NOT NULL,
+  created_ms    INTEGER NOT NULL,
+  backend       TEXT NOT NULL DEFAULT '',
+  size          TEXT NOT NULL DEFAULT '',
+  quality_score REAL
+);
+CREATE INDEX images_by_request ON images(request_id);
+CREATE TABLE feedback (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  request_id TEXT NOT NULL,
+  image_id   TEXT REFERENCES images(image_id),
+  rating     INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+  comment    TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX feedback_by_request ON feedback(request_id);
+INSERT INTO images VALUES ('img-old', 'req-old', 1700000000000, 'gpu-7',
+                           '512x512', 0.5);
+INSERT INTO feedback (request_id, image_id, rating, comment, created_ms)
+  VALUES ('req-old', 'img-old', 5, 'kept', 1700000000001);
+PRAGMA user_version = 1;
+)sql";
+  ASSERT_EQ(sqlite3_exec(raw, v1, nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(raw);
+  sqlite3_close(raw);
+
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto image = store->FindImage("img-old");
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+  EXPECT_EQ(image->request_id, "req-old");
+  EXPECT_EQ(image->backend, "gpu-7");
+  EXPECT_EQ(image->size, "512x512");
+  EXPECT_EQ(image->quality_score, 0.5);
+  auto recent = store->RecentFeedback(10);
+  ASSERT_TRUE(recent.ok());
+  ASSERT_EQ(recent->size(), 1u);
+  EXPECT_EQ((*recent)[0].image_id, "img-old");
+  EXPECT_EQ((*recent)[0].comment, "kept");
+  // Still enforced after the rebuild: duplicates and dangling references.
+  EXPECT_EQ(store->RecordImage(Image("req-x", "img-old")).code(),
+            StatusCode::kAlreadyExists);
+  ASSERT_TRUE(store->RecordImage(Image("req-new", "img-new")).ok());
+  EXPECT_TRUE(store->AddFeedback(Rate("", "img-new", 3)).ok());
+  store.reset();
+
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw,
+                               "SELECT sql FROM sqlite_master WHERE type = "
+                               "'table' AND name = 'images'",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_THAT(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)),
+              HasSubstr("WITHOUT ROWID"));
+  sqlite3_finalize(stmt);
+  int violations = 0;
+  EXPECT_EQ(sqlite3_exec(
+                raw, "PRAGMA foreign_key_check",
+                [](void* n, int, char**, char**) {
+                  ++*static_cast<int*>(n);
+                  return 0;
+                },
+                &violations, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(violations, 0);
+  sqlite3_close(raw);
+}
+
 }  // namespace
 }  // namespace zimon::gateway
