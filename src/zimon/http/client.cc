@@ -5,8 +5,10 @@
 // clang-format on
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -21,8 +23,10 @@
 #include <cerrno>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
+#include "zimon/http/socket_io.h"
 #include "zimon/http/url.h"
 
 namespace zimon::http {
@@ -79,22 +83,53 @@ struct AppendStringBody {
   };
 };
 
-// One TCP connection; its I/O runs on the stream's executor: a strand, or
-// the io_context itself when the client is single-threaded.
+// One TCP connection: a plain non-blocking socket, a read buffer and one
+// deadline, all run on the socket's executor (a strand, or the io_context
+// itself when the client is single-threaded). An exchange sets the deadline
+// once; when it passes, the socket is closed, which fails the pending read or
+// write. Made by NewConnection(): its last owner may drop it on any thread,
+// but the deadline's timer is destroyed on the executor.
 struct Connection {
-  // Beast reads at most the buffer's free capacity per call: without room
-  // reserved, a 1 MB answer took ~800 recvmsg calls (and as many completion
-  // handlers) instead of ~20.
+  // Each read asks for the buffer's free room: with room reserved, a 1 MB
+  // answer takes ~20 reads (and as many completions), not ~800.
   static constexpr size_t kReadBufferBytes = 64 * 1024;
-  explicit Connection(asio::any_io_executor strand)
-      : stream(std::move(strand)) {
+  explicit Connection(asio::any_io_executor executor)
+      : socket(std::move(executor)) {
     buffer.reserve(kReadBufferBytes);
   }
-  beast::tcp_stream stream;
+
+  // On the executor; made by the first exchange.
+  internal::IoDeadline& Deadline() {
+    if (!deadline) {
+      deadline.emplace(socket.get_executor(), [this] {
+        // Only during an exchange: it disarms the deadline when it ends.
+        error_code ignored;
+        socket.close(ignored);
+      });
+    }
+    return *deadline;
+  }
+
+  tcp::socket socket;
   beast::flat_buffer buffer;
   bool connected = false;
   Clock::time_point idle_since;
+  // Last member: destroyed first, before the socket its callback closes.
+  std::optional<internal::IoDeadline> deadline;
 };
+
+std::shared_ptr<Connection> NewConnection(asio::any_io_executor executor) {
+  return std::shared_ptr<Connection>(
+      new Connection(std::move(executor)), [](Connection* raw) {
+        std::unique_ptr<Connection> conn(raw);
+        if (!conn->deadline) return;  // nothing executor-bound: delete here
+        // Pooled (its deadline disarmed), but the deadline's timer belongs
+        // to the executor. If the executor never runs again, the handler is
+        // destroyed with the io_context, deleting the connection then.
+        asio::any_io_executor home = conn->socket.get_executor();
+        asio::post(home, [conn = std::move(conn)] {});
+      });
+}
 
 // Per-exchange state the stop callback may touch after the exchange ended.
 struct ExchangeState {
@@ -163,9 +198,9 @@ class Client::Impl {
       std::shared_ptr<Connection> connection = TakeIdle(key);
       bool reused = connection != nullptr;
       if (!reused) {
-        connection = std::make_shared<Connection>(
-            options_.single_threaded ? executor_
-                                     : asio::make_strand(executor_));
+        connection = NewConnection(options_.single_threaded
+                                       ? executor_
+                                       : asio::make_strand(executor_));
       }
       ExchangeResult result;
       if (inline_exchange) {
@@ -173,7 +208,7 @@ class Client::Impl {
                                    reused);
       } else {
         result = co_await asio::co_spawn(
-            connection->stream.get_executor(),
+            connection->socket.get_executor(),
             Exchange(connection, *url, request, deadline, stop, reused),
             asio::use_awaitable);
       }
@@ -200,7 +235,7 @@ class Client::Impl {
   }
 
  private:
-  // Runs on the connection's strand.
+  // Runs on the connection's executor.
   asio::awaitable<ExchangeResult> Exchange(std::shared_ptr<Connection> conn,
                                            Url url, ClientRequest request,
                                            Clock::time_point deadline,
@@ -209,11 +244,11 @@ class Client::Impl {
     auto state = std::make_shared<ExchangeState>();
     std::stop_callback on_stop(stop, [conn, state] {
       state->cancelled.store(true);
-      asio::post(conn->stream.get_executor(), [conn, state] {
+      asio::post(conn->socket.get_executor(), [conn, state] {
         if (!state->active) return;
         error_code ignored;
-        conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        conn->stream.close();
+        conn->socket.shutdown(tcp::socket::shutdown_both, ignored);
+        conn->socket.close(ignored);
       });
     });
     try {
@@ -229,11 +264,54 @@ class Client::Impl {
       result.reusable = false;
       result.stale = false;
     }
-    if (!result.reusable) {
+    if (result.reusable) {
+      // No wait left pending while pooled: an io_context run until it runs
+      // out of work must not wait for an idle connection's timer.
+      conn->Deadline().Disarm();
+    } else {
+      // Done with: close it and drop the timer here, on the executor.
+      conn->deadline.reset();
       error_code ignored;
-      conn->stream.socket().close(ignored);
+      conn->socket.close(ignored);
     }
     co_return result;
+  }
+
+  // The request line and header fields, as one string: the method as given,
+  // the caller's fields (less Content-Length and Transfer-Encoding), then
+  // Host, User-Agent and Content-Length where due. No Connection field:
+  // keep-alive is HTTP/1.1's default (a caller's own is sent as set).
+  std::string RequestHead(const Url& url, const ClientRequest& request) const {
+    size_t size = request.method.size() + url.target.size() + 128 +
+                  options_.user_agent.size() + url.host.size();
+    for (const auto& [name, value] : request.headers)
+      size += name.size() + value.size() + 4;
+    std::string head;
+    head.reserve(size);
+    head.append(request.method).append(" ").append(url.target);
+    head.append(" HTTP/1.1\r\n");
+    bool has_host = false;
+    bool has_user_agent = false;
+    for (const auto& [name, value] : request.headers) {
+      if (EqualsIgnoreCase(name, "Content-Length") ||
+          EqualsIgnoreCase(name, "Transfer-Encoding")) {
+        continue;
+      }
+      has_host = has_host || EqualsIgnoreCase(name, "Host");
+      has_user_agent = has_user_agent || EqualsIgnoreCase(name, "User-Agent");
+      head.append(name).append(": ").append(value).append("\r\n");
+    }
+    if (!has_host) head.append("Host: ").append(url.HostPort()).append("\r\n");
+    if (!has_user_agent && !options_.user_agent.empty())
+      head.append("User-Agent: ").append(options_.user_agent).append("\r\n");
+    if (!request.body.empty() || request.method == "POST" ||
+        request.method == "PUT" || request.method == "PATCH") {
+      head.append("Content-Length: ")
+          .append(std::to_string(request.body.size()))
+          .append("\r\n");
+    }
+    head.append("\r\n");
+    return head;
   }
 
   asio::awaitable<ExchangeResult> DoExchange(Connection& conn, const Url& url,
@@ -243,6 +321,11 @@ class Client::Impl {
                                              ExchangeState& state) {
     ExchangeResult result;
     error_code ec;
+    internal::IoDeadline& timer = conn.Deadline();
+    // An I/O error once the deadline has closed the socket is the timeout.
+    auto io_error = [&](error_code e) -> error_code {
+      return timer.expired() ? error_code(beast::error::timeout) : e;
+    };
     auto failed = [&](const error_code& e, std::string_view what) -> Status {
       if (state.cancelled.load()) return CancelledError("request cancelled");
       std::string message =
@@ -261,10 +344,13 @@ class Client::Impl {
                               : resolved;
         co_return result;
       }
-      conn.stream.expires_at(connect_deadline);
-      co_await conn.stream.async_connect(
-          endpoints, asio::redirect_error(asio::use_awaitable, ec));
+      timer.Set(connect_deadline);
+      co_await asio::async_connect(
+          conn.socket, endpoints,
+          asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec && timer.expired()) ec = asio::error::operation_aborted;
       if (ec) {
+        ec = io_error(ec);
         result.response = failed(ec, "connect to");
         if (ec == beast::error::timeout && connect_deadline < deadline &&
             !state.cancelled.load()) {
@@ -282,69 +368,41 @@ class Client::Impl {
         co_return result;
       }
       conn.connected = true;
-      conn.stream.socket().set_option(tcp::no_delay(true), ec);
+      conn.socket.set_option(tcp::no_delay(true), ec);
+      conn.socket.non_blocking(true, ec);
+      if (ec) {
+        result.response = failed(ec, "connect to");
+        co_return result;
+      }
       opened_++;
     } else {
       reused_++;
     }
+    // Once per exchange. After a connect this only stores it: the wait armed
+    // for the (sooner) connect deadline re-arms itself when it fires.
+    timer.Set(deadline);
 
-    bhttp::request<bhttp::string_body> req;
-    bhttp::verb verb = bhttp::string_to_verb(request.method);
-    if (verb == bhttp::verb::unknown) {
-      req.method_string(request.method);
-    } else {
-      req.method(verb);
-    }
-    req.target(url.target);
-    req.version(11);
-    for (const auto& [name, value] : request.headers) req.insert(name, value);
-    if (req.find(bhttp::field::host) == req.end())
-      req.set(bhttp::field::host, url.HostPort());
-    if (req.find(bhttp::field::user_agent) == req.end() &&
-        !options_.user_agent.empty()) {
-      req.set(bhttp::field::user_agent, options_.user_agent);
-    }
-    req.erase(bhttp::field::content_length);
-    req.erase(bhttp::field::transfer_encoding);
-    if (!request.body.empty() || request.method == "POST" ||
-        request.method == "PUT" || request.method == "PATCH") {
-      req.content_length(request.body.size());
-    }
-    req.body() = request.body;
-    req.keep_alive(true);
-
-    conn.stream.expires_at(deadline);
-    co_await bhttp::async_write(conn.stream, req,
-                                asio::redirect_error(asio::use_awaitable, ec));
+    const std::string head = RequestHead(url, request);
+    const asio::const_buffer buffers[] = {asio::buffer(head),
+                                          asio::buffer(request.body)};
+    ec = co_await internal::WriteAll(conn.socket, buffers);
     if (ec) {
+      ec = io_error(ec);
       result.stale = reused && IsDisconnect(ec);
       result.response = failed(ec, "send to");
       co_return result;
     }
 
+    const bool head_request = request.method == "HEAD";
     bhttp::response_parser<AppendStringBody> parser;
     parser.header_limit(static_cast<uint32_t>(
         std::min<size_t>(options_.max_response_header_bytes, UINT32_MAX)));
     parser.body_limit(options_.max_response_body_bytes);
-    if (verb == bhttp::verb::head) parser.skip(true);
-    // Header first: Beast 1.74 loses the body_limit error when the header and
-    // the body arrive in one read, so the Content-Length check is ours.
-    co_await bhttp::async_read_header(
-        conn.stream, conn.buffer, parser,
-        asio::redirect_error(asio::use_awaitable, ec));
-    if (!ec && parser.content_length() &&
-        *parser.content_length() > options_.max_response_body_bytes &&
-        verb != bhttp::verb::head) {
-      ec = bhttp::error::body_limit;
-    }
-    if (!ec && !parser.is_done()) {
-      co_await bhttp::async_read(conn.stream, conn.buffer, parser,
-                                 asio::redirect_error(asio::use_awaitable, ec));
-    }
+    if (head_request) parser.skip(true);
+    ec = co_await ReadResponse(conn, parser, head_request);
     if (!ec && parser.get().body().size() > options_.max_response_body_bytes) {
       ec = bhttp::error::body_limit;
     }
-    conn.stream.expires_never();
     if (ec) {
       if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
         result.response =
@@ -356,6 +414,7 @@ class Client::Impl {
         result.response = DataLossError("malformed response from " +
                                         url.HostPort() + ": " + ec.message());
       } else {
+        ec = io_error(ec);
         result.stale = reused && !parser.got_some() && IsDisconnect(ec);
         result.response = failed(ec, "receive from");
         // The request was sent: the server may have acted on it.
@@ -374,10 +433,81 @@ class Client::Impl {
     for (const auto& field : msg)
       response.headers.Add(Std(field.name_string()), Std(field.value()));
     response.body = std::move(msg.body());
-    result.reusable =
-        msg.keep_alive() && !parser.need_eof() && conn.buffer.size() == 0;
+    result.reusable = msg.keep_alive() && !parser.need_eof() &&
+                      conn.buffer.size() == 0 && conn.socket.is_open();
     result.response = std::move(response);
     co_return result;
+  }
+
+  // Reads one response into `parser`, pushing what arrives into it: the
+  // header whole (Beast parses it from one contiguous buffer, which the flat
+  // buffer gives), then the body as it comes. A read that filled the buffer
+  // suggests more is waiting: the next is tried at once, without waiting for
+  // readiness. Returns the parser's or the socket's error, if any.
+  asio::awaitable<error_code> ReadResponse(
+      Connection& conn, bhttp::response_parser<AppendStringBody>& parser,
+      bool head_request) {
+    // Up to this many reads in a row skip the wait for readiness; then one
+    // goes through the scheduler, so a long answer lets others run.
+    constexpr int kMaxDirectReads = 8;
+    beast::flat_buffer& buffer = conn.buffer;
+    error_code ec;
+    bool header_checked = false;
+    int direct_reads = 0;
+    bool try_direct = false;
+    parser.eager(false);  // stop after the header, for the length check
+    for (;;) {
+      if (buffer.size() != 0) {
+        size_t used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec && ec != bhttp::error::need_more) co_return ec;
+        if (!ec) {
+          if (!header_checked && parser.is_header_done()) {
+            header_checked = true;
+            // Ours, not body_limit's: Beast 1.74 loses the body_limit error
+            // when the header and the body arrive in one read.
+            if (parser.content_length() &&
+                *parser.content_length() > options_.max_response_body_bytes &&
+                !head_request) {
+              co_return bhttp::error::body_limit;
+            }
+            parser.eager(true);
+          }
+          if (parser.is_done()) co_return error_code();
+          if (used != 0 && buffer.size() != 0) continue;
+        }
+        ec = {};
+      }
+      const size_t room =
+          std::clamp<size_t>(buffer.capacity() - buffer.size(), 4096,
+                             Connection::kReadBufferBytes);
+      auto space = buffer.prepare(room);
+      size_t n = 0;
+      if (try_direct && direct_reads < kMaxDirectReads) {
+        ++direct_reads;
+        n = conn.socket.read_some(space, ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+          ec = {};
+          n = 0;
+          try_direct = false;
+        }
+      } else {
+        direct_reads = 0;
+      }
+      if (n == 0 && !ec) {
+        n = co_await conn.socket.async_read_some(
+            space, asio::redirect_error(asio::use_awaitable, ec));
+      }
+      buffer.commit(n);
+      try_direct = n == room;
+      if (ec == asio::error::eof) {
+        if (!parser.got_some()) co_return bhttp::error::end_of_stream;
+        ec = {};
+        parser.put_eof(ec);  // ends a body delimited by the close
+        co_return ec;
+      }
+      if (ec) co_return ec;
+    }
   }
 
   asio::awaitable<Status> Resolve(const Url& url, Clock::time_point deadline,
@@ -426,7 +556,7 @@ class Client::Impl {
       // direct peek is safe: 0 means the peer closed, data means it is
       // confused.
       char byte;
-      ssize_t r = ::recv(conn->stream.socket().native_handle(), &byte, 1,
+      ssize_t r = ::recv(conn->socket.native_handle(), &byte, 1,
                          MSG_PEEK | MSG_DONTWAIT);
       if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return conn;
     }
@@ -483,6 +613,9 @@ StatusOr<Response> Fetch(ClientRequest request, ClientOptions options,
         asio::detached);
     ioc.run();
   }
+  // The pooled connections were handed to the executor to be deleted.
+  ioc.restart();
+  ioc.run();
   if (!out) return InternalError("http client: request did not complete");
   return std::move(*out);
 }

@@ -1,7 +1,10 @@
 #include "zimon/http/client.h"
 
 #include <gtest/gtest.h>
+#include <netinet/tcp.h>
 
+#include <algorithm>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -359,6 +362,321 @@ TEST(Client, ProxyHandlerPropagatesClientDisconnectUpstream) {
   ASSERT_EQ(proxied.wait_for(10s), std::future_status::ready);
   EXPECT_EQ(proxied.get(), StatusCode::kCancelled);
   (*front)->Shutdown(1s);
+}
+
+}  // namespace
+}  // namespace zimon::http
+
+namespace zimon::http {
+namespace {
+
+// A TCP peer on 127.0.0.1 that accepts one connection and runs `script` on
+// it on its own thread, for answers no real server writes: split into many
+// small writes, close-delimited, chunked, stalled.
+class ScriptedPeer {
+ public:
+  explicit ScriptedPeer(std::function<void(int fd)> script) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(
+        ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(::listen(listener_, 4), 0);
+    socklen_t len = sizeof(addr);
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this, script = std::move(script)] {
+      pollfd p{listener_, POLLIN, 0};
+      if (::poll(&p, 1, 10000) != 1) return;  // the client never came
+      int fd = ::accept(listener_, nullptr, nullptr);
+      if (fd < 0) return;
+      int one = 1;  // each send its own segment
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      script(fd);
+      ::close(fd);
+    });
+  }
+  ~ScriptedPeer() {
+    thread_.join();
+    ::close(listener_);
+  }
+  std::string Url(std::string_view path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  int listener_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+bool SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Sends `data` in pieces of `piece` bytes, pausing between them so that
+// they arrive as separate reads.
+bool SendInPieces(int fd, std::string_view data, size_t piece) {
+  while (!data.empty()) {
+    size_t n = std::min(piece, data.size());
+    if (!SendAll(fd, data.substr(0, n))) return false;
+    data.remove_prefix(n);
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+// Reads one request (its head, and a Content-Length body); empty at EOF.
+std::string ReadRequest(int fd) {
+  std::string got;
+  char buf[4096];
+  size_t want = std::string::npos;
+  while (got.size() < want) {
+    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) return {};
+    got.append(buf, static_cast<size_t>(n));
+    size_t end = got.find("\r\n\r\n");
+    if (want == std::string::npos && end != std::string::npos) {
+      size_t length = 0;
+      size_t at = got.find("Content-Length: ");
+      if (at != std::string::npos && at < end)
+        length = std::stoul(got.substr(at + 16));
+      want = end + 4 + length;
+    }
+  }
+  return got;
+}
+
+// Blocks until the client closes the connection.
+void WaitForClose(int fd) {
+  char buf[4096];
+  while (::recv(fd, buf, sizeof(buf), 0) > 0) {
+  }
+}
+
+TEST(Client, WritesTheRequestHeadByHand) {
+  std::string received;
+  ScriptedPeer peer([&](int fd) {
+    received = ReadRequest(fd);
+    SendAll(fd, "HTTP/1.1 204 No Content\r\n\r\n");
+    WaitForClose(fd);
+  });
+  ClientRequest req("POST", peer.Url("/v1/x?y=1"), "{}");
+  req.headers.Add("X-A", "1");
+  req.headers.Add("content-length", "999");  // ours replaces it
+  req.headers.Add("Transfer-Encoding", "chunked");
+  auto resp = Fetch(req);
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->status, 204);
+  std::string host = "127.0.0.1:" + std::to_string(peer.port());
+  EXPECT_EQ(received, "POST /v1/x?y=1 HTTP/1.1\r\nX-A: 1\r\nHost: " + host +
+                          "\r\nUser-Agent: zimon\r\nContent-Length: "
+                          "2\r\n\r\n{}");
+}
+
+TEST(Client, CallerHostAndUserAgentAreKeptAndGetHasNoLength) {
+  std::string received;
+  ScriptedPeer peer([&](int fd) {
+    received = ReadRequest(fd);
+    SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    WaitForClose(fd);
+  });
+  ClientRequest req(peer.Url("/"));
+  req.headers.Add("host", "example.com");
+  req.headers.Add("User-Agent", "tester");
+  req.headers.Add("Connection", "close");
+  auto resp = Fetch(req);
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->body, "ok");
+  EXPECT_EQ(received,
+            "GET / HTTP/1.1\r\nhost: example.com\r\nUser-Agent: "
+            "tester\r\nConnection: close\r\n\r\n");
+}
+
+// The header split mid-line, the body in small pieces: all put together, and
+// the connection pooled for the next request, answered the same way.
+TEST(Client, ParsesAnAnswerSplitAcrossManyReads) {
+  std::string body;
+  for (int i = 0; i < 200; ++i) body += "piece " + std::to_string(i) + ";";
+  const std::string answer =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+      "X-Long-Header: " +
+      std::string(300, 'h') +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  ScriptedPeer peer([&](int fd) {
+    for (int i = 0; i < 2; ++i) {
+      if (ReadRequest(fd).empty()) return;
+      SendInPieces(fd, answer.substr(0, 50), 1);  // byte by byte
+      SendInPieces(fd, answer.substr(50), 97);
+    }
+    WaitForClose(fd);
+  });
+  boost::asio::io_context ioc;
+  Client client(ioc.get_executor());
+  for (int i = 0; i < 2; ++i) {
+    auto resp = testing::RunOn(ioc, client.Send({peer.Url("/split")}));
+    ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+    EXPECT_EQ(resp->status, 200);
+    EXPECT_EQ(resp->body, body);
+    EXPECT_EQ(resp->headers.Get("x-long-header"), std::string(300, 'h'));
+  }
+  EXPECT_EQ(client.stats().connections_opened, 1u);
+  EXPECT_EQ(client.stats().connections_reused, 1u);
+}
+
+// No Content-Length: the body ends where the server closes.
+TEST(Client, ReadsACloseDelimitedAnswerToTheEnd) {
+  const std::string body(200000, 'z');
+  ScriptedPeer peer([&](int fd) {
+    ReadRequest(fd);
+    SendAll(fd, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+    SendInPieces(fd, body, 65536);
+  });
+  boost::asio::io_context ioc;
+  Client client(ioc.get_executor());
+  auto resp = testing::RunOn(ioc, client.Send({peer.Url("/")}));
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->body, body);
+  EXPECT_EQ(client.stats().idle_connections, 0u);
+}
+
+TEST(Client, ReadsAChunkedAnswerAndPoolsTheConnection) {
+  ScriptedPeer peer([&](int fd) {
+    ReadRequest(fd);
+    SendInPieces(fd,
+                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 "5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n",
+                 7);
+    WaitForClose(fd);
+  });
+  boost::asio::io_context ioc;
+  Client client(ioc.get_executor());
+  auto resp = testing::RunOn(ioc, client.Send({peer.Url("/")}));
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->body, "hello, world");
+  EXPECT_EQ(client.stats().idle_connections, 1u);
+}
+
+// Larger than the read buffer many times over, in one Content-Length answer.
+TEST(Client, ReadsALargeAnswer) {
+  std::string body(3 << 20, 'b');
+  for (size_t i = 0; i < body.size(); i += 1000) body[i] = char('a' + i % 26);
+  ScriptedPeer peer([&](int fd) {
+    ReadRequest(fd);
+    SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body);
+    WaitForClose(fd);
+  });
+  boost::asio::io_context ioc;
+  Client client(ioc.get_executor());
+  auto resp = testing::RunOn(ioc, client.Send({peer.Url("/")}));
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_TRUE(resp->body == body) << resp->body.size();
+  EXPECT_EQ(client.stats().idle_connections, 1u);
+}
+
+// Bytes after the answer: the connection is not trusted again.
+TEST(Client, DoesNotPoolAConnectionWithBytesAfterTheAnswer) {
+  ScriptedPeer peer([&](int fd) {
+    ReadRequest(fd);
+    SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokjunk");
+    WaitForClose(fd);
+  });
+  boost::asio::io_context ioc;
+  Client client(ioc.get_executor());
+  auto resp = testing::RunOn(ioc, client.Send({peer.Url("/")}));
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->body, "ok");
+  EXPECT_EQ(client.stats().idle_connections, 0u);
+}
+
+TEST(Client, MalformedAnswerIsDataLoss) {
+  ScriptedPeer peer([&](int fd) {
+    ReadRequest(fd);
+    SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n");
+    WaitForClose(fd);
+  });
+  auto resp = Fetch(peer.Url("/"));
+  EXPECT_EQ(resp.status().code(), StatusCode::kDataLoss)
+      << resp.status().ToString();
+}
+
+TEST(Client, HeaderOverTheLimitIsResourceExhausted) {
+  ScriptedPeer peer([&](int fd) {
+    ReadRequest(fd);
+    SendAll(fd, "HTTP/1.1 200 OK\r\nX-Big: " + std::string(5000, 'x') +
+                    "\r\nContent-Length: 0\r\n\r\n");
+    WaitForClose(fd);
+  });
+  ClientOptions options;
+  options.max_response_header_bytes = 1024;
+  auto resp = Fetch(peer.Url("/"), options);
+  EXPECT_EQ(resp.status().code(), StatusCode::kResourceExhausted)
+      << resp.status().ToString();
+}
+
+// The server stalls halfway through the body: the request's deadline closes
+// the socket and the call reports it.
+TEST(Client, DeadlineMidBodyIsDeadlineExceeded) {
+  ScriptedPeer peer([&](int fd) {
+    ReadRequest(fd);
+    SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+    WaitForClose(fd);  // the client gives up
+  });
+  ClientRequest req(peer.Url("/"));
+  req.timeout = 200ms;
+  auto resp = Fetch(req);
+  EXPECT_EQ(resp.status().code(), StatusCode::kDeadlineExceeded)
+      << resp.status().ToString();
+}
+
+// The deadline belongs to one exchange: a pooled connection idle for longer
+// than the request timeout is not closed by it, and the next request on it
+// gets a fresh deadline.
+TEST(Client, DeadlineDoesNotOutliveItsExchange) {
+  Fixture f;
+  boost::asio::io_context ioc;
+  ClientOptions options;
+  options.request_timeout = 100ms;
+  Client client(ioc.get_executor(), options);
+  ASSERT_TRUE(testing::RunOn(ioc, client.Send({f.Url("/hello")})).ok());
+  std::this_thread::sleep_for(300ms);
+  ioc.restart();
+  ioc.run_for(200ms);  // a timer left over would fire now
+  auto resp = testing::RunOn(ioc, client.Send({f.Url("/hello")}));
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(client.stats().connections_opened, 1u);
+  EXPECT_EQ(client.stats().connections_reused, 1u);
+}
+
+// A pooled connection leaves no timer pending: an io_context run until it
+// runs out of work returns once the answer is in, not at the timeout.
+TEST(Client, PooledConnectionHoldsNoWork) {
+  Fixture f;
+  boost::asio::io_context ioc;
+  ClientOptions options;
+  options.connect_timeout = 1h;
+  options.request_timeout = 1h;
+  Client client(ioc.get_executor(), options);
+  bool ok = false;
+  boost::asio::co_spawn(
+      ioc,
+      [&]() -> boost::asio::awaitable<void> {
+        auto resp = co_await client.Send({f.Url("/hello")});
+        ok = resp.ok();
+      },
+      boost::asio::detached);
+  ioc.run_for(10s);
+  EXPECT_TRUE(ok);
+  EXPECT_TRUE(ioc.stopped());  // ran out of work before the 10 s
+  EXPECT_EQ(client.stats().idle_connections, 1u);
 }
 
 }  // namespace

@@ -11,7 +11,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cerrno>
@@ -20,6 +19,7 @@
 
 #include "zimon/common/logging.h"
 #include "zimon/http/server_internal.h"
+#include "zimon/http/socket_io.h"
 #include "zimon/http/websocket_internal.h"
 
 namespace zimon::http::internal {
@@ -31,46 +31,8 @@ namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-// A response body written from Response::body_parts in one gather write.
-struct PartsBody {
-  using value_type = std::vector<SharedText>;
-
-  static std::uint64_t size(const value_type& parts) {
-    std::uint64_t n = 0;
-    for (const SharedText& part : parts) n += part.size();
-    return n;
-  }
-
-  class writer {
-   public:
-    using const_buffers_type = std::vector<asio::const_buffer>;
-
-    template <bool kIsRequest, class Fields>
-    writer(const bhttp::header<kIsRequest, Fields>&, const value_type& parts)
-        : parts_(parts) {}
-
-    void init(error_code& ec) { ec = {}; }
-
-    boost::optional<std::pair<const_buffers_type, bool>> get(error_code& ec) {
-      ec = {};
-      if (done_) return boost::none;
-      done_ = true;
-      const_buffers_type buffers;
-      buffers.reserve(parts_.size());
-      for (const SharedText& part : parts_) {
-        if (!part.empty())
-          buffers.emplace_back(part.view().data(), part.size());
-      }
-      return std::make_pair(std::move(buffers), false);
-    }
-
-   private:
-    const value_type& parts_;
-    bool done_ = false;
-  };
-};
-
 constexpr size_t kFirstReadBytes = 4096;
+constexpr size_t kBodyReadBytes = 64 * 1024;
 constexpr size_t kMaxDrainBytes = 1 << 20;
 constexpr auto kDrainTimeout = std::chrono::milliseconds(500);
 
@@ -92,34 +54,48 @@ struct Waker {
   bool fired = false;
 };
 
-// One request being handled. Shared by the connection, the handler coroutine,
-// the disconnect watcher and the deadline timer; touched only on the strand.
+// One request being handled. Shared by the connection, the disconnect
+// watcher and, with a handler deadline, the handler coroutine and the deadline
+// timer; touched only on the strand.
 struct InFlight {
   std::shared_ptr<Request> request;
   std::stop_source stop;
-  std::shared_ptr<Waker> waker;
+  std::shared_ptr<Waker> waker;      // only when the handler runs on its own
   std::optional<Response> response;  // set when the handler finished
+  bool finished = false;
   bool deadline_hit = false;
   bool client_gone = false;
   bool hard_closed = false;
+
+  // Ends the connection's wait early (client gone, deadline, hard close).
+  void Interrupt() {
+    stop.request_stop();
+    if (waker) waker->Fire();
+  }
 };
 
-asio::awaitable<void> InvokeHandler(ServerState* state,
-                                    std::shared_ptr<InFlight> call) {
-  Response response;
+// The handler's answer to `request`; a throwing handler is a 500.
+asio::awaitable<Response> CallHandler(ServerState* state, Request& request) {
   try {
-    response = co_await state->handler()(*call->request);
+    co_return co_await state->handler()(request);
   } catch (const std::exception& e) {
     state->counters().handler_exceptions++;
     log::Error("http handler threw",
-               {{"target", call->request->target}, {"error", e.what()}});
-    response = Response::FromStatus(InternalError("handler failed"));
+               {{"target", request.target}, {"error", e.what()}});
   } catch (...) {
     state->counters().handler_exceptions++;
-    log::Error("http handler threw", {{"target", call->request->target}});
-    response = Response::FromStatus(InternalError("handler failed"));
+    log::Error("http handler threw", {{"target", request.target}});
   }
+  co_return Response::FromStatus(InternalError("handler failed"));
+}
+
+// The handler as a coroutine of its own (with a handler deadline, so that
+// the connection can answer 504 without waiting for it).
+asio::awaitable<void> InvokeHandler(ServerState* state,
+                                    std::shared_ptr<InFlight> call) {
+  Response response = co_await CallHandler(state, *call->request);
   call->response = std::move(response);
+  call->finished = true;
   call->waker->Fire();
   state->HandlerFinished();
 }
@@ -150,7 +126,6 @@ Status ParseTarget(std::string_view target, Request& request) {
 }
 
 std::string_view Std(beast::string_view s) { return {s.data(), s.size()}; }
-beast::string_view Beast(std::string_view s) { return {s.data(), s.size()}; }
 
 bool ValidFieldText(std::string_view s) {
   for (char c : s) {
@@ -159,18 +134,50 @@ bool ValidFieldText(std::string_view s) {
   return true;
 }
 
+// Appends the status line and the handler's header fields (without the
+// framing fields the connection writes itself, and without the empty line
+// that ends the head).
+void AppendHead(std::string& out, int status, int version,
+                const Headers& headers) {
+  std::string_view reason = ReasonPhrase(status);
+  if (reason.empty()) reason = "Unknown";
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(status);
+  out += ' ';
+  out += reason;
+  out += "\r\n";
+  for (const auto& [name, value] : headers) {
+    if (EqualsIgnoreCase(name, "Content-Length") ||
+        EqualsIgnoreCase(name, "Transfer-Encoding") ||
+        EqualsIgnoreCase(name, "Connection")) {
+      continue;
+    }
+    if (name.empty() || !ValidFieldText(name) || !ValidFieldText(value)) {
+      log::Warn("http handler set an invalid header; dropped",
+                {{"name", name}});
+      continue;
+    }
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+}
+
 class Connection : public ConnectionControl,
                    public std::enable_shared_from_this<Connection> {
  public:
   Connection(ServerState& state, tcp::socket socket)
       : state_(state),
-        stream_(std::move(socket)),
-        executor_(stream_.get_executor()) {
+        socket_(std::move(socket)),
+        executor_(socket_.get_executor()),
+        deadline_(executor_, [this] { OnDeadline(); }) {
     error_code ec;
-    tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+    tcp::endpoint peer = socket_.remote_endpoint(ec);
     if (!ec)
       remote_ = peer.address().to_string() + ":" + std::to_string(peer.port());
-    stream_.socket().set_option(tcp::no_delay(true), ec);
+    socket_.set_option(tcp::no_delay(true), ec);
+    socket_.non_blocking(true, ec);
   }
 
   ~Connection() override {
@@ -192,7 +199,7 @@ class Connection : public ConnectionControl,
         }
         return;
       }
-      if (self->phase_ == Phase::kIdle) self->stream_.close();
+      if (self->phase_ == Phase::kIdle) self->Close();
     });
   }
 
@@ -205,51 +212,113 @@ class Connection : public ConnectionControl,
       }
       if (self->current_) {
         self->current_->hard_closed = true;
-        self->current_->stop.request_stop();
-        self->current_->waker->Fire();
+        self->current_->Interrupt();
       }
-      error_code ignored;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      self->stream_.close();
+      self->Close();
     });
   }
 
  private:
-  enum class Phase { kIdle, kReading, kHandling, kWriting, kWebSocket };
+  // kDraining: after an error answer, reading what the client still sends.
+  enum class Phase {
+    kIdle,
+    kHeader,
+    kBody,
+    kHandling,
+    kWriting,
+    kDraining,
+    kWebSocket
+  };
 
   static asio::awaitable<void> Run(std::shared_ptr<Connection> self) {
     co_await self->Loop();
-    if (self->phase_ == Phase::kWebSocket) co_return;  // the stream moved
+    self->deadline_.Clear();
+    if (self->phase_ == Phase::kWebSocket) co_return;  // the socket moved
+    self->Close();
+  }
+
+  void Close() {
     error_code ignored;
-    self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    self->stream_.close();
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  // The read or write in progress took too long: count it and close, which
+  // fails the pending operation.
+  void OnDeadline() {
+    ServerCounters& c = state_.counters();
+    switch (phase_) {
+      case Phase::kIdle:
+        (served_any_ ? c.idle_timeouts : c.header_timeouts)++;
+        break;
+      case Phase::kHeader:
+        c.header_timeouts++;
+        break;
+      case Phase::kBody:
+      case Phase::kWriting:
+        c.io_timeouts++;
+        break;
+      case Phase::kHandling:
+      case Phase::kDraining:
+      case Phase::kWebSocket:
+        break;
+    }
+    Close();
   }
 
   asio::awaitable<void> Loop() {
     const ServerOptions& opt = state_.options();
-    bool first = true;
     while (true) {
       if (buffer_.size() == 0) {
         if (state_.shutting_down()) co_return;
         phase_ = Phase::kIdle;
-        stream_.expires_after(first ? opt.header_timeout : opt.idle_timeout);
+        deadline_.SetAfter(served_any_ ? opt.idle_timeout : opt.header_timeout);
         error_code ec;
-        size_t n = co_await stream_.async_read_some(
+        size_t n = co_await socket_.async_read_some(
             buffer_.prepare(kFirstReadBytes),
             asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
-          if (ec == beast::error::timeout) {
-            (first ? state_.counters().header_timeouts
-                   : state_.counters().idle_timeouts)++;
-          }
-          co_return;
-        }
+        if (ec) co_return;
         buffer_.commit(n);
       }
-      first = false;
-      phase_ = Phase::kReading;
       if (!co_await ServeOne()) co_return;
+      served_any_ = true;
     }
+  }
+
+  // Feeds buffered bytes to `parser` until `done` holds, reading more from
+  // the socket as needed; `deadline` is set once, when the first read is
+  // needed (a request that arrived whole sets no timer).
+  template <class Done>
+  asio::awaitable<error_code> Parse(
+      bhttp::request_parser<bhttp::string_body>& parser, Done done,
+      ServerOptions::Duration timeout, size_t read_bytes) {
+    error_code ec;
+    bool deadline_set = false;
+    while (!done()) {
+      if (buffer_.size() > 0) {
+        size_t used = parser.put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec != bhttp::error::need_more) {
+          if (ec) co_return ec;
+          continue;
+        }
+        ec = {};
+      }
+      if (!deadline_set) {
+        deadline_.SetAfter(timeout);
+        deadline_set = true;
+      }
+      size_t n = co_await socket_.async_read_some(
+          buffer_.prepare(read_bytes),
+          asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == asio::error::eof) {
+        parser.put_eof(ec);
+        if (!ec) continue;
+      }
+      if (ec) co_return ec;
+      buffer_.commit(n);
+    }
+    co_return ec;
   }
 
   // Reads, handles and answers one request. False when the connection ends.
@@ -259,11 +328,10 @@ class Connection : public ConnectionControl,
     parser.header_limit(static_cast<uint32_t>(
         std::min<size_t>(opt.max_header_bytes, UINT32_MAX)));
     parser.body_limit(opt.max_body_bytes);
-    error_code ec;
-    stream_.expires_after(opt.header_timeout);
-    co_await bhttp::async_read_header(
-        stream_, buffer_, parser,
-        asio::redirect_error(asio::use_awaitable, ec));
+    phase_ = Phase::kHeader;
+    error_code ec = co_await Parse(
+        parser, [&] { return parser.is_header_done(); }, opt.header_timeout,
+        kFirstReadBytes);
     if (ec) co_return co_await OnReadError(ec, /*in_header=*/true);
 
     auto& msg = parser.get();
@@ -275,24 +343,25 @@ class Connection : public ConnectionControl,
                                      /*in_header=*/false);
     }
     if (!parser.is_done()) {
+      phase_ = Phase::kBody;
       auto expect = msg.find(bhttp::field::expect);
       if (expect != msg.end() &&
           EqualsIgnoreCase(Std(expect->value()), "100-continue") &&
           msg.version() >= 11) {
         static constexpr std::string_view kContinue =
             "HTTP/1.1 100 Continue\r\n\r\n";
-        stream_.expires_after(opt.write_timeout);
-        co_await asio::async_write(
-            stream_, asio::buffer(kContinue),
-            asio::redirect_error(asio::use_awaitable, ec));
+        deadline_.SetAfter(opt.write_timeout);
+        const asio::const_buffer continue_buffer = asio::buffer(kContinue);
+        ec = co_await WriteAll(socket_, {&continue_buffer, 1});
         if (ec) co_return false;
       }
-      stream_.expires_after(opt.body_timeout);
-      co_await bhttp::async_read(stream_, buffer_, parser,
-                                 asio::redirect_error(asio::use_awaitable, ec));
+      parser.eager(true);
+      ec = co_await Parse(
+          parser, [&] { return parser.is_done(); }, opt.body_timeout,
+          kBodyReadBytes);
       if (ec) co_return co_await OnReadError(ec, /*in_header=*/false);
     }
-    stream_.expires_never();
+    deadline_.Clear();
     if (msg.body().size() > opt.max_body_bytes) {
       co_return co_await OnReadError(bhttp::error::body_limit,
                                      /*in_header=*/false);
@@ -332,7 +401,6 @@ class Connection : public ConnectionControl,
                  {{"target", kept->target}});
       response = Response::FromStatus(InternalError("invalid status"));
     }
-    phase_ = Phase::kWriting;
     // A handler may ask for the connection to close after its answer.
     auto connection = response->headers.Get("Connection");
     if (connection && EqualsIgnoreCase(*connection, "close"))
@@ -344,14 +412,17 @@ class Connection : public ConnectionControl,
     co_return written&& keep_alive;
   }
 
-  // Hands the stream to a WebSocket and runs the route's session handler on
+  // Hands the socket to a WebSocket and runs the route's session handler on
   // it; the connection ends with it.
   asio::awaitable<void> RunWebSocket(
       const bhttp::request<bhttp::string_body>& msg,
       std::shared_ptr<Request> request, WebSocketHandler handler) {
     phase_ = Phase::kWebSocket;
-    StatusOr<WebSocket> ws =
-        co_await AcceptWebSocket(std::move(stream_), msg, WebSocketOptions{});
+    deadline_.Clear();
+    error_code ignored;
+    socket_.non_blocking(false, ignored);
+    StatusOr<WebSocket> ws = co_await AcceptWebSocket(
+        beast::tcp_stream(std::move(socket_)), msg, WebSocketOptions{});
     if (!ws.ok()) {
       state_.counters().bad_requests++;
       co_return;
@@ -378,40 +449,48 @@ class Connection : public ConnectionControl,
     websocket_->Abort();
   }
 
-  // Runs the handler as its own coroutine and waits for it, the client leaving,
-  // the handler deadline or a hard close. Empty when there is nothing to
-  // answer.
+  // Runs the handler and waits for it, the client leaving, the handler
+  // deadline or a hard close. Empty when there is nothing to answer.
+  //
+  // Without a handler deadline the handler runs inside this coroutine: a
+  // client that leaves, or a hard close, requests stop and the handler
+  // returns early. With one, it runs as a coroutine of its own so that the
+  // 504 goes out at the deadline even if the handler is slow to stop.
   asio::awaitable<std::optional<Response>> Dispatch(
       std::shared_ptr<Request> request) {
     phase_ = Phase::kHandling;
     auto call = std::make_shared<InFlight>();
     call->request = std::move(request);
     call->request->stop = call->stop.get_token();
-    call->waker = std::make_shared<Waker>(stream_.get_executor());
     current_ = call;
+    const auto handler_deadline = state_.options().handler_deadline;
+    const bool own_coroutine =
+        handler_deadline > std::chrono::steady_clock::duration::zero();
 
     state_.HandlerStarted();
-    asio::co_spawn(stream_.get_executor(), InvokeHandler(&state_, call),
-                   asio::detached);
     uint64_t generation = ++watch_generation_;
-    Watch(call, generation);
     std::optional<asio::steady_timer> deadline;
-    if (state_.options().handler_deadline >
-        std::chrono::steady_clock::duration::zero()) {
-      deadline.emplace(stream_.get_executor(),
-                       state_.options().handler_deadline);
+    if (own_coroutine) {
+      call->waker = std::make_shared<Waker>(executor_);
+      asio::co_spawn(executor_, InvokeHandler(&state_, call), asio::detached);
+      Watch(call, generation);
+      deadline.emplace(executor_, handler_deadline);
       deadline->async_wait([call](error_code ec) {
-        if (ec || call->response) return;
+        if (ec || call->finished) return;
         call->deadline_hit = true;
-        call->stop.request_stop();
-        call->waker->Fire();
+        call->Interrupt();
       });
+      co_await call->waker->Wait();
+    } else {
+      Watch(call, generation);
+      Response response = co_await CallHandler(&state_, *call->request);
+      call->response = std::move(response);
+      call->finished = true;
+      state_.HandlerFinished();
     }
-
-    co_await call->waker->Wait();
     ++watch_generation_;
     error_code ignored;
-    stream_.socket().cancel(ignored);
+    socket_.cancel(ignored);
     if (deadline) deadline->cancel();
     current_.reset();
 
@@ -436,34 +515,36 @@ class Connection : public ConnectionControl,
 
   // Watches for the client closing its end while the handler runs.
   void Watch(std::shared_ptr<InFlight> call, uint64_t generation) {
-    stream_.socket().async_wait(
+    socket_.async_wait(
         tcp::socket::wait_read,
-        asio::bind_executor(
-            stream_.get_executor(),
-            [self = shared_from_this(), call, generation](error_code ec) {
-              if (generation != self->watch_generation_ || call->waker->fired)
-                return;
-              if (ec == asio::error::operation_aborted) return;
-              if (!ec) {
-                char byte;
-                ssize_t r = ::recv(self->stream_.socket().native_handle(),
-                                   &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-                if (r > 0) return;  // a pipelined request: keep it for later
-                if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-                              errno == EINTR)) {
-                  self->Watch(call, generation);
-                  return;
-                }
-              }
-              call->client_gone = true;
-              call->stop.request_stop();
-              call->waker->Fire();
-            }));
+        asio::bind_executor(executor_, [self = shared_from_this(), call,
+                                        generation](error_code ec) {
+          if (generation != self->watch_generation_ || call->finished ||
+              call->stop.stop_requested()) {
+            return;
+          }
+          if (ec == asio::error::operation_aborted) return;
+          if (!ec) {
+            char byte;
+            ssize_t r = ::recv(self->socket_.native_handle(), &byte, 1,
+                               MSG_PEEK | MSG_DONTWAIT);
+            if (r > 0) return;  // a pipelined request: keep it for later
+            if (r < 0 &&
+                (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+              self->Watch(call, generation);
+              return;
+            }
+          }
+          call->client_gone = true;
+          call->Interrupt();
+        }));
   }
 
-  // Writes `response`. False when the write failed.
+  // Writes `response`: the head serialised here and the body in one gather
+  // write. False when the write failed.
   asio::awaitable<bool> Write(Response response, int version, bool keep_alive,
                               bool head) {
+    phase_ = Phase::kWriting;
     int status = response.status;
     if (status < 100 || status > 999) {
       log::Error("http handler returned an invalid status",
@@ -471,55 +552,43 @@ class Connection : public ConnectionControl,
       response = Response::FromStatus(InternalError("invalid status"));
       status = response.status;
     }
-    bhttp::response_header<> res;
-    res.result(static_cast<unsigned>(status));
-    res.version(static_cast<unsigned>(version));
-    std::string_view reason = ReasonPhrase(status);
-    res.reason(Beast(reason.empty() ? std::string_view("Unknown") : reason));
-    for (const auto& [name, value] : response.headers) {
-      if (EqualsIgnoreCase(name, "Content-Length") ||
-          EqualsIgnoreCase(name, "Transfer-Encoding") ||
-          EqualsIgnoreCase(name, "Connection")) {
-        continue;
-      }
-      if (name.empty() || !ValidFieldText(name) || !ValidFieldText(value)) {
-        log::Warn("http handler set an invalid header; dropped",
-                  {{"name", name}});
-        continue;
-      }
-      res.insert(name, value);
-    }
-    bool bodyless = status / 100 == 1 || status == 204 || status == 304;
-    const size_t body_size = response.BodySize();
-    auto finish = [&](auto& message) {
-      if (!bodyless) message.content_length(body_size);
-      message.keep_alive(keep_alive);
-    };
+    const bool bodyless = status / 100 == 1 || status == 204 || status == 304;
     const bool send_body = !bodyless && !head;
-    error_code ec;
-    stream_.expires_after(state_.options().write_timeout);
-    if (send_body && !response.body_parts.empty()) {
-      bhttp::response<PartsBody> message(std::move(res));
-      message.body() = std::move(response.body_parts);
-      finish(message);
-      co_await bhttp::async_write(
-          stream_, message, asio::redirect_error(asio::use_awaitable, ec));
-    } else {
-      bhttp::response<bhttp::string_body> message(std::move(res));
-      if (send_body) message.body() = std::move(response.body);
-      finish(message);
-      co_await bhttp::async_write(
-          stream_, message, asio::redirect_error(asio::use_awaitable, ec));
+    std::string& out = head_buffer_;
+    out.clear();
+    AppendHead(out, status, version, response.headers);
+    if (!bodyless) {
+      out += "Content-Length: ";
+      out += std::to_string(response.BodySize());
+      out += "\r\n";
     }
-    if (ec == beast::error::timeout) state_.counters().io_timeouts++;
+    if (version >= 11 && !keep_alive) out += "Connection: close\r\n";
+    if (version < 11 && keep_alive) out += "Connection: keep-alive\r\n";
+    out += "\r\n";
+
+    std::vector<asio::const_buffer>& buffers = write_buffers_;
+    buffers.clear();
+    buffers.emplace_back(out.data(), out.size());
+    if (send_body) {
+      if (response.body_parts.empty()) {
+        if (!response.body.empty())
+          buffers.emplace_back(response.body.data(), response.body.size());
+      } else {
+        for (const SharedText& part : response.body_parts) {
+          if (!part.empty())
+            buffers.emplace_back(part.view().data(), part.size());
+        }
+      }
+    }
+    deadline_.SetAfter(state_.options().write_timeout);
+    error_code ec = co_await WriteAll(socket_, buffers);
+    deadline_.Clear();
     co_return !ec;
   }
 
   asio::awaitable<bool> OnReadError(error_code ec, bool in_header) {
-    if (ec == beast::error::timeout) {
-      (in_header ? state_.counters().header_timeouts
-                 : state_.counters().io_timeouts)++;
-    } else if (ec == bhttp::error::header_limit) {
+    if (deadline_.expired()) co_return false;  // counted by OnDeadline
+    if (ec == bhttp::error::header_limit) {
       co_await SendErrorAndClose(
           431, ResourceExhaustedError("request header too large"));
     } else if (ec == bhttp::error::body_limit) {
@@ -533,6 +602,7 @@ class Connection : public ConnectionControl,
       co_await SendErrorAndClose(
           400, InvalidArgumentError("malformed request: " + ec.message()));
     }
+    (void)in_header;
     co_return false;
   }
 
@@ -546,28 +616,32 @@ class Connection : public ConnectionControl,
     Response response =
         custom ? custom(http_status, status) : Response::FromStatus(status);
     response.status = http_status;
-    phase_ = Phase::kWriting;
     if (!co_await Write(std::move(response), 11, /*keep_alive=*/false, false))
       co_return;
+    phase_ = Phase::kDraining;
     error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(kDrainTimeout);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    deadline_.SetAfter(kDrainTimeout);
     size_t drained = 0;
     std::vector<char> sink(8192);
     while (!ec && drained < kMaxDrainBytes) {
-      drained += co_await stream_.async_read_some(
+      drained += co_await socket_.async_read_some(
           asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
     }
   }
 
   ServerState& state_;
-  beast::tcp_stream stream_;        // moved into websocket_ after an upgrade
+  tcp::socket socket_;              // moved into websocket_ after an upgrade
   asio::any_io_executor executor_;  // the connection's strand
+  IoDeadline deadline_;             // of the read or write in progress
   beast::flat_buffer buffer_;
   std::string remote_;
   uint64_t id_ = 0;
   // The members below are touched only on the strand.
   Phase phase_ = Phase::kIdle;
+  bool served_any_ = false;  // a request was answered: waits are idle ones
+  std::string head_buffer_;  // the response head being written
+  std::vector<asio::const_buffer> write_buffers_;
   std::shared_ptr<InFlight> current_;
   uint64_t watch_generation_ = 0;
   std::optional<WebSocket> websocket_;  // after an upgrade

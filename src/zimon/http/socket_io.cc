@@ -1,0 +1,111 @@
+#include "zimon/http/socket_io.h"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <cstdint>
+#include <vector>
+
+namespace zimon::http::internal {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+struct IoDeadline::State : std::enable_shared_from_this<State> {
+  State(const asio::any_io_executor& executor, std::function<void()> callback)
+      : timer(executor), on_expire(std::move(callback)) {}
+
+  // Starts a wait for `t`, abandoning the one pending (its handler sees a
+  // newer generation and does nothing).
+  void Arm(Clock::time_point t) {
+    armed_for = t;
+    const uint64_t generation = ++armed_generation;
+    timer.expires_at(t);
+    timer.async_wait([self = shared_from_this(), generation](error_code ec) {
+      self->Fired(ec, generation);
+    });
+  }
+
+  void Fired(error_code ec, uint64_t generation) {
+    if (ec || generation != armed_generation || !on_expire) return;
+    armed_for = Clock::time_point::max();
+    if (deadline == Clock::time_point::max()) return;
+    if (deadline > Clock::now()) {
+      Arm(deadline);
+      return;
+    }
+    expired = true;
+    deadline = Clock::time_point::max();
+    on_expire();
+  }
+
+  asio::steady_timer timer;
+  std::function<void()> on_expire;  // reset when the owner goes
+  Clock::time_point deadline = Clock::time_point::max();
+  Clock::time_point armed_for = Clock::time_point::max();  // max: no wait
+  uint64_t armed_generation = 0;
+  bool expired = false;
+};
+
+IoDeadline::IoDeadline(const asio::any_io_executor& executor,
+                       std::function<void()> on_expire)
+    : state_(std::make_shared<State>(executor, std::move(on_expire))) {}
+
+IoDeadline::~IoDeadline() {
+  state_->on_expire = nullptr;
+  state_->timer.cancel();
+}
+
+void IoDeadline::Set(Clock::time_point deadline) {
+  State& s = *state_;
+  s.deadline = deadline;
+  s.expired = false;
+  if (deadline < s.armed_for) s.Arm(deadline);
+}
+
+void IoDeadline::SetAfter(Clock::duration timeout) {
+  Clock::time_point now = Clock::now();
+  Set(timeout >= Clock::time_point::max() - now ? Clock::time_point::max()
+                                                : now + timeout);
+}
+
+void IoDeadline::Disarm() {
+  State& s = *state_;
+  s.deadline = Clock::time_point::max();
+  s.expired = false;
+  if (s.armed_for == Clock::time_point::max()) return;
+  s.armed_for = Clock::time_point::max();
+  ++s.armed_generation;  // the cancelled wait's handler does nothing
+  s.timer.cancel();
+}
+
+bool IoDeadline::expired() const { return state_->expired; }
+
+asio::awaitable<error_code> WriteAll(
+    asio::ip::tcp::socket& socket,
+    std::span<const asio::const_buffer> buffers) {
+  const size_t total = asio::buffer_size(buffers);
+  if (total == 0) co_return error_code();
+  error_code ec;
+  size_t written = socket.write_some(buffers, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    ec = {};
+    written = 0;
+  }
+  if (ec || written == total) co_return ec;
+  std::vector<asio::const_buffer> rest;
+  rest.reserve(buffers.size());
+  for (const asio::const_buffer& b : buffers) {
+    if (written >= b.size()) {
+      written -= b.size();
+      continue;
+    }
+    rest.push_back(b + written);
+    written = 0;
+  }
+  co_await asio::async_write(socket, rest,
+                             asio::redirect_error(asio::use_awaitable, ec));
+  co_return ec;
+}
+
+}  // namespace zimon::http::internal

@@ -1,0 +1,83 @@
+// Internal to the http module: the socket-level pieces the server's
+// connections and the client share. Not a public header.
+//
+// Both sides run HTTP/1.1 on a plain non-blocking tcp::socket rather than
+// beast::tcp_stream. tcp_stream arms a timer for every read and write and
+// cancels it when the operation completes; each cancel is one more completion
+// handler through the scheduler, and with short keep-alive exchanges that
+// bookkeeping cost more than the parsing. Here a connection keeps one timer
+// (IoDeadline) whose deadline moves by a plain store, and writes go straight
+// to the kernel when it takes them at once (WriteAll), which for answers up to
+// the socket buffer is always.
+#ifndef ZIMON_HTTP_SOCKET_IO_H_
+#define ZIMON_HTTP_SOCKET_IO_H_
+
+// clang-format off
+#include <utility>  // first: Boost.Asio needs it with GCC 12
+// clang-format on
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/error_code.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <span>
+
+namespace zimon::http::internal {
+
+// A deadline for a connection's I/O that is cheap to move later.
+//
+// The timer stays armed while a deadline is set. Set() stores the new
+// deadline and re-arms the timer only when it must fire sooner than it is
+// armed for; when the timer fires before the stored deadline (the deadline
+// moved later since), it re-arms itself for it. When the deadline passes,
+// `on_expire` runs once on the executor; the owner typically closes the
+// socket, which fails its pending operations.
+//
+// Executor-confined: construct, Set(), Clear() and destroy on the owner's
+// executor (its strand, or the io_context run by one thread). `on_expire`
+// must not own the owner (hold a weak pointer or a plain one the owner
+// outlives): the timer's pending wait holds the callback.
+class IoDeadline {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  IoDeadline(const boost::asio::any_io_executor& executor,
+             std::function<void()> on_expire);
+  ~IoDeadline();
+  IoDeadline(const IoDeadline&) = delete;
+  IoDeadline& operator=(const IoDeadline&) = delete;
+
+  // Fires `on_expire` at `deadline` unless moved or cleared first.
+  // Clock::time_point::max() means none.
+  void Set(Clock::time_point deadline);
+  void SetAfter(Clock::duration timeout);
+  void Clear() { Set(Clock::time_point::max()); }
+  // Clear(), and also cancels the pending wait (one completion when a wait
+  // was pending), so the timer holds no work on the executor: for an owner
+  // that sits idle on an io_context run until it runs out of work (a pooled
+  // client connection). The next Set() arms the timer afresh.
+  void Disarm();
+
+  // True from the moment `on_expire` was called until the next Set().
+  bool expired() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+// Writes all of `buffers` to `socket`, which must be in non-blocking mode
+// (socket.non_blocking(true)): first directly, as much as the kernel takes,
+// then the rest with an asynchronous write. The buffers must stay valid until
+// it returns. Call it on the socket's executor.
+boost::asio::awaitable<boost::system::error_code> WriteAll(
+    boost::asio::ip::tcp::socket& socket,
+    std::span<const boost::asio::const_buffer> buffers);
+
+}  // namespace zimon::http::internal
+
+#endif  // ZIMON_HTTP_SOCKET_IO_H_

@@ -1,0 +1,150 @@
+#include "zimon/http/socket_io.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <string>
+#include <vector>
+
+#include "zimon/http/test_util.h"
+
+namespace zimon::http::internal {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+using tcp = asio::ip::tcp;
+
+TEST(IoDeadline, FiresOnceWhenTheDeadlinePasses) {
+  asio::io_context ioc;
+  int fired = 0;
+  IoDeadline deadline(ioc.get_executor(), [&] { ++fired; });
+  deadline.SetAfter(20ms);
+  EXPECT_FALSE(deadline.expired());
+  ioc.run();
+  EXPECT_EQ(fired, 1);
+  EXPECT_TRUE(deadline.expired());
+}
+
+TEST(IoDeadline, MovingItLaterDelaysTheCallback) {
+  asio::io_context ioc;
+  Clock::time_point fired_at{};
+  IoDeadline deadline(ioc.get_executor(), [&] { fired_at = Clock::now(); });
+  Clock::time_point start = Clock::now();
+  deadline.Set(start + 10ms);
+  deadline.Set(start + 120ms);  // later: only stored
+  ioc.run();
+  EXPECT_GE(fired_at, start + 120ms);
+}
+
+TEST(IoDeadline, MovingItSoonerRearms) {
+  asio::io_context ioc;
+  Clock::time_point fired_at{};
+  IoDeadline deadline(ioc.get_executor(), [&] { fired_at = Clock::now(); });
+  Clock::time_point start = Clock::now();
+  deadline.Set(start + 1h);
+  deadline.Set(start + 10ms);
+  ioc.run_for(5s);
+  ASSERT_NE(fired_at, Clock::time_point{});
+  EXPECT_LT(fired_at, start + 1h);
+}
+
+TEST(IoDeadline, ClearedDeadlineNeverFires) {
+  asio::io_context ioc;
+  int fired = 0;
+  IoDeadline deadline(ioc.get_executor(), [&] { ++fired; });
+  deadline.SetAfter(10ms);
+  deadline.Clear();
+  ioc.run();  // returns once the armed wait found nothing to do
+  EXPECT_EQ(fired, 0);
+  EXPECT_FALSE(deadline.expired());
+}
+
+TEST(IoDeadline, DisarmedDeadlineHoldsNoWork) {
+  asio::io_context ioc;
+  int fired = 0;
+  IoDeadline deadline(ioc.get_executor(), [&] { ++fired; });
+  deadline.SetAfter(1h);
+  deadline.Disarm();
+  ioc.run_for(10s);  // runs out of work: the wait was cancelled, not left
+  EXPECT_TRUE(ioc.stopped());
+  EXPECT_EQ(fired, 0);
+  // Armed afresh by the next Set().
+  deadline.SetAfter(10ms);
+  ioc.restart();
+  ioc.run();
+  EXPECT_EQ(fired, 1);
+}
+
+TEST(IoDeadline, DestroyedOwnerIsNotCalled) {
+  asio::io_context ioc;
+  int fired = 0;
+  {
+    IoDeadline deadline(ioc.get_executor(), [&] { ++fired; });
+    deadline.SetAfter(10ms);
+  }
+  ioc.run();
+  EXPECT_EQ(fired, 0);
+}
+
+// A connected pair of non-blocking sockets on `ioc`.
+struct SocketPair {
+  explicit SocketPair(asio::io_context& ioc) : a(ioc), b(ioc) {
+    tcp::acceptor acceptor(ioc,
+                           tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    a.connect(acceptor.local_endpoint());
+    acceptor.accept(b);
+    a.non_blocking(true);
+  }
+  tcp::socket a;
+  tcp::socket b;
+};
+
+TEST(WriteAll, WritesMoreThanTheSocketBufferTakesAtOnce) {
+  asio::io_context ioc;
+  SocketPair pair(ioc);
+  std::string head = "head:";
+  std::string big(8 << 20, 'x');  // far over any socket buffer
+  for (size_t i = 0; i < big.size(); i += 4096) big[i] = char('a' + i % 26);
+  std::string received;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        received.resize(head.size() + big.size());
+        error_code ec;
+        co_await asio::async_read(
+            pair.b, asio::buffer(received),
+            asio::redirect_error(asio::use_awaitable, ec));
+        EXPECT_FALSE(ec) << ec.message();
+      },
+      asio::detached);
+  std::vector<asio::const_buffer> buffers = {asio::buffer(head),
+                                             asio::buffer(big)};
+  error_code ec = testing::RunOn(ioc, WriteAll(pair.a, buffers));
+  ioc.restart();
+  ioc.run();
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_EQ(received, head + big);
+}
+
+TEST(WriteAll, ReportsAClosedPeer) {
+  asio::io_context ioc;
+  SocketPair pair(ioc);
+  pair.b.close();
+  std::string big(8 << 20, 'x');
+  std::vector<asio::const_buffer> buffers = {asio::buffer(big)};
+  error_code ec;
+  // The first write may land in the buffers before the reset comes back.
+  for (int i = 0; i < 4 && !ec; ++i) {
+    ec = testing::RunOn(ioc, WriteAll(pair.a, buffers));
+  }
+  EXPECT_TRUE(ec);
+}
+
+}  // namespace
+}  // namespace zimon::http::internal
