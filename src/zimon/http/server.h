@@ -19,10 +19,12 @@
 // oversized headers (431) and bodies (413, checked against Content-Length
 // before the body is read, and against the bytes read for chunked bodies),
 // malformed requests (400, then close), answers "Expect: 100-continue", reads
-// the body within `body_timeout`, and runs the handler as a separate coroutine
-// on the strand. While it runs the connection watches the socket: a client that
-// disconnects (EOF or reset) requests stop on Request::stop, and its answer is
-// dropped. If `handler_deadline` passes first, stop is requested too and the
+// the body within `body_timeout`, and runs the handler within the
+// connection's coroutine (with a `handler_deadline`, as a separate coroutine
+// on the strand).
+// While it runs the connection watches the socket: a client that disconnects
+// (EOF or reset) requests stop on Request::stop, and its answer is dropped. If
+// `handler_deadline` passes first, stop is requested too and the
 // client gets 504 at once; the handler's late answer is dropped. Keep-alive
 // follows HTTP/1.1 rules; pipelined requests are answered in order (while a
 // pipelined request is waiting, a disconnect is not detected until its turn).
