@@ -75,9 +75,9 @@ void ImageRecorder::Run() {
     lock.lock();
     written_ += batch.size();
     done_.notify_all();
-    // Let records gather for a moment, so a busy gateway commits a few large
-    // batches a second instead of one small one per fsync; a Flush() or the
-    // destructor cuts the wait short.
+    // Let records gather for a moment, so a busy gateway commits at most one
+    // batch per kGatherTime instead of one small one per fsync; a Flush() or
+    // the destructor cuts the wait short.
     wake_.wait_for(lock, kGatherTime,
                    [&] { return stopping_ || flushes_waiting_ > 0; });
   }
