@@ -50,6 +50,7 @@ class Headers {
   std::vector<Field>::const_iterator end() const { return fields_.end(); }
 
  private:
+  static constexpr size_t kTypicalFields = 8;
   std::vector<Field> fields_;
 };
 

@@ -9,8 +9,13 @@ namespace zimon::http {
 namespace {
 
 // "/a/b" -> {"a", "b"}; "/" -> {""}; "/a/" -> {"a", ""}.
+// Segments reserved up front: one allocation for a typical path, not one per
+// doubling.
+constexpr size_t kTypicalSegments = 8;
+
 std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> out;
+  out.reserve(kTypicalSegments);
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);
   while (true) {
     size_t slash = path.find('/');
@@ -193,6 +198,7 @@ Router::Match Router::Find(std::string_view method,
                            std::string_view raw_path) const {
   Match match;
   std::vector<std::string> segments;
+  segments.reserve(kTypicalSegments);
   for (std::string_view part : SplitPath(raw_path)) {
     StatusOr<std::string> decoded = PercentDecode(part, false);
     if (!decoded.ok()) {
