@@ -298,10 +298,10 @@ class Connection : public ConnectionControl,
       if (buffer_.size() > 0) {
         size_t used = parser.put(buffer_.data(), ec);
         buffer_.consume(used);
-        if (ec != bhttp::error::need_more) {
-          if (ec) co_return ec;
-          continue;
-        }
+        if (ec && ec != bhttp::error::need_more) co_return ec;
+        // Progress: parse on. No progress without an error means the same
+        // as need_more: read.
+        if (!ec && (used != 0 || done())) continue;
         ec = {};
       }
       if (!deadline_set) {

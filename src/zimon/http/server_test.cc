@@ -178,6 +178,52 @@ TEST(Server, AnswersPipelinedRequestsInOrder) {
   EXPECT_TRUE(c.closed());
 }
 
+// Requests read in pieces: a header split mid-line, a body in parts and a
+// chunked body, each piece a separate TCP send with a pause between.
+TEST(Server, ParsesRequestsThatArriveInPieces) {
+  auto server = Start(EchoRouter());
+  RawConnection c(server->port());
+  auto send_in_pieces = [&](std::string_view data, size_t piece) {
+    for (size_t i = 0; i < data.size(); i += piece) {
+      ASSERT_TRUE(c.Send(data.substr(i, piece)));
+      std::this_thread::sleep_for(2ms);
+    }
+  };
+  send_in_pieces(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n"
+      "hello world",
+      5);
+  std::string first = c.Read(5s, "hello world");
+  EXPECT_EQ(StatusOf(first), 200) << first;
+  EXPECT_NE(first.find("\r\n\r\nhello world"), std::string::npos) << first;
+
+  send_in_pieces(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "4\r\nchun\r\n6\r\nked ok\r\n0\r\n\r\n",
+      3);
+  std::string second = c.Read(5s, "chunked ok");
+  EXPECT_EQ(StatusOf(second), 200) << second;
+  EXPECT_NE(second.find("Content-Length: 10\r\n"), std::string::npos) << second;
+  EXPECT_NE(second.find("\r\n\r\nchunked ok"), std::string::npos) << second;
+  EXPECT_FALSE(c.closed());
+}
+
+// HTTP/1.0 answers: version kept, keep-alive only when asked for.
+TEST(Server, AnswersHttp10InKindAndClosesUnlessAskedToKeepAlive) {
+  auto server = Start(EchoRouter());
+  RawConnection kept(server->port());
+  ASSERT_TRUE(
+      kept.Send("GET /images/7 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  std::string raw = kept.Read(5s, R"({"id":"7"})");
+  EXPECT_EQ(raw.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << raw;
+  EXPECT_NE(raw.find("Connection: keep-alive\r\n"), std::string::npos) << raw;
+  EXPECT_FALSE(kept.closed());
+
+  RawConnection closed(server->port());
+  ASSERT_TRUE(closed.Send("GET /images/8 HTTP/1.0\r\n\r\n"));
+  EXPECT_TRUE(closed.WaitClosed(5s));
+}
+
 TEST(Server, RejectsOversizedBodyWith413) {
   ServerOptions options;
   options.max_body_bytes = 1024;
