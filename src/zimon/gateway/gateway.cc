@@ -183,6 +183,7 @@ class Gateway::Impl {
     // vLLM-Omni, closes idle connections after 5 s): reusing a connection the
     // server is closing at that moment would cost the request.
     client_options.idle_timeout = std::chrono::seconds(4);
+    client_options.long_lived_executor = true;  // the server's io_context
     client_ = std::make_unique<http::Client>(executor, client_options);
     std::map<std::string, std::unique_ptr<BackendAdapter>> adapters;
     for (const BackendConfig& b : options_.config.backends) {

@@ -265,9 +265,13 @@ class Client::Impl {
       result.stale = false;
     }
     if (result.reusable) {
-      // No wait left pending while pooled: an io_context run until it runs
-      // out of work must not wait for an idle connection's timer.
-      conn->Deadline().Disarm();
+      if (options_.long_lived_executor) {
+        conn->Deadline().Clear();  // the wait left pending finds no deadline
+      } else {
+        // No wait left pending while pooled: an io_context run until it runs
+        // out of work must not wait for an idle connection's timer.
+        conn->Deadline().Disarm();
+      }
     } else {
       // Done with: close it and drop the timer here, on the executor.
       conn->deadline.reset();

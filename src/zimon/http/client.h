@@ -80,6 +80,12 @@ struct ClientOptions {
   // connections need no strand, and a Send() made from that executor runs its
   // exchange in the caller's coroutine instead of spawning one.
   bool single_threaded = false;
+  // The executor's context runs until it is stopped (a Server's), never "until
+  // it runs out of work": a pooled connection may keep its timer's wait
+  // pending, which saves cancelling it after every exchange and arming it
+  // again for the next. Off, pooled connections hold no work, so a context
+  // run until idle (Fetch, tests) returns once the calls are done.
+  bool long_lived_executor = false;
 };
 
 // Not an aggregate on purpose: GCC 12 miscompiles a brace-initialized

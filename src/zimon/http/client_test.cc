@@ -640,20 +640,26 @@ TEST(Client, DeadlineMidBodyIsDeadlineExceeded) {
 // The deadline belongs to one exchange: a pooled connection idle for longer
 // than the request timeout is not closed by it, and the next request on it
 // gets a fresh deadline.
+// With `long_lived_executor` the wait stays pending while the connection is
+// pooled, and must find no deadline when it fires.
 TEST(Client, DeadlineDoesNotOutliveItsExchange) {
-  Fixture f;
-  boost::asio::io_context ioc;
-  ClientOptions options;
-  options.request_timeout = 100ms;
-  Client client(ioc.get_executor(), options);
-  ASSERT_TRUE(testing::RunOn(ioc, client.Send({f.Url("/hello")})).ok());
-  std::this_thread::sleep_for(300ms);
-  ioc.restart();
-  ioc.run_for(200ms);  // a timer left over would fire now
-  auto resp = testing::RunOn(ioc, client.Send({f.Url("/hello")}));
-  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
-  EXPECT_EQ(client.stats().connections_opened, 1u);
-  EXPECT_EQ(client.stats().connections_reused, 1u);
+  for (bool long_lived : {false, true}) {
+    SCOPED_TRACE(long_lived ? "long-lived executor" : "run until idle");
+    Fixture f;
+    boost::asio::io_context ioc;
+    ClientOptions options;
+    options.request_timeout = 100ms;
+    options.long_lived_executor = long_lived;
+    Client client(ioc.get_executor(), options);
+    ASSERT_TRUE(testing::RunOn(ioc, client.Send({f.Url("/hello")})).ok());
+    std::this_thread::sleep_for(300ms);
+    ioc.restart();
+    ioc.run_for(200ms);  // a timer left over would fire now
+    auto resp = testing::RunOn(ioc, client.Send({f.Url("/hello")}));
+    ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+    EXPECT_EQ(client.stats().connections_opened, 1u);
+    EXPECT_EQ(client.stats().connections_reused, 1u);
+  }
 }
 
 // A pooled connection leaves no timer pending: an io_context run until it
