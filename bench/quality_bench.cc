@@ -7,7 +7,10 @@
 // *_Libspng lines decode with libspng alone, for comparison; InflateOnly is
 // libdeflate alone on the image data (with and without the zlib Adler-32),
 // the floor of any decoder that must see every row; Unfilter times each PNG
-// filter on each implementation the CPU supports. Counters report the
+// filter on each implementation the CPU supports. The WebP cases (built with
+// libwebp) score the synthetic image encoded by libwebp, lossy at quality 90
+// (and 75, libwebp's default) and lossless, and WebpDecodeOnly times
+// libwebp's decode alone in several modes. Counters report the
 // resulting score so a regression in the measures is visible next to the
 // timing.
 #include <benchmark/benchmark.h>
@@ -16,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "zimon/gateway/image_decode.h"
 #include "zimon/gateway/image_decode_png.h"
@@ -23,6 +27,11 @@
 #include "zimon/gateway/quality.h"
 #include "zimon/gateway/quality_test_images.h"
 #include "zimon/sim/image.h"
+
+#ifdef ZIMON_HAVE_WEBP
+#include <webp/decode.h>
+#include <webp/types.h>
+#endif
 
 namespace zimon::gateway {
 namespace {
@@ -53,14 +62,14 @@ std::string PilPng(int side) {
 }
 
 void ReportScore(benchmark::State& state, const StatusOr<QualityReport>& r,
-                 size_t bytes) {
+                 size_t bytes, const char* bytes_counter = "png_bytes") {
   if (!r.ok()) {
     state.SkipWithError(r.status().ToString().c_str());
     return;
   }
   state.counters["score"] = r->score;
   state.counters["defects"] = static_cast<double>(r->defects.size());
-  state.counters["png_bytes"] = static_cast<double>(bytes);
+  state.counters[bytes_counter] = static_cast<double>(bytes);
 }
 
 void BM_ScoreImage_SimPng(benchmark::State& state) {
@@ -98,6 +107,76 @@ void BM_ScoreImage_PilPng(benchmark::State& state) {
   ReportScore(state, r, png.size());
 }
 BENCHMARK(BM_ScoreImage_PilPng)->Arg(1024)->Unit(benchmark::kMillisecond);
+
+#ifdef ZIMON_HAVE_WEBP
+// The synthetic image as WebP: lossy at `quality`, lossless when negative.
+std::string SyntheticWebp(int side, int quality) {
+  StatusOr<std::string> webp =
+      testing::EncodeWebp(testing::NaturalImage(side, side, 1), quality);
+  if (!webp.ok()) {
+    std::fprintf(stderr, "%s\n", webp.status().ToString().c_str());
+    std::abort();
+  }
+  return *webp;
+}
+
+// Argument 0: side; 1: quality (-1 lossless).
+void BM_ScoreImage_Webp(benchmark::State& state) {
+  const std::string webp = SyntheticWebp(static_cast<int>(state.range(0)),
+                                         static_cast<int>(state.range(1)));
+  StatusOr<QualityReport> r = ScoreImage(webp);
+  for (auto _ : state) {
+    r = ScoreImage(webp);
+    benchmark::DoNotOptimize(r);
+  }
+  ReportScore(state, r, webp.size(), "webp_bytes");
+}
+BENCHMARK(BM_ScoreImage_Webp)
+    ->Args({1024, 90})
+    ->Args({1024, 75})
+    ->Args({1024, -1})
+    ->Unit(benchmark::kMillisecond);
+
+// libwebp alone on the lossy image. Argument 0: to RGB as DecodeImage asks
+// for it; 1: to YUV 4:2:0 without colour conversion, the floor of a decoder
+// that reconstructs every pixel; 2: to RGB scaled to 512x512 by libwebp
+// (options.use_scaling), which rescales after decoding at full size; 3: to
+// RGB without the in-loop deblocking filter (other pixels, not used).
+void BM_WebpDecodeOnly(benchmark::State& state) {
+  const std::string webp = SyntheticWebp(1024, 90);
+  const auto* data = reinterpret_cast<const uint8_t*>(webp.data());
+  const int64_t variant = state.range(0);
+  std::vector<uint8_t> rgb(size_t{1024} * 1024 * 3);
+  for (auto _ : state) {
+    if (variant == 1) {
+      int w = 0, h = 0, stride = 0, uv_stride = 0;
+      uint8_t *u = nullptr, *v = nullptr;
+      uint8_t* y =
+          WebPDecodeYUV(data, webp.size(), &w, &h, &u, &v, &stride, &uv_stride);
+      if (y == nullptr) state.SkipWithError("decode failed");
+      benchmark::DoNotOptimize(y);
+      WebPFree(y);
+      continue;
+    }
+    WebPDecoderConfig config;
+    WebPInitDecoderConfig(&config);
+    const int side = variant == 2 ? 512 : 1024;
+    config.options.use_scaling = variant == 2;
+    config.options.scaled_width = config.options.scaled_height = side;
+    config.options.bypass_filtering = variant == 3;
+    config.output.colorspace = MODE_RGB;
+    config.output.is_external_memory = 1;
+    config.output.u.RGBA.rgba = rgb.data();
+    config.output.u.RGBA.stride = side * 3;
+    config.output.u.RGBA.size = rgb.size();
+    if (WebPDecode(data, webp.size(), &config) != VP8_STATUS_OK) {
+      state.SkipWithError("decode failed");
+    }
+    benchmark::DoNotOptimize(rgb.data());
+  }
+}
+BENCHMARK(BM_WebpDecodeOnly)->DenseRange(0, 3)->Unit(benchmark::kMillisecond);
+#endif  // ZIMON_HAVE_WEBP
 
 // Decoding to a full RgbImage (DecodeImage), without the measures.
 template <std::string (*kMake)(int), bool kLibspng>

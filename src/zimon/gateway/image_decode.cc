@@ -5,6 +5,7 @@
 
 #include "zimon/gateway/image_decode_jpeg.h"
 #include "zimon/gateway/image_decode_png.h"
+#include "zimon/gateway/image_decode_webp.h"
 
 namespace zimon::gateway {
 namespace {
@@ -14,11 +15,6 @@ Status UnrecognisedError(std::string_view bytes) {
       bytes.empty()
           ? "image: empty body"
           : "image: unrecognised format (expected PNG, JPEG or WebP)");
-}
-
-Status WebpError() {
-  return UnimplementedError(
-      "WebP decoding not built (libwebp is not a build dependency)");
 }
 
 }  // namespace
@@ -61,6 +57,7 @@ bool CanDecode(ImageFormat format) {
     case ImageFormat::kJpeg:
       return internal::JpegSupported();
     case ImageFormat::kWebp:
+      return internal::WebpSupported();
     case ImageFormat::kUnknown:
       break;
   }
@@ -78,7 +75,7 @@ StatusOr<RgbImage> DecodeImage(std::string_view bytes,
     case ImageFormat::kJpeg:
       return internal::DecodeJpeg(bytes, options);
     case ImageFormat::kWebp:
-      return WebpError();
+      return internal::DecodeWebp(bytes, options);
     case ImageFormat::kUnknown:
       break;
   }
@@ -98,8 +95,11 @@ Status DecodeImageRows(std::string_view bytes, const DecodeOptions& options,
                              internal::DecodeJpeg(bytes, options));
       return internal::FeedRows(image, sink);
     }
-    case ImageFormat::kWebp:
-      return WebpError();
+    case ImageFormat::kWebp: {
+      ZIMON_ASSIGN_OR_RETURN(RgbImage image,
+                             internal::DecodeWebp(bytes, options));
+      return internal::FeedRows(image, sink);
+    }
     case ImageFormat::kUnknown:
       break;
   }

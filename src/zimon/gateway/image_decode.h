@@ -4,8 +4,10 @@
 // and SSE2 unfiltering, row by row; every other PNG with libspng (see
 // docs/quality.md, "Decoder"). JPEG with libjpeg(-turbo) when the
 // build found it (ZIMON_HAVE_JPEG), using DCT scaling to skip resolution the
-// scorer does not need; WebP is recognised by its magic bytes but not decoded
-// (libwebp is not a build dependency) and yields kUnimplemented.
+// scorer does not need. WebP (lossy and lossless stills; animations are
+// kUnimplemented) with libwebp when the build found it (ZIMON_HAVE_WEBP),
+// always at full size: libwebp scales only after a full-size decode. A
+// format the build lacks a decoder for yields kUnimplemented.
 //
 // Thread safety: pure functions; safe to call concurrently.
 #ifndef ZIMON_GATEWAY_IMAGE_DECODE_H_
@@ -53,7 +55,7 @@ struct DecodeOptions {
 
 // Decodes `bytes`. Errors: kInvalidArgument for unrecognised, corrupt,
 // truncated or oversized data; kUnimplemented for a recognised format this
-// build cannot decode ("WebP decoding not built").
+// build cannot decode ("WebP decoding not built") and for animated WebP.
 StatusOr<RgbImage> DecodeImage(std::string_view bytes,
                                const DecodeOptions& options = {});
 

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "zimon/gateway/quality_test_images.h"
@@ -109,16 +110,6 @@ TEST(DecodeImage, UnknownAndEmptyAreInvalidArgument) {
             StatusCode::kInvalidArgument);
 }
 
-TEST(DecodeImage, WebpIsUnimplemented) {
-  StatusOr<RgbImage> out =
-      DecodeImage(std::string("RIFF\x10\0\0\0WEBPVP8 ", 16));
-  ASSERT_FALSE(out.ok());
-  EXPECT_EQ(out.status().code(), StatusCode::kUnimplemented);
-  EXPECT_NE(out.status().message().find("WebP decoding not built"),
-            std::string::npos);
-  EXPECT_FALSE(CanDecode(ImageFormat::kWebp));
-}
-
 TEST(DecodeImage, RefusesImagesOverMaxDimension) {
   DecodeOptions options;
   options.max_dimension = 32;
@@ -196,6 +187,246 @@ TEST(DecodeImage, JpegIsUnimplementedWithoutLibjpeg) {
   EXPECT_EQ(out.status().code(), StatusCode::kUnimplemented);
   EXPECT_NE(out.status().message().find("JPEG decoding not built"),
             std::string::npos);
+}
+#endif
+
+#ifdef ZIMON_HAVE_WEBP
+std::string MustWebp(const RgbImage& img, int quality) {
+  StatusOr<std::string> webp = testing::EncodeWebp(img, quality);
+  EXPECT_TRUE(webp.ok()) << webp.status().ToString();
+  return webp.ok() ? *webp : std::string();
+}
+
+double MeanAbsError(const RgbImage& a, const RgbImage& b) {
+  EXPECT_EQ(a.pixels.size(), b.pixels.size());
+  if (a.pixels.size() != b.pixels.size() || a.pixels.empty()) return 1e9;
+  double err = 0;
+  for (size_t i = 0; i < a.pixels.size(); ++i) {
+    err += std::abs(static_cast<int>(a.pixels[i]) - b.pixels[i]);
+  }
+  return err / static_cast<double>(a.pixels.size());
+}
+
+// A lossless WebP whose header claims `width` x `height` but holds no image
+// data: the size limits must refuse it before decoding starts.
+std::string Vp8lHeaderOnly(uint32_t width, uint32_t height) {
+  const uint32_t bits = (width - 1) | ((height - 1) << 14);  // no alpha, v0
+  std::string vp8l = "\x2F";
+  for (int i = 0; i < 4; ++i)
+    vp8l.push_back(static_cast<char>(bits >> (8 * i)));
+  vp8l.append(16, '\0');
+  return testing::RiffWebp(testing::RiffChunk("VP8L", vp8l));
+}
+
+TEST(DecodeImage, WebpLosslessRoundTripsPixels) {
+  for (auto [w, h] : {std::pair{37, 21}, {1, 1}, {1, 17}, {255, 3}}) {
+    const RgbImage src = NaturalImage(w, h, 7);
+    StatusOr<RgbImage> out = DecodeImage(MustWebp(src, -1));
+    ASSERT_TRUE(out.ok()) << w << "x" << h << ": " << out.status().ToString();
+    EXPECT_EQ(out->format, ImageFormat::kWebp);
+    EXPECT_EQ(out->width, w);
+    EXPECT_EQ(out->height, h);
+    EXPECT_EQ(out->source_width, w);
+    EXPECT_EQ(out->source_height, h);
+    EXPECT_EQ(out->pixels, src.pixels) << w << "x" << h;
+  }
+  EXPECT_TRUE(CanDecode(ImageFormat::kWebp));
+}
+
+TEST(DecodeImage, WebpLossyDecodesCloseToSource) {
+  // Chroma is stored at half resolution, so a few pixels of busy colour
+  // come back further off than a whole picture does.
+  struct Case {
+    int w, h;
+    double max_error;
+  };
+  for (const Case& c :
+       {Case{96, 64, 6}, Case{33, 47, 6}, Case{1, 1, 30}, Case{2, 3, 30}}) {
+    const RgbImage src = NaturalImage(c.w, c.h, 5);
+    StatusOr<RgbImage> out = DecodeImage(MustWebp(src, 95));
+    ASSERT_TRUE(out.ok()) << c.w << "x" << c.h << ": "
+                          << out.status().ToString();
+    EXPECT_EQ(out->format, ImageFormat::kWebp);
+    ASSERT_EQ(out->width, c.w);
+    ASSERT_EQ(out->height, c.h);
+    EXPECT_LT(MeanAbsError(src, *out), c.max_error) << c.w << "x" << c.h;
+  }
+  // A different picture decodes to something else: the comparison can fail.
+  StatusOr<RgbImage> other = DecodeImage(MustWebp(NaturalImage(96, 64, 6), 95));
+  ASSERT_TRUE(other.ok());
+  EXPECT_GT(MeanAbsError(NaturalImage(96, 64, 5), *other), 6.0);
+}
+
+// Alpha is dropped, as for PNG: the stored colour channels are the image.
+TEST(DecodeImage, WebpAlphaIsDroppedLikePng) {
+  const RgbImage src = NaturalImage(41, 29, 3);
+  std::vector<uint8_t> rgba;
+  for (size_t p = 0; p < src.pixels.size(); p += 3) {
+    // Never 0: the encoder may rewrite the colour of invisible pixels.
+    const auto alpha = static_cast<uint8_t>(1 + (p / 3) % 255);
+    rgba.insert(rgba.end(),
+                {src.pixels[p], src.pixels[p + 1], src.pixels[p + 2], alpha});
+  }
+  StatusOr<std::string> lossless = testing::EncodeWebpRgba(41, 29, rgba, -1);
+  ASSERT_TRUE(lossless.ok()) << lossless.status().ToString();
+  StatusOr<RgbImage> out = DecodeImage(*lossless);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->pixels, src.pixels);
+  testing::PngEncoding enc;
+  enc.colour_type = 6;
+  StatusOr<std::string> png = testing::EncodePngSamples(41, 29, rgba, enc);
+  ASSERT_TRUE(png.ok());
+  StatusOr<RgbImage> from_png = DecodeImage(*png);
+  ASSERT_TRUE(from_png.ok());
+  EXPECT_EQ(out->pixels, from_png->pixels);
+
+  StatusOr<std::string> lossy = testing::EncodeWebpRgba(41, 29, rgba, 95);
+  ASSERT_TRUE(lossy.ok()) << lossy.status().ToString();
+  StatusOr<RgbImage> lossy_out = DecodeImage(*lossy);
+  ASSERT_TRUE(lossy_out.ok()) << lossy_out.status().ToString();
+  EXPECT_LT(MeanAbsError(src, *lossy_out), 6.0);
+}
+
+TEST(DecodeImageRows, DeliversWebpRows) {
+  class Sink : public RgbRowSink {
+   public:
+    Status Start(const ImageInfo& info) override {
+      info_ = info;
+      return OkStatus();
+    }
+    void Row(int y, const uint8_t* rgb) override {
+      EXPECT_EQ(y, rows_++);
+      pixels_.insert(pixels_.end(), rgb, rgb + info_.width * 3);
+    }
+    ImageInfo info_;
+    int rows_ = 0;
+    std::vector<uint8_t> pixels_;
+  };
+  const RgbImage src = NaturalImage(45, 31, 2);
+  Sink sink;
+  ASSERT_TRUE(DecodeImageRows(MustWebp(src, -1), DecodeOptions{}, sink).ok());
+  EXPECT_EQ(sink.info_.format, ImageFormat::kWebp);
+  EXPECT_EQ(sink.info_.width, 45);
+  EXPECT_EQ(sink.info_.source_height, 31);
+  EXPECT_EQ(sink.rows_, 31);
+  EXPECT_EQ(sink.pixels_, src.pixels);
+}
+
+TEST(DecodeImage, WebpOverLimitsIsRefusedBeforeDecoding) {
+  const std::string webp = MustWebp(NaturalImage(101, 100, 1), 80);
+  DecodeOptions narrow;
+  narrow.max_dimension = 100;
+  StatusOr<RgbImage> out = DecodeImage(webp, narrow);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(out.status().message().find("101x100 out of range"),
+            std::string::npos)
+      << out.status().ToString();
+  DecodeOptions few;
+  few.max_pixels = 100 * 100;
+  out = DecodeImage(webp, few);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("limit of 10000 pixels"),
+            std::string::npos)
+      << out.status().ToString();
+  few.max_pixels = 101 * 100;
+  EXPECT_TRUE(DecodeImage(webp, few).ok());
+
+  // 16000 x 16000 claimed by a header with no image data behind it: refused
+  // by the pixel limit (decoding would report truncation instead).
+  out = DecodeImage(Vp8lHeaderOnly(16000, 16000));
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("16000x16000 is more than the limit"),
+            std::string::npos)
+      << out.status().ToString();
+  out = DecodeImage(Vp8lHeaderOnly(64, 64));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(out.status().message().find("limit"), std::string::npos)
+      << out.status().ToString();
+}
+
+TEST(DecodeImage, AnimatedWebpIsUnimplemented) {
+  const std::string still = MustWebp(NaturalImage(16, 16, 1), -1);
+  ASSERT_TRUE(DecodeImage(still).ok());
+  StatusOr<RgbImage> out = DecodeImage(testing::AnimatedWebp(still, 16, 16, 2));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(out.status().message().find("animated WebP is not scored"),
+            std::string::npos)
+      << out.status().ToString();
+}
+
+TEST(DecodeImage, TruncatedWebpIsInvalidArgument) {
+  const RgbImage src = NaturalImage(128, 96, 5);
+  for (int quality : {90, -1}) {
+    const std::string webp = MustWebp(src, quality);
+    for (size_t keep : {size_t{12}, size_t{20}, size_t{30}, webp.size() / 2,
+                        webp.size() - 1}) {
+      StatusOr<RgbImage> out = DecodeImage(webp.substr(0, keep));
+      ASSERT_FALSE(out.ok()) << "quality " << quality << " kept " << keep;
+      EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+      EXPECT_EQ(out.status().message().substr(0, 6), "webp: ")
+          << out.status().ToString();
+    }
+  }
+  const std::string webp = MustWebp(src, 90);
+  StatusOr<RgbImage> out = DecodeImage(webp.substr(0, webp.size() / 2));
+  EXPECT_NE(out.status().message().find("truncated"), std::string::npos)
+      << out.status().ToString();
+}
+
+// WebP has no checksum: damage inside the compressed data of a lossy image
+// decodes to other pixels (as with JPEG). Damaged headers are errors.
+TEST(DecodeImage, CorruptWebpHeaderIsInvalidArgument) {
+  const RgbImage src = NaturalImage(64, 64, 3);
+  const std::string lossy = MustWebp(src, 90);
+  ASSERT_EQ(lossy.substr(12, 4), "VP8 ");
+  std::string bad = lossy;
+  bad[23] = '\x00';  // the VP8 start code 9d 01 2a
+  StatusOr<RgbImage> out = DecodeImage(bad);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(out.status().message().find("VP8_STATUS_BITSTREAM_ERROR"),
+            std::string::npos)
+      << out.status().ToString();
+
+  const std::string lossless = MustWebp(src, -1);
+  ASSERT_EQ(lossless.substr(12, 4), "VP8L");
+  bad = lossless;
+  bad[20] = '\x00';  // the VP8L signature byte 0x2f
+  out = DecodeImage(bad);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  // Unknown chunk in place of the image.
+  bad = lossless;
+  bad.replace(12, 4, "XXXX");
+  EXPECT_EQ(DecodeImage(bad).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(DecodeImage, NotWebpIsAFormatError) {
+  // RIFF but not WebP (a WAVE file): unrecognised.
+  StatusOr<RgbImage> out =
+      DecodeImage(std::string("RIFF\x24\0\0\0WAVEfmt \x10\0\0\0", 20));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(out.status().message().find("unrecognised format"),
+            std::string::npos);
+  // WebP magic and nothing usable after it.
+  out = DecodeImage(std::string("RIFF\x10\0\0\0WEBPVP8 ", 16));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(out.status().message().substr(0, 6), "webp: ");
+}
+#else
+TEST(DecodeImage, WebpIsUnimplementedWithoutLibwebp) {
+  StatusOr<RgbImage> out =
+      DecodeImage(std::string("RIFF\x10\0\0\0WEBPVP8 ", 16));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(out.status().message().find("WebP decoding not built"),
+            std::string::npos);
+  EXPECT_FALSE(CanDecode(ImageFormat::kWebp));
 }
 #endif
 

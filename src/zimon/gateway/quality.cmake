@@ -1,12 +1,14 @@
 # No-reference image quality scorer (docs/quality.md). PNG: 8-bit grey/RGB(A)
 # without interlacing by zimon's own decoder on libdeflate, the rest via
-# libspng; JPEG via libjpeg when its development files are present, otherwise
-# JPEG input is reported as "JPEG decoding not built".
+# libspng; JPEG via libjpeg and WebP via libwebp when their development files
+# are present, otherwise such input is reported as "JPEG decoding not built",
+# resp. "WebP decoding not built".
 list(APPEND gateway_srcs
   image_decode.cc
   image_decode_jpeg.cc
   image_decode_png.cc
   image_decode_unfilter.cc
+  image_decode_webp.cc
   quality.cc
   quality_measures.cc
   quality_metrics.cc)
@@ -54,4 +56,18 @@ if(ZIMON_LIBJPEG_FOUND)
     PROPERTIES COMPILE_DEFINITIONS ZIMON_HAVE_JPEG=1)
 else()
   message(STATUS "libjpeg not found: JPEG images will be reported undecodable")
+endif()
+
+# libwebp (Debian: libwebp-dev): Google's reference WebP codec, for the WebP
+# decoder. Its encoder makes the WebP test images (quality_test_images.cc) for
+# the tests and bench/quality_bench; the bench directory reads the global
+# property below, as source properties do not reach it.
+pkg_check_modules(ZIMON_LIBWEBP IMPORTED_TARGET libwebp)
+set_property(GLOBAL PROPERTY ZIMON_HAVE_WEBP ${ZIMON_LIBWEBP_FOUND})
+if(ZIMON_LIBWEBP_FOUND)
+  list(APPEND gateway_deps PkgConfig::ZIMON_LIBWEBP)
+  set_property(SOURCE image_decode_webp.cc image_decode_test.cc quality_test.cc
+    quality_test_images.cc APPEND PROPERTY COMPILE_DEFINITIONS ZIMON_HAVE_WEBP=1)
+else()
+  message(STATUS "libwebp not found: WebP images will be reported undecodable")
 endif()

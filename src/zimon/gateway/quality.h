@@ -90,8 +90,9 @@ struct QualityReport {
   double score = 0;  // 0–1
   std::vector<DefectKind> defects;
   std::string decode_error;  // set when undecodable
-  // Undecodable because this build lacks the decoder (WebP; JPEG without
-  // libjpeg), not because the bytes are broken.
+  // Undecodable because this build lacks the decoder (JPEG without libjpeg,
+  // WebP without libwebp) or the format is one the scorer does not handle
+  // (animated WebP), not because the bytes are broken.
   bool unsupported_format = false;
 
   bool HasDefect(DefectKind kind) const;
@@ -108,8 +109,9 @@ Status ValidateQualityOptions(const QualityOptions& options);
 void ScoreMeasures(const QualityMeasures& measures,
                    const QualityOptions& options, QualityReport& report);
 
-// Decodes `encoded_bytes` (PNG, JPEG when built) and scores it. PNG rows are
-// measured as they are decoded; the full-size RGB image is never built.
+// Decodes `encoded_bytes` (PNG; JPEG and WebP when built) and scores it. PNG
+// rows are measured as they are decoded; the full-size RGB image is never
+// built.
 StatusOr<QualityReport> ScoreImage(std::string_view encoded_bytes,
                                    const QualityOptions& options = {});
 

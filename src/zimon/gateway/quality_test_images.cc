@@ -12,6 +12,11 @@
 #include <random>
 #include <vector>
 
+#ifdef ZIMON_HAVE_WEBP
+#include <webp/encode.h>
+#include <webp/types.h>
+#endif
+
 namespace zimon::gateway::testing {
 namespace {
 
@@ -385,5 +390,117 @@ std::string SplitIdat(std::string_view png, size_t chunk_size) {
   }
   return out;
 }
+
+namespace {
+
+void PutLe(std::string& out, uint32_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) {
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  }
+}
+
+}  // namespace
+
+std::string RiffChunk(std::string_view fourcc, std::string_view payload) {
+  std::string out(fourcc);
+  PutLe(out, static_cast<uint32_t>(payload.size()), 4);
+  out.append(payload);
+  if (payload.size() % 2 == 1) out.push_back('\0');
+  return out;
+}
+
+std::string RiffWebp(std::string_view chunks) {
+  std::string out = "RIFF";
+  PutLe(out, static_cast<uint32_t>(4 + chunks.size()), 4);
+  out.append("WEBP");
+  out.append(chunks);
+  return out;
+}
+
+std::string AnimatedWebp(std::string_view still, int width, int height,
+                         int frames) {
+  std::string vp8x(1, '\x02');  // animation flag
+  PutLe(vp8x, 0, 3);
+  PutLe(vp8x, static_cast<uint32_t>(width - 1), 3);
+  PutLe(vp8x, static_cast<uint32_t>(height - 1), 3);
+  std::string anim;
+  PutLe(anim, 0xFFFFFFFF, 4);  // background colour
+  PutLe(anim, 0, 2);           // loop forever
+  std::string chunks = RiffChunk("VP8X", vp8x) + RiffChunk("ANIM", anim);
+  const std::string_view image = still.size() > 12 ? still.substr(12) : "";
+  for (int i = 0; i < frames; ++i) {
+    std::string anmf;
+    PutLe(anmf, 0, 3);  // x / 2
+    PutLe(anmf, 0, 3);  // y / 2
+    PutLe(anmf, static_cast<uint32_t>(width - 1), 3);
+    PutLe(anmf, static_cast<uint32_t>(height - 1), 3);
+    PutLe(anmf, 100, 3);  // duration, ms
+    anmf.push_back('\0');
+    anmf.append(image);
+    chunks += RiffChunk("ANMF", anmf);
+  }
+  return RiffWebp(chunks);
+}
+
+#ifdef ZIMON_HAVE_WEBP
+namespace {
+
+// What a WebPEncode*() function returned (size 0 on failure), as a string.
+StatusOr<std::string> TakeWebp(uint8_t* out, size_t size) {
+  if (size == 0 || out == nullptr) {
+    WebPFree(out);
+    return InternalError("webp encoder failed");
+  }
+  std::string webp(reinterpret_cast<const char*>(out), size);
+  WebPFree(out);
+  return webp;
+}
+
+}  // namespace
+
+StatusOr<std::string> EncodeWebp(const RgbImage& image, int quality) {
+  if (image.pixels.size() !=
+      static_cast<size_t>(image.width) * image.height * 3) {
+    return InvalidArgumentError("EncodeWebp: pixel buffer does not match size");
+  }
+  const int stride = image.width * 3;
+  uint8_t* out = nullptr;
+  const size_t size =
+      quality < 0
+          ? WebPEncodeLosslessRGB(image.pixels.data(), image.width,
+                                  image.height, stride, &out)
+          : WebPEncodeRGB(image.pixels.data(), image.width, image.height,
+                          stride, static_cast<float>(quality), &out);
+  return TakeWebp(out, size);
+}
+
+StatusOr<std::string> EncodeWebpRgba(int width, int height,
+                                     const std::vector<uint8_t>& rgba,
+                                     int quality) {
+  if (rgba.size() != static_cast<size_t>(width) * height * 4) {
+    return InvalidArgumentError("EncodeWebpRgba: buffer does not match size");
+  }
+  uint8_t* out = nullptr;
+  const size_t size =
+      quality < 0
+          ? WebPEncodeLosslessRGBA(rgba.data(), width, height, width * 4, &out)
+          : WebPEncodeRGBA(rgba.data(), width, height, width * 4,
+                           static_cast<float>(quality), &out);
+  return TakeWebp(out, size);
+}
+
+#else  // !ZIMON_HAVE_WEBP
+
+StatusOr<std::string> EncodeWebp(const RgbImage& /*image*/, int /*quality*/) {
+  return UnimplementedError("built without libwebp");
+}
+
+StatusOr<std::string> EncodeWebpRgba(int /*width*/, int /*height*/,
+                                     const std::vector<uint8_t>& /*rgba*/,
+                                     int /*quality*/) {
+  return UnimplementedError("built without libwebp");
+}
+
+#endif  // ZIMON_HAVE_WEBP
 
 }  // namespace zimon::gateway::testing

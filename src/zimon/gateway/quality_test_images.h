@@ -1,5 +1,6 @@
 // Synthetic test images for the quality scorer tests and benchmark: RGB
-// buffers of known character (flat, noise, photo-like) and a PNG encoder.
+// buffers of known character (flat, noise, photo-like), a PNG encoder and,
+// where the build has libwebp (ZIMON_HAVE_WEBP), a WebP encoder.
 //
 // Thread safety: pure functions.
 #ifndef ZIMON_GATEWAY_QUALITY_TEST_IMAGES_H_
@@ -55,6 +56,28 @@ struct PngEncoding {
 StatusOr<std::string> EncodePngSamples(
     int width, int height, const std::vector<uint8_t>& samples,
     const PngEncoding& encoding, const std::vector<uint8_t>& palette = {});
+
+// Encodes with libwebp's simple API: lossy at `quality` (0–100), lossless
+// when `quality` is negative. kUnimplemented when built without libwebp.
+StatusOr<std::string> EncodeWebp(const RgbImage& image, int quality);
+
+// As EncodeWebp, from RGBA samples (width * height * 4 bytes).
+StatusOr<std::string> EncodeWebpRgba(int width, int height,
+                                     const std::vector<uint8_t>& rgba,
+                                     int quality);
+
+// A RIFF container chunk: fourcc, little-endian size, payload, a pad byte
+// when the size is odd.
+std::string RiffChunk(std::string_view fourcc, std::string_view payload);
+
+// "RIFF", size, "WEBP", then `chunks`.
+std::string RiffWebp(std::string_view chunks);
+
+// An animated WebP (VP8X, ANIM, one ANMF per frame) of `frames` copies of
+// the image in `still`, a simple-format WebP (its one VP8 or VP8L chunk is
+// used as the frame data) of `width` x `height`.
+std::string AnimatedWebp(std::string_view still, int width, int height,
+                         int frames);
 
 // Appends a chunk (length, type, data, CRC) to `png`.
 void AppendPngChunk(std::string& png, std::string_view type,
