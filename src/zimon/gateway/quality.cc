@@ -97,7 +97,7 @@ bool QualityReport::HasDefect(DefectKind kind) const {
 
 bool QualityReport::IsBad() const {
   return HasDefect(DefectKind::kBlack) || HasDefect(DefectKind::kBlank) ||
-         HasDefect(DefectKind::kUndecodable);
+         (HasDefect(DefectKind::kUndecodable) && !unsupported_format);
 }
 
 Status ValidateQualityOptions(const QualityOptions& o) {

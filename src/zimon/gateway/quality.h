@@ -97,7 +97,8 @@ struct QualityReport {
 
   bool HasDefect(DefectKind kind) const;
   // True for black, blank and undecodable: images that are no image at all
-  // (the gateway's bad_image outcome).
+  // (the gateway's bad_image outcome). An image in a format the scorer cannot
+  // read (unsupported_format) is not bad: it goes to the client unscored.
   bool IsBad() const;
 };
 

@@ -158,12 +158,15 @@ TEST(ScoreImage, BrokenOrAnimatedWebpIsUndecodable) {
   EXPECT_EQ(r->defects, std::vector<DefectKind>{DefectKind::kUndecodable});
   EXPECT_EQ(r->format, ImageFormat::kWebp);
   EXPECT_FALSE(r->unsupported_format);
+  EXPECT_TRUE(r->IsBad());  // broken bytes: no image at all
   EXPECT_NE(r->decode_error.find("webp: "), std::string::npos);
-  // An animation is a format this scorer does not handle, not broken bytes.
+  // An animation is a format this scorer does not handle, not broken bytes:
+  // not bad, the client gets it unscored.
   r = ScoreImage(testing::AnimatedWebp(*webp, 64, 64, 3));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->defects, std::vector<DefectKind>{DefectKind::kUndecodable});
   EXPECT_TRUE(r->unsupported_format);
+  EXPECT_FALSE(r->IsBad());
   EXPECT_NE(r->decode_error.find("animated"), std::string::npos);
 }
 #else
@@ -173,6 +176,7 @@ TEST(ScoreImage, WebpIsUndecodableAndUnsupported) {
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->HasDefect(DefectKind::kUndecodable));
   EXPECT_TRUE(r->unsupported_format);
+  EXPECT_FALSE(r->IsBad());
   EXPECT_EQ(r->format, ImageFormat::kWebp);
 }
 #endif
