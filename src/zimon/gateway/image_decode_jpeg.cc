@@ -9,6 +9,7 @@
 
 #include <csetjmp>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #endif
 
@@ -40,8 +41,10 @@ void OnMessage(j_common_ptr cinfo, int level) {
 
 // Returns false with err->message set on failure. `out->pixels` is sized and
 // filled here; `out` must outlive the call.
-bool DecodeInto(std::string_view bytes, int max_dimension, int min_long_side,
+bool DecodeInto(std::string_view bytes, const DecodeOptions& options,
                 RgbImage* out, ErrorManager* err) {
+  const int max_dimension = options.max_dimension;
+  const int min_long_side = options.jpeg_min_long_side;
   jpeg_decompress_struct cinfo;
   cinfo.err = jpeg_std_error(&err->pub);
   err->pub.error_exit = OnError;
@@ -62,6 +65,15 @@ bool DecodeInto(std::string_view bytes, int max_dimension, int min_long_side,
       h > static_cast<unsigned>(max_dimension)) {
     std::snprintf(err->message, sizeof(err->message),
                   "dimensions %ux%u out of range", w, h);
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
+  // Counted at full size, as for PNG and WebP, whatever scale it decodes at.
+  if (options.max_pixels <= 0 ||
+      uint64_t{w} * h > static_cast<uint64_t>(options.max_pixels)) {
+    std::snprintf(err->message, sizeof(err->message),
+                  "%ux%u is more than the limit of %lld pixels", w, h,
+                  static_cast<long long>(options.max_pixels));  // NOLINT
     jpeg_destroy_decompress(&cinfo);
     return false;
   }
@@ -106,8 +118,7 @@ StatusOr<RgbImage> DecodeJpeg(std::string_view bytes,
   RgbImage out;
   out.format = ImageFormat::kJpeg;
   ErrorManager err;
-  if (!DecodeInto(bytes, options.max_dimension, options.jpeg_min_long_side,
-                  &out, &err)) {
+  if (!DecodeInto(bytes, options, &out, &err)) {
     return InvalidArgumentError(std::string("jpeg: ") + err.message);
   }
   return out;

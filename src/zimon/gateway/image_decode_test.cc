@@ -172,6 +172,22 @@ TEST(DecodeImage, JpegScalesDownByDctWhenAllowed) {
   EXPECT_EQ(out->height, 50);
 }
 
+TEST(DecodeImage, JpegOverThePixelLimitIsRefused) {
+  DecodeOptions options;
+  options.max_pixels = 400 * 200 - 1;
+  options.jpeg_min_long_side = 50;  // even when it would decode at 1/8
+  StatusOr<RgbImage> out =
+      DecodeImage(EncodeJpeg(NaturalImage(400, 200, 5), 90), options);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(out.status().message().find("400x200 is more than the limit"),
+            std::string::npos)
+      << out.status().ToString();
+  options.max_pixels = 400 * 200;
+  EXPECT_TRUE(
+      DecodeImage(EncodeJpeg(NaturalImage(400, 200, 5), 90), options).ok());
+}
+
 TEST(DecodeImage, TruncatedJpegIsInvalidArgument) {
   std::string jpeg = EncodeJpeg(NaturalImage(128, 128, 5), 90);
   for (size_t keep : {size_t{3}, size_t{40}, jpeg.size() / 2}) {
