@@ -332,15 +332,14 @@ class Connection : public ConnectionControl,
     error_code ec = co_await Parse(
         parser, [&] { return parser.is_header_done(); }, opt.header_timeout,
         kFirstReadBytes);
-    if (ec) co_return co_await OnReadError(ec, /*in_header=*/true);
+    if (ec) co_return co_await OnReadError(ec);
 
     auto& msg = parser.get();
     // Checked here too: Beast 1.74 can lose the body_limit error when the
     // header and the body arrive in one read.
     if (parser.content_length() &&
         *parser.content_length() > opt.max_body_bytes) {
-      co_return co_await OnReadError(bhttp::error::body_limit,
-                                     /*in_header=*/false);
+      co_return co_await OnReadError(bhttp::error::body_limit);
     }
     if (!parser.is_done()) {
       phase_ = Phase::kBody;
@@ -359,12 +358,11 @@ class Connection : public ConnectionControl,
       ec = co_await Parse(
           parser, [&] { return parser.is_done(); }, opt.body_timeout,
           kBodyReadBytes);
-      if (ec) co_return co_await OnReadError(ec, /*in_header=*/false);
+      if (ec) co_return co_await OnReadError(ec);
     }
     deadline_.Clear();
     if (msg.body().size() > opt.max_body_bytes) {
-      co_return co_await OnReadError(bhttp::error::body_limit,
-                                     /*in_header=*/false);
+      co_return co_await OnReadError(bhttp::error::body_limit);
     }
 
     auto request = std::make_shared<Request>();
@@ -586,7 +584,9 @@ class Connection : public ConnectionControl,
     co_return !ec;
   }
 
-  asio::awaitable<bool> OnReadError(error_code ec, bool in_header) {
+  // Answers what a read error calls for (431, 413 or 400; nothing for a
+  // timeout, counted by OnDeadline, or a closed connection). Always false.
+  asio::awaitable<bool> OnReadError(error_code ec) {
     if (deadline_.expired()) co_return false;  // counted by OnDeadline
     if (ec == bhttp::error::header_limit) {
       co_await SendErrorAndClose(
@@ -602,7 +602,6 @@ class Connection : public ConnectionControl,
       co_await SendErrorAndClose(
           400, InvalidArgumentError("malformed request: " + ec.message()));
     }
-    (void)in_header;
     co_return false;
   }
 
