@@ -51,31 +51,33 @@ TEST(DecodeImage, PngRoundTripsPixels) {
   EXPECT_EQ(out->pixels, src.pixels);
 }
 
+// Collects the rows a decoder hands over, checking they come in order.
+class CollectingSink : public RgbRowSink {
+ public:
+  Status Start(const ImageInfo& info) override {
+    info_ = info;
+    return OkStatus();
+  }
+  void Row(int y, const uint8_t* rgb) override {
+    EXPECT_EQ(y, rows_++);
+    pixels_.insert(pixels_.end(), rgb, rgb + info_.width * 3);
+  }
+  ImageInfo info_;
+  int rows_ = 0;
+  std::vector<uint8_t> pixels_;
+};
+
 // Rows handed to a sink are the image DecodeImage returns.
 TEST(DecodeImageRows, DeliversTheDecodedRowsInOrder) {
-  class Sink : public RgbRowSink {
-   public:
-    Status Start(const ImageInfo& info) override {
-      info_ = info;
-      return OkStatus();
-    }
-    void Row(int y, const uint8_t* rgb) override {
-      EXPECT_EQ(y, rows_++);
-      pixels_.insert(pixels_.end(), rgb, rgb + info_.width * 3);
-    }
-    ImageInfo info_;
-    int rows_ = 0;
-    std::vector<uint8_t> pixels_;
-  };
   const RgbImage src = NaturalImage(45, 31, 2);
-  Sink sink;
+  CollectingSink sink;
   ASSERT_TRUE(DecodeImageRows(MustPng(src), DecodeOptions{}, sink).ok());
   EXPECT_EQ(sink.info_.format, ImageFormat::kPng);
   EXPECT_EQ(sink.info_.width, 45);
   EXPECT_EQ(sink.info_.height, 31);
   EXPECT_EQ(sink.rows_, 31);
   EXPECT_EQ(sink.pixels_, src.pixels);
-  Sink unknown;
+  CollectingSink unknown;
   EXPECT_EQ(DecodeImageRows("nope", DecodeOptions{}, unknown).code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(unknown.rows_, 0);
@@ -304,22 +306,8 @@ TEST(DecodeImage, WebpAlphaIsDroppedLikePng) {
 }
 
 TEST(DecodeImageRows, DeliversWebpRows) {
-  class Sink : public RgbRowSink {
-   public:
-    Status Start(const ImageInfo& info) override {
-      info_ = info;
-      return OkStatus();
-    }
-    void Row(int y, const uint8_t* rgb) override {
-      EXPECT_EQ(y, rows_++);
-      pixels_.insert(pixels_.end(), rgb, rgb + info_.width * 3);
-    }
-    ImageInfo info_;
-    int rows_ = 0;
-    std::vector<uint8_t> pixels_;
-  };
   const RgbImage src = NaturalImage(45, 31, 2);
-  Sink sink;
+  CollectingSink sink;
   ASSERT_TRUE(DecodeImageRows(MustWebp(src, -1), DecodeOptions{}, sink).ok());
   EXPECT_EQ(sink.info_.format, ImageFormat::kWebp);
   EXPECT_EQ(sink.info_.width, 45);
