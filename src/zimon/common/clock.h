@@ -45,6 +45,13 @@ class RealClock final : public Clock {
   void SleepUntil(SteadyTime deadline) override;
 };
 
+// t + d, or SteadyTime::max() where that would overflow: a deadline `d` from
+// `t`, where a duration of max() means none.
+inline Clock::SteadyTime SaturatingAdd(Clock::SteadyTime t,
+                                       Clock::SteadyTime::duration d) {
+  return d >= Clock::SteadyTime::max() - t ? Clock::SteadyTime::max() : t + d;
+}
+
 // The process-wide RealClock. Never destroyed; safe to use from any thread.
 Clock& SystemClock();
 

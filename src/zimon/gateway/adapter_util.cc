@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "zimon/common/clock.h"
 #include "zimon/common/logging.h"
 #include "zimon/gateway/base64.h"
 
@@ -445,11 +446,8 @@ uint64_t RandomU64() {
   return engine();
 }
 
-Deadline::Deadline(Duration timeout) {
-  Clock::time_point now = Clock::now();
-  at_ = timeout >= Clock::time_point::max() - now ? Clock::time_point::max()
-                                                  : now + timeout;
-}
+Deadline::Deadline(Duration timeout)
+    : at_(SaturatingAdd(Clock::now(), timeout)) {}
 
 Duration Deadline::Remaining() const {
   if (at_ == Clock::time_point::max()) return Duration::max();

@@ -7,17 +7,16 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <mutex>
 
+#include "zimon/common/clock.h"
+
 namespace zimon::http {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// now + d without overflow for d == duration::max().
 Clock::time_point ExpiryAfter(Clock::duration d) {
-  Clock::time_point now = Clock::now();
-  if (d >= Clock::time_point::max() - now) return Clock::time_point::max();
-  return now + d;
+  return SaturatingAdd(Clock::now(), d);
 }
 
 // Cancels `timer` on its executor; safe from any thread and after the waiter

@@ -26,6 +26,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "zimon/common/clock.h"
 #include "zimon/http/socket_io.h"
 #include "zimon/http/url.h"
 
@@ -151,11 +152,6 @@ bool IsIdempotent(std::string_view method) {
          method == "DELETE" || method == "OPTIONS";
 }
 
-bool ValidFieldText(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) ==
-         std::string_view::npos;
-}
-
 bool IsDisconnect(const error_code& ec) {
   return ec == asio::error::eof || ec == asio::error::connection_reset ||
          ec == asio::error::broken_pipe || ec == bhttp::error::end_of_stream ||
@@ -163,9 +159,7 @@ bool IsDisconnect(const error_code& ec) {
 }
 
 Clock::time_point ExpiryAfter(Clock::duration d) {
-  Clock::time_point now = Clock::now();
-  if (d >= Clock::time_point::max() - now) return Clock::time_point::max();
-  return now + d;
+  return SaturatingAdd(Clock::now(), d);
 }
 
 }  // namespace
@@ -181,7 +175,7 @@ class Client::Impl {
     if (!url.ok()) co_return url.status();
     if (request.method.empty()) co_return InvalidArgumentError("empty method");
     for (const auto& [name, value] : request.headers) {
-      if (name.empty() || !ValidFieldText(name) || !ValidFieldText(value)) {
+      if (!IsWritableField(name, value)) {
         co_return InvalidArgumentError("invalid header field '" + name + "'");
       }
     }

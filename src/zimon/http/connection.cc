@@ -127,13 +127,6 @@ Status ParseTarget(std::string_view target, Request& request) {
 
 std::string_view Std(beast::string_view s) { return {s.data(), s.size()}; }
 
-bool ValidFieldText(std::string_view s) {
-  for (char c : s) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
-  }
-  return true;
-}
-
 // Appends the status line and the handler's header fields (without the
 // framing fields the connection writes itself, and without the empty line
 // that ends the head).
@@ -152,7 +145,7 @@ void AppendHead(std::string& out, int status, int version,
         EqualsIgnoreCase(name, "Connection")) {
       continue;
     }
-    if (name.empty() || !ValidFieldText(name) || !ValidFieldText(value)) {
+    if (!IsWritableField(name, value)) {
       log::Warn("http handler set an invalid header; dropped",
                 {{"name", name}});
       continue;

@@ -40,6 +40,12 @@ std::vector<std::string_view> Headers::GetAll(std::string_view name) const {
   return out;
 }
 
+bool IsWritableField(std::string_view name, std::string_view value) {
+  constexpr std::string_view kBreaking("\r\n\0", 3);
+  return !name.empty() && name.find_first_of(kBreaking) == name.npos &&
+         value.find_first_of(kBreaking) == value.npos;
+}
+
 void Headers::Set(std::string_view name, std::string_view value) {
   Remove(name);
   Add(name, value);

@@ -21,6 +21,10 @@ namespace zimon::http {
 // ASCII case-insensitive equality, for header names and tokens.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// True when `name: value` can be written into a message as is: a non-empty
+// name, and no CR, LF or NUL in either (which would end or split the field).
+bool IsWritableField(std::string_view name, std::string_view value);
+
 class Headers {
  public:
   using Field = std::pair<std::string, std::string>;

@@ -31,5 +31,14 @@ TEST(Headers, SetReplacesEveryFieldOfTheName) {
   EXPECT_EQ(h.size(), 1u);
 }
 
+TEST(IsWritableField, RefusesEmptyNamesAndLineBreaks) {
+  EXPECT_TRUE(IsWritableField("X-Ok", "a value, with: punctuation"));
+  EXPECT_TRUE(IsWritableField("X-Empty", ""));
+  EXPECT_FALSE(IsWritableField("", "v"));
+  EXPECT_FALSE(IsWritableField("X-Bad\r", "v"));
+  EXPECT_FALSE(IsWritableField("X-Bad", "v\r\nInjected: yes"));
+  EXPECT_FALSE(IsWritableField("X-Bad", std::string_view("v\0w", 3)));
+}
+
 }  // namespace
 }  // namespace zimon::http

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "zimon/common/clock.h"
+
 namespace zimon::http::internal {
 
 namespace asio = boost::asio;
@@ -64,9 +66,7 @@ void IoDeadline::Set(Clock::time_point deadline) {
 }
 
 void IoDeadline::SetAfter(Clock::duration timeout) {
-  Clock::time_point now = Clock::now();
-  Set(timeout >= Clock::time_point::max() - now ? Clock::time_point::max()
-                                                : now + timeout);
+  Set(SaturatingAdd(Clock::now(), timeout));
 }
 
 void IoDeadline::Disarm() {
