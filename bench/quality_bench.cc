@@ -210,26 +210,12 @@ BENCHMARK(BM_DecodeOnly_PilPng_Libspng)
     ->Arg(1024)
     ->Unit(benchmark::kMillisecond);
 
-// The zlib stream of a PNG: its IDAT chunks' data, concatenated.
-std::string IdatStream(std::string_view png) {
-  std::string out;
-  size_t pos = 8;
-  while (pos + 12 <= png.size()) {
-    const auto* u = reinterpret_cast<const unsigned char*>(png.data() + pos);
-    const size_t len = (size_t{u[0]} << 24) | (size_t{u[1]} << 16) |
-                       (size_t{u[2]} << 8) | size_t{u[3]};
-    if (png.substr(pos + 4, 4) == "IDAT") out.append(png.substr(pos + 8, len));
-    pos += 12 + len;
-  }
-  return out;
-}
-
 // libdeflate alone on the image data (the floor of any decoder that reads
 // every row): zlib with its Adler-32, and the raw deflate stream without.
 template <std::string (*kMake)(int), bool kZlib>
 void BM_InflateOnly(benchmark::State& state) {
   const int side = static_cast<int>(state.range(0));
-  const std::string stream = IdatStream(kMake(side));
+  const std::string stream = testing::IdatStream(kMake(side));
   std::string out(static_cast<size_t>(side) * (side * 3 + 1), '\0');
   libdeflate_decompressor* d = libdeflate_alloc_decompressor();
   for (auto _ : state) {

@@ -18,7 +18,10 @@ namespace {
 using testing::AppendPngChunk;
 using testing::EncodePngLikePil;
 using testing::EncodePngSamples;
+using testing::IdatStream;
 using testing::NaturalImage;
+using testing::PngChunk;
+using testing::PngChunks;
 using testing::PngEncoding;
 using testing::SplitIdat;
 
@@ -88,35 +91,10 @@ std::string Encode(int width, int height, const PngEncoding& enc) {
   return png.ok() ? *png : std::string();
 }
 
-uint32_t GetU32(std::string_view s, size_t at) {
-  const auto* u = reinterpret_cast<const unsigned char*>(s.data() + at);
-  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) |
-         (uint32_t{u[2]} << 8) | uint32_t{u[3]};
-}
-
-struct Chunk {
-  size_t at;  // offset of the length field
-  std::string type;
-  uint32_t length;
-};
-
-std::vector<Chunk> Chunks(std::string_view png) {
-  std::vector<Chunk> out;
-  for (size_t pos = 8; pos + 12 <= png.size();) {
-    const uint32_t len = GetU32(png, pos);
-    out.push_back({pos, std::string(png.substr(pos + 4, 4)), len});
-    pos += 12 + size_t{len};
-  }
-  return out;
-}
-
 // Filter types of the rows of a non-interlaced PNG, read back with zlib.
 std::set<int> FilterTypes(std::string_view png, int width, int height,
                           int bytes_per_pixel) {
-  std::string z;
-  for (const Chunk& c : Chunks(png)) {
-    if (c.type == "IDAT") z.append(png.substr(c.at + 8, c.length));
-  }
+  const std::string z = IdatStream(png);
   const size_t stride = static_cast<size_t>(width) * bytes_per_pixel + 1;
   std::vector<uint8_t> raw(stride * height);
   uLongf len = raw.size();
@@ -202,7 +180,7 @@ TEST(DecodePngFast, MatchesLibspngOnPilStylePng) {
   StatusOr<std::string> png = EncodePngLikePil(NaturalImage(401, 257, 3));
   ASSERT_TRUE(png.ok()) << png.status().ToString();
   int idat = 0;
-  for (const Chunk& c : Chunks(*png)) idat += c.type == "IDAT" ? 1 : 0;
+  for (const PngChunk& c : PngChunks(*png)) idat += c.type == "IDAT" ? 1 : 0;
   EXPECT_GE(idat, 2);  // 64 KiB chunks
   EXPECT_GE(FilterTypes(*png, 401, 257, 3).size(), 3u);
   EXPECT_EQ(Fast(*png), Spng(*png));
@@ -317,7 +295,7 @@ TEST(DecodePngFast, BadCrcIsAnError) {
   AppendPngChunk(with_text, "tEXt", std::string("Comment\0hi", 10));
   with_text.append(png->substr(33));
   EXPECT_TRUE(FastStatus(with_text).ok());
-  for (const Chunk& c : Chunks(with_text)) {
+  for (const PngChunk& c : PngChunks(with_text)) {
     if (c.type != "IDAT" && c.type != "tEXt") continue;
     std::string bad = with_text;
     bad[c.at + 8 + c.length / 2] ^= 0x01;  // a data byte; CRC now wrong
@@ -331,7 +309,7 @@ TEST(DecodePngFast, BadCrcIsAnError) {
 // Damage behind a recomputed CRC: the deflate stream, the Adler-32.
 TEST(DecodePngFast, CorruptImageDataIsAnError) {
   const std::string png = *EncodePngLikePil(NaturalImage(64, 64, 5));
-  const Chunk idat = Chunks(png)[1];
+  const PngChunk idat = PngChunks(png)[1];
   ASSERT_EQ(idat.type, "IDAT");
   for (size_t offset : {size_t{0}, size_t{2}, size_t{idat.length / 2},
                         size_t{idat.length - 1}}) {
@@ -364,7 +342,7 @@ TEST(DecodePngFast, RejectsBadFilterTypeAndSplitImageData) {
   raw[13] = 0;
   const std::string png = SplitIdat(PngFromRaw(4, 4, 2, raw), 5);
   ASSERT_TRUE(FastStatus(png).ok());
-  std::vector<Chunk> chunks = Chunks(png);
+  std::vector<PngChunk> chunks = PngChunks(png);
   // Move a tEXt chunk between the first and second IDAT.
   std::string split = png.substr(0, chunks[2].at);
   AppendPngChunk(split, "tEXt", std::string("a\0b", 3));

@@ -482,18 +482,13 @@ std::vector<std::string> Mutations(const std::string& file, uint64_t seed,
 
 // Recomputes the CRC of every whole chunk of a (damaged) PNG.
 std::string WithPngCrcsFixed(std::string png) {
-  size_t at = 8;
-  while (at + 12 <= png.size()) {
-    const auto* p = reinterpret_cast<const unsigned char*>(png.data() + at);
-    const uint32_t length =
-        (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (p[2] << 8) | p[3];
-    if (length > png.size() - at - 12) break;
-    const uLong crc = crc32(0, p + 4, static_cast<uInt>(length + 4));
+  for (const testing::PngChunk& c : testing::PngChunks(png)) {
+    const auto* p = reinterpret_cast<const unsigned char*>(png.data() + c.at);
+    const uLong crc = crc32(0, p + 4, static_cast<uInt>(c.length + 4));
     for (int k = 0; k < 4; ++k) {
-      png[at + 8 + length + static_cast<size_t>(k)] =
+      png[c.at + 8 + c.length + static_cast<size_t>(k)] =
           static_cast<char>((crc >> (24 - 8 * k)) & 0xff);
     }
-    at += 12 + length;
   }
   return png;
 }

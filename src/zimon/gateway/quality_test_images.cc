@@ -363,6 +363,25 @@ StatusOr<std::string> EncodePngSamples(int width, int height,
   return out;
 }
 
+std::vector<PngChunk> PngChunks(std::string_view png) {
+  std::vector<PngChunk> out;
+  for (size_t pos = 8; pos + 12 <= png.size();) {
+    const uint32_t len = GetU32(png.data() + pos);
+    if (png.size() - pos - 12 < len) break;
+    out.push_back({pos, std::string(png.substr(pos + 4, 4)), len});
+    pos += 12 + size_t{len};
+  }
+  return out;
+}
+
+std::string IdatStream(std::string_view png) {
+  std::string out;
+  for (const PngChunk& c : PngChunks(png)) {
+    if (c.type == "IDAT") out.append(png.substr(c.at + 8, c.length));
+  }
+  return out;
+}
+
 std::string SplitIdat(std::string_view png, size_t chunk_size) {
   if (png.size() < 8 || chunk_size == 0) return {};
   std::string out(png.substr(0, 8));

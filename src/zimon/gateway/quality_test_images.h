@@ -83,6 +83,21 @@ std::string AnimatedWebp(std::string_view still, int width, int height,
 void AppendPngChunk(std::string& png, std::string_view type,
                     std::string_view data);
 
+// A chunk of a PNG: the offset of its length field, its type and the length
+// of its data (which starts at at + 8; the CRC follows it).
+struct PngChunk {
+  size_t at;
+  std::string type;
+  uint32_t length;
+};
+
+// The chunks of `png` after the signature, in order, up to the first one that
+// runs past the end.
+std::vector<PngChunk> PngChunks(std::string_view png);
+
+// The zlib stream of a PNG: its IDAT chunks' data, concatenated.
+std::string IdatStream(std::string_view png);
+
 // `png` with its image data re-split into IDAT chunks of at most `chunk_size`
 // bytes; other chunks are kept. Empty if `png` is not a well-formed PNG.
 std::string SplitIdat(std::string_view png, size_t chunk_size);
