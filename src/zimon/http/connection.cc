@@ -62,7 +62,6 @@ struct InFlight {
   std::stop_source stop;
   std::shared_ptr<Waker> waker;      // only when the handler runs on its own
   std::optional<Response> response;  // set when the handler finished
-  bool finished = false;
   bool deadline_hit = false;
   bool client_gone = false;
   bool hard_closed = false;
@@ -95,7 +94,6 @@ asio::awaitable<void> InvokeHandler(ServerState* state,
                                     std::shared_ptr<InFlight> call) {
   Response response = co_await CallHandler(state, *call->request);
   call->response = std::move(response);
-  call->finished = true;
   call->waker->Fire();
   state->HandlerFinished();
 }
@@ -467,7 +465,7 @@ class Connection : public ConnectionControl,
       Watch(call, generation);
       deadline.emplace(executor_, handler_deadline);
       deadline->async_wait([call](error_code ec) {
-        if (ec || call->finished) return;
+        if (ec || call->response) return;
         call->deadline_hit = true;
         call->Interrupt();
       });
@@ -476,7 +474,6 @@ class Connection : public ConnectionControl,
       Watch(call, generation);
       Response response = co_await CallHandler(&state_, *call->request);
       call->response = std::move(response);
-      call->finished = true;
       state_.HandlerFinished();
     }
     ++watch_generation_;
@@ -510,7 +507,7 @@ class Connection : public ConnectionControl,
         tcp::socket::wait_read,
         asio::bind_executor(executor_, [self = shared_from_this(), call,
                                         generation](error_code ec) {
-          if (generation != self->watch_generation_ || call->finished ||
+          if (generation != self->watch_generation_ || call->response ||
               call->stop.stop_requested()) {
             return;
           }
