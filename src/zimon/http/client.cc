@@ -40,6 +40,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// Pooled connections idle for less than this are reused without checking
+// whether the peer closed them (TakeIdle).
+constexpr std::chrono::seconds kCheckAfterIdle(1);
+
 // A response body held in a std::string, read by appending. Beast's
 // string_body reader resizes the string first, zero-filling every byte it then
 // overwrites: a wasted pass over each large answer (a megabyte of base64).
@@ -550,6 +554,13 @@ class Client::Impl {
       std::shared_ptr<Connection> conn = std::move(list.back());
       list.pop_back();
       if (now - conn->idle_since > options_.idle_timeout) continue;
+      // A connection back in the pool for less than kCheckAfterIdle is taken
+      // as it is: servers close idle keep-alive connections after seconds
+      // (uvicorn, cpp-httplib and Node 5 s, aiohttp 75 s), and one that
+      // closes after an answer says so in it. Under load that saves a
+      // syscall per request; a server that died meanwhile fails the exchange
+      // as it would have a moment later.
+      if (now - conn->idle_since < kCheckAfterIdle) return conn;
       // The pool holds the only reference and no operation is pending, so a
       // direct peek is safe: 0 means the peer closed, data means it is
       // confused.

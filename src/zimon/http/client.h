@@ -27,9 +27,11 @@
 // per-host ("host:port") idle list, at most `max_idle_per_host` deep, and the
 // next request to that host reuses it (most recently used first). A pooled
 // connection the peer has closed, or that idled longer than `idle_timeout`, is
-// dropped instead. If a reused connection turns out to be dead before any byte
-// of the answer arrives, an idempotent request (GET, HEAD, PUT, DELETE,
-// OPTIONS) is retried once on a new connection.
+// dropped instead (whether the peer closed it is checked only for connections
+// idle for a second or more: servers close idle ones after seconds). If a
+// reused connection turns out to be dead before any byte of the answer
+// arrives, an idempotent request (GET, HEAD, PUT, DELETE, OPTIONS) is retried
+// once on a new connection.
 //
 // Each connection runs its I/O on its own strand of `executor`, so Send() may
 // be awaited from any coroutine on any executor, concurrently. With

@@ -117,6 +117,25 @@ TEST(Client, ReplacesPooledConnectionThePeerClosed) {
   EXPECT_EQ(client.stats().connections_opened, 2u);
 }
 
+TEST(Client, ChecksAConnectionIdleForASecondBeforeReusingIt) {
+  // A POST is not retried on a dead pooled connection, so it succeeds only
+  // if the pool noticed the close: connections idle for a second or more are
+  // checked before reuse.
+  ServerOptions options;
+  options.idle_timeout = 1100ms;
+  Fixture f(options);
+  boost::asio::io_context ioc;
+  Client client(ioc.get_executor());
+  ASSERT_TRUE(
+      testing::RunOn(ioc, client.Send({"POST", f.Url("/echo"), "one"})).ok());
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return f.server->stats().idle_timeouts == 1; }, 5s));
+  auto resp = testing::RunOn(ioc, client.Send({"POST", f.Url("/echo"), "two"}));
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->body, "two");
+  EXPECT_EQ(client.stats().connections_opened, 2u);
+}
+
 TEST(Client, ConnectionRefusedIsUnavailable) {
   uint16_t port;
   {

@@ -9,6 +9,15 @@ char Lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
 }
 
+// A plain loop: string_view::find_first_of calls memchr on the set for every
+// character, which made this check a few per cent of a small proxied request.
+bool HasLineBreakOrNul(std::string_view s) {
+  for (char c : s) {
+    if (c == '\r' || c == '\n' || c == '\0') return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -41,9 +50,7 @@ std::vector<std::string_view> Headers::GetAll(std::string_view name) const {
 }
 
 bool IsWritableField(std::string_view name, std::string_view value) {
-  constexpr std::string_view kBreaking("\r\n\0", 3);
-  return !name.empty() && name.find_first_of(kBreaking) == name.npos &&
-         value.find_first_of(kBreaking) == value.npos;
+  return !name.empty() && !HasLineBreakOrNul(name) && !HasLineBreakOrNul(value);
 }
 
 void Headers::Set(std::string_view name, std::string_view value) {
