@@ -37,6 +37,10 @@ void Statement::Bind(int index, std::string_view value) {
   sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
                     SQLITE_TRANSIENT);
 }
+void Statement::BindUncopied(int index, std::string_view value) {
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                    SQLITE_STATIC);
+}
 void Statement::Bind(int index, std::optional<double> value) {
   if (value.has_value()) {
     Bind(index, *value);

@@ -41,6 +41,9 @@ class Statement {
   void Bind(int index, int64_t value);
   void Bind(int index, double value);
   void Bind(int index, std::string_view value);
+  // Binds text without copying it: `value` must stay valid until the
+  // statement is stepped to its end and Reset().
+  void BindUncopied(int index, std::string_view value);
   void Bind(int index, std::optional<double> value);
   // Binds NULL when `value` is empty.
   void BindTextOrNull(int index, std::string_view value);

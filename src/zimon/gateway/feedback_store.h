@@ -45,13 +45,10 @@
 
 #include "zimon/common/clock.h"
 #include "zimon/common/status.h"
+#include "zimon/gateway/feedback_sqlite.h"
 #include "zimon/metrics/registry.h"
 
 namespace zimon::gateway {
-
-namespace sqlite {
-class Db;
-}
 
 // Limits on stored text, checked by RecordImage and AddFeedback.
 inline constexpr size_t kMaxFeedbackCommentChars = 2000;  // code points
@@ -143,12 +140,18 @@ class FeedbackStore {
   StatusOr<Feedback> ResolveIds(const FeedbackRequest& request) const;
   Status InsertImagesLocked(const std::vector<ImageRecord>& images,
                             int64_t now_ms);
+  std::string DuplicateMessageLocked(const std::vector<ImageRecord>& images,
+                                     size_t first, size_t count) const;
 
   Clock& clock_;
   metrics::Histogram& rating_histogram_;
   metrics::Counter& feedback_total_;
   mutable std::mutex mu_;
   std::unique_ptr<sqlite::Db> db_;  // guarded by mu_
+  // Prepared INSERTs of kInsertRows[i] images at once, made on first use;
+  // guarded by mu_ and finalised before db_ closes.
+  static constexpr std::array<size_t, 4> kInsertRows = {64, 16, 4, 1};
+  std::array<std::optional<sqlite::Statement>, kInsertRows.size()> inserts_;
 };
 
 }  // namespace zimon::gateway

@@ -157,6 +157,60 @@ TEST_F(FeedbackStoreTest, RecordsABatchWholeOrNotAtAll) {
   EXPECT_TRUE(store->RecordImages({}).ok());
 }
 
+// 150 rows go in as INSERTs of 64, 64, 16, 4 and 1 rows and one more of 1:
+// every size of statement, each row with its own values.
+TEST_F(FeedbackStoreTest, RecordsALargeBatchRowByRow) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::vector<ImageRecord> batch;
+  for (int i = 0; i < 150; ++i) {
+    ImageRecord image =
+        Image("req-" + std::to_string(i / 2), "img-" + std::to_string(i));
+    image.backend = "gpu-" + std::to_string(i % 3);
+    image.size = std::to_string(256 + 16 * i) + "x512";
+    if (i % 5 == 0) {
+      image.quality_score.reset();
+    } else {
+      image.quality_score = i / 200.0;
+    }
+    batch.push_back(image);
+  }
+  ASSERT_TRUE(store->RecordImages(batch).ok());
+  for (const ImageRecord& want : batch) {
+    StatusOr<ImageRecord> got = store->FindImage(want.image_id);
+    ASSERT_TRUE(got.ok()) << want.image_id;
+    EXPECT_EQ(got->request_id, want.request_id);
+    EXPECT_EQ(got->backend, want.backend);
+    EXPECT_EQ(got->size, want.size);
+    EXPECT_EQ(got->quality_score, want.quality_score) << want.image_id;
+  }
+}
+
+TEST_F(FeedbackStoreTest, NamesTheDuplicateInALargeBatch) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->RecordImage(Image("req-old", "img-old")).ok());
+  std::vector<ImageRecord> batch;
+  for (int i = 0; i < 100; ++i) {
+    batch.push_back(Image("req-new", "img-" + std::to_string(i)));
+  }
+  // One already in the table, in the second INSERT of 64 rows...
+  batch[90].image_id = "img-old";
+  Status status = store->RecordImages(batch);
+  EXPECT_EQ(status.code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(status.message().find("\"img-old\""), std::string::npos)
+      << status.message();
+  EXPECT_EQ(store->FindImage("img-0").status().code(), StatusCode::kNotFound);
+  // ...and one named twice in the batch, the second time in a later INSERT.
+  batch[90].image_id = "img-90";
+  batch[70].image_id = "img-3";
+  status = store->RecordImages(batch);
+  EXPECT_EQ(status.code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(status.message().find("\"img-3\""), std::string::npos)
+      << status.message();
+  EXPECT_EQ(store->FindImage("img-0").status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(FeedbackStoreTest, SurvivesCloseAndReopen) {
   int64_t id = 0;
   {
