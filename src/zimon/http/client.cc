@@ -233,9 +233,11 @@ class Client::Impl {
   }
 
  private:
-  // Runs on the connection's executor.
+  // Runs on the connection's executor. `url` and `request` live in Send()'s
+  // frame, which awaits this coroutine to its end.
   asio::awaitable<ExchangeResult> Exchange(std::shared_ptr<Connection> conn,
-                                           Url url, ClientRequest request,
+                                           const Url& url,
+                                           const ClientRequest& request,
                                            Clock::time_point deadline,
                                            std::stop_token stop, bool reused) {
     ExchangeResult result;
