@@ -504,9 +504,9 @@ class Connection : public ConnectionControl,
   // Watches for the client closing its end while the handler runs.
   //
   // A one-byte peek rather than a wait for readiness: Asio re-registers the
-  // socket with epoll (a syscall) for every wait, while a read after one that
-  // drained the socket is queued without any, and the socket is already
-  // registered for input. The peek consumes nothing.
+  // socket with epoll (epoll_ctl, which also polls the socket) for every
+  // wait, while a receive is tried once and then queued on the socket's
+  // existing registration. The peek consumes nothing.
   void Watch(std::shared_ptr<InFlight> call, uint64_t generation) {
     socket_.async_receive(
         asio::buffer(&watch_byte_, 1), tcp::socket::message_peek,
