@@ -9,6 +9,7 @@ namespace internal = adapter_internal;
 OpenAiAdapter::OpenAiAdapter(std::string base_url, std::string model,
                              http::Client& client)
     : base_url_(std::move(base_url)),
+      generations_url_(internal::JoinUrl(base_url_, "/v1/images/generations")),
       model_(std::move(model)),
       client_(client) {}
 
@@ -36,15 +37,15 @@ std::string OpenAiAdapter::RequestBody(const ImageRequest& request) const {
   return body.Finish();
 }
 
+// Not a coroutine itself: the exchange's own is the whole call (one frame
+// fewer per request). client_ is a member, and the gateway keeps its adapters
+// for its lifetime.
 boost::asio::awaitable<UpstreamResult> OpenAiAdapter::Generate(
     const ImageRequest& request, std::chrono::steady_clock::duration timeout,
     std::stop_token stop) {
-  std::string url = internal::JoinUrl(base_url_, "/v1/images/generations");
-  std::string body = RequestBody(request);
-  UpstreamResult result = co_await internal::PostImages(
-      client_, std::move(url), std::move(body), request.request_id, request.n,
-      timeout, std::move(stop));
-  co_return result;
+  return internal::PostImages(client_, generations_url_, RequestBody(request),
+                              request.request_id, request.n, timeout,
+                              std::move(stop));
 }
 
 boost::asio::awaitable<Status> OpenAiAdapter::CheckHealth(

@@ -40,6 +40,7 @@ class OpenAiAdapter : public BackendAdapter {
 
  private:
   std::string base_url_;
+  std::string generations_url_;  // base_url_ + /v1/images/generations
   std::string model_;
   http::Client& client_;
 };

@@ -569,7 +569,11 @@ class Connection : public ConnectionControl,
       }
     }
     deadline_.SetAfter(state_.options().write_timeout);
-    error_code ec = co_await WriteAll(socket_, buffers);
+    error_code ec;
+    const size_t sent = WriteNow(socket_, buffers, ec);
+    if (!ec && sent < asio::buffer_size(buffers)) {
+      ec = co_await WriteRest(socket_, buffers, sent);
+    }
     deadline_.Clear();
     co_return !ec;
   }

@@ -81,18 +81,21 @@ void IoDeadline::Disarm() {
 
 bool IoDeadline::expired() const { return state_->expired; }
 
-asio::awaitable<error_code> WriteAll(
-    asio::ip::tcp::socket& socket,
-    std::span<const asio::const_buffer> buffers) {
-  const size_t total = asio::buffer_size(buffers);
-  if (total == 0) co_return error_code();
-  error_code ec;
+size_t WriteNow(asio::ip::tcp::socket& socket,
+                std::span<const asio::const_buffer> buffers, error_code& ec) {
+  ec = {};
+  if (asio::buffer_size(buffers) == 0) return 0;
   size_t written = socket.write_some(buffers, ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) {
     ec = {};
     written = 0;
   }
-  if (ec || written == total) co_return ec;
+  return written;
+}
+
+asio::awaitable<error_code> WriteRest(
+    asio::ip::tcp::socket& socket, std::span<const asio::const_buffer> buffers,
+    size_t written) {
   std::vector<asio::const_buffer> rest;
   rest.reserve(buffers.size());
   for (const asio::const_buffer& b : buffers) {
@@ -103,9 +106,20 @@ asio::awaitable<error_code> WriteAll(
     rest.push_back(b + written);
     written = 0;
   }
+  error_code ec;
+  if (rest.empty()) co_return ec;
   co_await asio::async_write(socket, rest,
                              asio::redirect_error(asio::use_awaitable, ec));
   co_return ec;
+}
+
+asio::awaitable<error_code> WriteAll(
+    asio::ip::tcp::socket& socket,
+    std::span<const asio::const_buffer> buffers) {
+  error_code ec;
+  const size_t written = WriteNow(socket, buffers, ec);
+  if (ec || written == asio::buffer_size(buffers)) co_return ec;
+  co_return co_await WriteRest(socket, buffers, written);
 }
 
 }  // namespace zimon::http::internal

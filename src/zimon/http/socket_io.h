@@ -78,6 +78,21 @@ boost::asio::awaitable<boost::system::error_code> WriteAll(
     boost::asio::ip::tcp::socket& socket,
     std::span<const boost::asio::const_buffer> buffers);
 
+// WriteAll in two halves, for callers on a hot path: a coroutine that
+// finishes at once still costs a frame. WriteNow writes what the kernel takes
+// now and returns how much (a full socket buffer is not an error); WriteRest
+// writes the rest, from `written` bytes into `buffers`, asynchronously:
+//
+//   size_t n = WriteNow(socket, buffers, ec);
+//   if (!ec && n < asio::buffer_size(buffers))
+//     ec = co_await WriteRest(socket, buffers, n);
+size_t WriteNow(boost::asio::ip::tcp::socket& socket,
+                std::span<const boost::asio::const_buffer> buffers,
+                boost::system::error_code& ec);
+boost::asio::awaitable<boost::system::error_code> WriteRest(
+    boost::asio::ip::tcp::socket& socket,
+    std::span<const boost::asio::const_buffer> buffers, size_t written);
+
 }  // namespace zimon::http::internal
 
 #endif  // ZIMON_HTTP_SOCKET_IO_H_
