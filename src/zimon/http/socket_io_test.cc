@@ -132,6 +132,38 @@ TEST(WriteAll, WritesMoreThanTheSocketBufferTakesAtOnce) {
   EXPECT_EQ(received, head + big);
 }
 
+TEST(WriteNow, TakesWhatFitsAndWriteRestSendsTheRestInOrder) {
+  asio::io_context ioc;
+  SocketPair pair(ioc);
+  std::string head = "head:";
+  std::string big(8 << 20, 'y');
+  for (size_t i = 0; i < big.size(); i += 4096) big[i] = char('a' + i % 26);
+  std::vector<asio::const_buffer> buffers = {asio::buffer(head),
+                                             asio::buffer(big)};
+  error_code ec;
+  const size_t now = WriteNow(pair.a, buffers, ec);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_GT(now, 0u);
+  EXPECT_LT(now, head.size() + big.size());  // the socket buffer is smaller
+  std::string received;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        received.resize(head.size() + big.size());
+        error_code read_ec;
+        co_await asio::async_read(
+            pair.b, asio::buffer(received),
+            asio::redirect_error(asio::use_awaitable, read_ec));
+        EXPECT_FALSE(read_ec) << read_ec.message();
+      },
+      asio::detached);
+  ec = testing::RunOn(ioc, WriteRest(pair.a, buffers, now));
+  ioc.restart();
+  ioc.run();
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_EQ(received, head + big);
+}
+
 TEST(WriteAll, ReportsAClosedPeer) {
   asio::io_context ioc;
   SocketPair pair(ioc);
