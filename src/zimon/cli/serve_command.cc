@@ -79,9 +79,10 @@ int RunServe(const ServeOptions& opts, Context& ctx) {
   // is mapped fresh and unmapped or trimmed when freed, so every answer pays
   // page faults and zeroing on pages it then overwrites. Keep them in the
   // heap and keep freed heap for the next answer; the cost is that the
-  // process holds on to its peak of images in flight. (Only glibc's malloc
-  // reads these; mimalloc, when the binary links it, reuses freed pages by
-  // itself.)
+  // process holds on to its peak of images in flight. (These tune glibc's
+  // malloc. Where the binary switched operator new to mimalloc,
+  // apps/zimon/allocator.h, the strings go there, and it reuses freed pages
+  // by itself.)
   mallopt(M_MMAP_THRESHOLD, kLargeAllocationBytes);
   mallopt(M_TRIM_THRESHOLD, 2 * kLargeAllocationBytes);
   GatewayRunnerOptions runner_options;
