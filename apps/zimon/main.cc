@@ -10,7 +10,6 @@
 
 #ifdef ZIMON_HAVE_MIMALLOC
 #include "allocator.h"
-#endif
 
 namespace {
 
@@ -19,7 +18,6 @@ namespace {
 // CPU than glibc's malloc. ZIMON_MALLOC=system keeps glibc's (for a memory
 // debugger, say).
 void ChooseAllocator(int argc, char** argv) {
-#ifdef ZIMON_HAVE_MIMALLOC
   if (argc < 2) return;
   const std::string_view command = argv[1];
   if (command != "serve" && command != "demo") return;
@@ -30,15 +28,14 @@ void ChooseAllocator(int argc, char** argv) {
     zimon::log::Warn("mimalloc not available; the gateway uses malloc",
                      {{"error", error}});
   }
-#else
-  (void)argc;
-  (void)argv;
-#endif
 }
 
 }  // namespace
+#endif
 
 int main(int argc, char** argv) {
+#ifdef ZIMON_HAVE_MIMALLOC
   ChooseAllocator(argc, argv);
+#endif
   return zimon::cli::Run(argc, argv, std::cout, std::cerr);
 }

@@ -105,24 +105,37 @@ struct SocketPair {
   tcp::socket b;
 };
 
-TEST(WriteAll, WritesMoreThanTheSocketBufferTakesAtOnce) {
-  asio::io_context ioc;
-  SocketPair pair(ioc);
-  std::string head = "head:";
-  std::string big(8 << 20, 'x');  // far over any socket buffer
+// 8 MiB of `fill`, far over any socket buffer, with a letter every 4 KiB so
+// that a misplaced piece shows.
+std::string BigPayload(char fill) {
+  std::string big(8 << 20, fill);
   for (size_t i = 0; i < big.size(); i += 4096) big[i] = char('a' + i % 26);
-  std::string received;
+  return big;
+}
+
+// Reads `size` bytes from `socket` into `out` on `ioc`, once it runs.
+void ReadExactly(asio::io_context& ioc, tcp::socket& socket, size_t size,
+                 std::string& out) {
   asio::co_spawn(
       ioc,
-      [&]() -> asio::awaitable<void> {
-        received.resize(head.size() + big.size());
+      [&socket, size, &out]() -> asio::awaitable<void> {
+        out.resize(size);
         error_code ec;
         co_await asio::async_read(
-            pair.b, asio::buffer(received),
+            socket, asio::buffer(out),
             asio::redirect_error(asio::use_awaitable, ec));
         EXPECT_FALSE(ec) << ec.message();
       },
       asio::detached);
+}
+
+TEST(WriteAll, WritesMoreThanTheSocketBufferTakesAtOnce) {
+  asio::io_context ioc;
+  SocketPair pair(ioc);
+  std::string head = "head:";
+  std::string big = BigPayload('x');
+  std::string received;
+  ReadExactly(ioc, pair.b, head.size() + big.size(), received);
   std::vector<asio::const_buffer> buffers = {asio::buffer(head),
                                              asio::buffer(big)};
   error_code ec = testing::RunOn(ioc, WriteAll(pair.a, buffers));
@@ -136,8 +149,7 @@ TEST(WriteNow, TakesWhatFitsAndWriteRestSendsTheRestInOrder) {
   asio::io_context ioc;
   SocketPair pair(ioc);
   std::string head = "head:";
-  std::string big(8 << 20, 'y');
-  for (size_t i = 0; i < big.size(); i += 4096) big[i] = char('a' + i % 26);
+  std::string big = BigPayload('y');
   std::vector<asio::const_buffer> buffers = {asio::buffer(head),
                                              asio::buffer(big)};
   error_code ec;
@@ -146,17 +158,7 @@ TEST(WriteNow, TakesWhatFitsAndWriteRestSendsTheRestInOrder) {
   EXPECT_GT(now, 0u);
   EXPECT_LT(now, head.size() + big.size());  // the socket buffer is smaller
   std::string received;
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        received.resize(head.size() + big.size());
-        error_code read_ec;
-        co_await asio::async_read(
-            pair.b, asio::buffer(received),
-            asio::redirect_error(asio::use_awaitable, read_ec));
-        EXPECT_FALSE(read_ec) << read_ec.message();
-      },
-      asio::detached);
+  ReadExactly(ioc, pair.b, head.size() + big.size(), received);
   ec = testing::RunOn(ioc, WriteRest(pair.a, buffers, now));
   ioc.restart();
   ioc.run();
