@@ -4,7 +4,8 @@
 // them), the scorer tests' synthetic image encoded by libspng (adaptive
 // filters, level 1) and the same image encoded as Pillow does on real servers
 // (adaptive None/Sub/Up/Paeth, zlib level 6, 64 KiB IDAT chunks). The
-// *_Libspng lines decode with libspng alone, for comparison; InflateOnly is
+// *_Libspng lines decode with libspng alone, for comparison; FastPng times
+// zimon's own PNG path with each inflater (libdeflate, ISA-L); InflateOnly is
 // libdeflate alone on the image data (with and without the zlib Adler-32),
 // the floor of any decoder that must see every row; Unfilter times each PNG
 // filter on each implementation the CPU supports. The WebP cases (built with
@@ -208,6 +209,44 @@ BENCHMARK(BM_DecodeOnly_SimPng_Libspng)
 BENCHMARK(BM_DecodeOnly_PilPng)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DecodeOnly_PilPng_Libspng)
     ->Arg(1024)
+    ->Unit(benchmark::kMillisecond);
+
+// The fast PNG path alone (no measures, rows dropped) with each inflater:
+// argument 1 libdeflate, 2 ISA-L (skipped when not built), 0 the choice
+// ChoosePngInflater makes for the image. Shows what the choice is worth on
+// each kind of PNG.
+class DropRows : public RgbRowSink {
+ public:
+  Status Start(const ImageInfo&) override { return OkStatus(); }
+  void Row(int, const uint8_t* rgb) override { benchmark::DoNotOptimize(rgb); }
+};
+template <std::string (*kMake)(int)>
+void BM_FastPng(benchmark::State& state) {
+  const auto inflater = static_cast<internal::PngInflater>(state.range(1));
+  if (!internal::HavePngInflater(inflater)) {
+    state.SkipWithError("ISA-L not built");
+    return;
+  }
+  const std::string png = kMake(static_cast<int>(state.range(0)));
+  DropRows sink;
+  for (auto _ : state) {
+    Status s = internal::DecodePngFast(png, {}, sink, inflater);
+    if (!s.ok()) state.SkipWithError(s.ToString().c_str());
+  }
+}
+void BM_FastPng_SimPng(benchmark::State& state) { BM_FastPng<SimPng>(state); }
+void BM_FastPng_SyntheticPng(benchmark::State& state) {
+  BM_FastPng<SyntheticPng>(state);
+}
+void BM_FastPng_PilPng(benchmark::State& state) { BM_FastPng<PilPng>(state); }
+BENCHMARK(BM_FastPng_SimPng)
+    ->ArgsProduct({{1024}, {0, 1, 2}})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FastPng_SyntheticPng)
+    ->ArgsProduct({{1024}, {0, 1, 2}})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FastPng_PilPng)
+    ->ArgsProduct({{1024}, {0, 1, 2}})
     ->Unit(benchmark::kMillisecond);
 
 // libdeflate alone on the image data (the floor of any decoder that reads

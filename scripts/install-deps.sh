@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git clang-format lld
   libboost1.74-dev libboost-system1.74-dev libssl-dev
   nlohmann-json3-dev libyaml-cpp-dev libre2-dev libspng-dev zlib1g-dev
-  libdeflate-dev libsqlite3-dev libjpeg62-turbo-dev libwebp-dev libmimalloc-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libdeflate-dev libisal-dev libsqlite3-dev libjpeg62-turbo-dev libwebp-dev libmimalloc-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   # real peers used by integration tests
   prometheus prometheus-node-exporter python3 python3-prometheus-client
 )

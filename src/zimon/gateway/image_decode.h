@@ -1,7 +1,7 @@
 // Decoding of images returned by backends into 8-bit RGB, for the quality
 // scorer. PNG: 8-bit grey, grey+alpha, RGB and RGBA without interlacing (what
 // image servers write) are decoded by zimon's own chunk reader with libdeflate
-// and SSE2 unfiltering, row by row; every other PNG with libspng (see
+// or ISA-L and SSE2 unfiltering, row by row; every other PNG with libspng (see
 // docs/quality.md, "Decoder"). JPEG with libjpeg(-turbo) when the
 // build found it (ZIMON_HAVE_JPEG), using DCT scaling to skip resolution the
 // scorer does not need. WebP (lossy and lossless stills; animations are

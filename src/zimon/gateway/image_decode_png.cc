@@ -3,6 +3,10 @@
 #include <libdeflate.h>
 #include <spng.h>
 
+#ifdef ZIMON_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
+
 #include <cstring>
 #include <memory>
 #include <string>
@@ -57,11 +61,82 @@ bool IsLetter(char c) {
 
 std::string At(size_t pos) { return " at byte " + std::to_string(pos); }
 
+// What an inflater made of the image data, against the rows the header
+// implies.
+enum class Inflated {
+  kExact,     // the stream ended, with exactly the rows, checksum verified
+  kShort,     // the stream ended before the last row
+  kLong,      // the stream holds more than the rows
+  kBad,       // a damaged stream or Adler-32, or one cut short
+  kNoMemory,  // the inflater's state could not be allocated
+};
+
 struct DecompressorDeleter {
   void operator()(libdeflate_decompressor* d) const {
     libdeflate_free_decompressor(d);
   }
 };
+
+// libdeflate wants the whole stream in one buffer: chunks are joined first
+// when there are several.
+Inflated InflateLibdeflate(const std::vector<std::string_view>& idat,
+                           size_t idat_bytes, uint8_t* out, size_t rows) {
+  std::string joined;
+  std::string_view stream = idat.front();
+  if (idat.size() > 1) {
+    joined.reserve(idat_bytes);
+    for (std::string_view part : idat) joined.append(part);
+    stream = joined;
+  }
+  std::unique_ptr<libdeflate_decompressor, DecompressorDeleter> inflater(
+      libdeflate_alloc_decompressor());
+  if (inflater == nullptr) return Inflated::kNoMemory;
+  switch (libdeflate_zlib_decompress(inflater.get(), stream.data(),
+                                     stream.size(), out, rows, nullptr)) {
+    case LIBDEFLATE_SUCCESS:
+      return Inflated::kExact;
+    case LIBDEFLATE_SHORT_OUTPUT:
+      return Inflated::kShort;
+    case LIBDEFLATE_INSUFFICIENT_SPACE:
+      return Inflated::kLong;
+    default:
+      return Inflated::kBad;
+  }
+}
+
+#ifdef ZIMON_HAVE_ISAL
+// ISA-L takes the chunks one by one, so nothing is joined. `out` has room
+// for more than the rows (`capacity`, the padding included), so that a
+// stream with more data than rows is told from one that ends with them.
+Inflated InflateIsal(const std::vector<std::string_view>& idat, uint8_t* out,
+                     size_t capacity, size_t rows) {
+  auto state = std::make_unique<inflate_state>();
+  isal_inflate_init(state.get());
+  state->crc_flag = ISAL_ZLIB;  // parse the zlib header, verify the Adler-32
+  state->next_out = out;
+  state->avail_out = static_cast<uint32_t>(capacity);
+  for (std::string_view part : idat) {
+    state->next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(part.data()));
+    state->avail_in = static_cast<uint32_t>(part.size());
+    if (isal_inflate(state.get()) != ISAL_DECOMP_OK) return Inflated::kBad;
+    if (state->total_out > rows) return Inflated::kLong;
+    if (state->block_state == ISAL_BLOCK_FINISH) break;
+  }
+  if (state->block_state != ISAL_BLOCK_FINISH) return Inflated::kBad;
+  return state->total_out == rows ? Inflated::kExact : Inflated::kShort;
+}
+#endif
+
+// The FLG byte of the zlib header (its second byte), or -1 when the first
+// chunks hold less than two bytes.
+int ZlibFlags(const std::vector<std::string_view>& idat) {
+  size_t seen = 0;
+  for (std::string_view part : idat) {
+    if (seen + part.size() > 1) return static_cast<uint8_t>(part[1 - seen]);
+    seen += part.size();
+  }
+  return -1;
+}
 
 // One unfiltered row to RGB; alpha is dropped, grey replicated (as libspng's
 // SPNG_FMT_RGB8 does without SPNG_DECODE_TRNS).
@@ -125,8 +200,29 @@ class ImageSink : public RgbRowSink {
 
 }  // namespace
 
+bool HavePngInflater(PngInflater inflater) {
+#ifdef ZIMON_HAVE_ISAL
+  constexpr bool kHaveIsal = true;
+#else
+  constexpr bool kHaveIsal = false;
+#endif
+  return inflater != PngInflater::kIsal || kHaveIsal;
+}
+
+PngInflater ChoosePngInflater(int zlib_flags, size_t compressed, size_t rows) {
+  // FLEVEL (the top two bits of FLG): 2 is zlib's default level 6, 3 levels
+  // 7-9. Image data that kept a quarter or more of its size after filtering
+  // and compression is mostly literals (photographs, generated images);
+  // smooth or synthetic images compress to a tenth.
+  if (HavePngInflater(PngInflater::kIsal) && zlib_flags >= 0 &&
+      (zlib_flags >> 6) >= 2 && compressed * 4 >= rows) {
+    return PngInflater::kIsal;
+  }
+  return PngInflater::kLibdeflate;
+}
+
 Status DecodePngFast(std::string_view bytes, const DecodeOptions& options,
-                     RgbRowSink& sink) {
+                     RgbRowSink& sink, PngInflater inflater) {
   const char* data = bytes.data();
   const size_t size = bytes.size();
   // A missing or damaged header is left to libspng, which says what is wrong.
@@ -226,41 +322,40 @@ Status DecodePngFast(std::string_view bytes, const DecodeOptions& options,
                    " bytes cannot hold " + std::to_string(width) + "x" +
                    std::to_string(height) + " (truncated)");
   }
-  // One zlib stream; concatenate only when it spans several chunks.
-  std::string joined;
-  std::string_view stream = idat.front();
-  if (idat.size() > 1) {
-    joined.reserve(idat_bytes);
-    for (std::string_view part : idat) joined.append(part);
-    stream = joined;
-  }
-
-  std::unique_ptr<libdeflate_decompressor, DecompressorDeleter> inflater(
-      libdeflate_alloc_decompressor());
-  if (inflater == nullptr) return ResourceExhaustedError("png: out of memory");
   // Filtered rows, then padding for the unfilter loads. Uninitialised: the
-  // inflater must fill all of it or fail.
+  // inflater must fill the rows or fail.
   auto raw =
       std::make_unique_for_overwrite<uint8_t[]>(raw_size + kUnfilterPadding);
-  std::memset(raw.get() + raw_size, 0, kUnfilterPadding);
-  switch (libdeflate_zlib_decompress(inflater.get(), stream.data(),
-                                     stream.size(), raw.get(), raw_size,
-                                     nullptr)) {
-    case LIBDEFLATE_SUCCESS:
+  if (inflater == PngInflater::kAuto) {
+    inflater = ChoosePngInflater(ZlibFlags(idat), idat_bytes, raw_size);
+  }
+#ifdef ZIMON_HAVE_ISAL
+  const Inflated inflated =
+      inflater == PngInflater::kIsal
+          ? InflateIsal(idat, raw.get(), raw_size + kUnfilterPadding, raw_size)
+          : InflateLibdeflate(idat, idat_bytes, raw.get(), raw_size);
+#else
+  const Inflated inflated =
+      InflateLibdeflate(idat, idat_bytes, raw.get(), raw_size);
+#endif
+  switch (inflated) {
+    case Inflated::kExact:
       break;
-    case LIBDEFLATE_SHORT_OUTPUT:
+    case Inflated::kShort:
       return Corrupt("image data ends early (truncated): " +
                      std::to_string(width) + "x" + std::to_string(height) +
                      " needs " + std::to_string(raw_size) + " bytes");
-    case LIBDEFLATE_INSUFFICIENT_SPACE:
+    case Inflated::kLong:
       return NotFastPath();  // more data than rows; libspng's call
-    default:
+    case Inflated::kNoMemory:
+      return ResourceExhaustedError("png: out of memory");
+    case Inflated::kBad:
       return Corrupt(complete || stage == Stage::kAfterData
                          ? "corrupt image data (bad deflate stream or Adler-32)"
                          : "corrupt or truncated image data (file ends without "
                            "IEND)");
   }
-  inflater.reset();
+  std::memset(raw.get() + raw_size, 0, kUnfilterPadding);
 
   ImageInfo info;
   info.format = ImageFormat::kPng;

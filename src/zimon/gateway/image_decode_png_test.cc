@@ -133,9 +133,10 @@ std::string PngFromRaw(int width, int height, int colour_type,
 }
 
 // Decodes with the fast path, requiring it to apply.
-std::vector<uint8_t> Fast(std::string_view png) {
+std::vector<uint8_t> Fast(std::string_view png,
+                          PngInflater inflater = PngInflater::kAuto) {
   CollectingSink sink;
-  Status s = DecodePngFast(png, DecodeOptions{}, sink);
+  Status s = DecodePngFast(png, DecodeOptions{}, sink, inflater);
   EXPECT_TRUE(s.ok()) << s.ToString();
   return sink.pixels();
 }
@@ -146,12 +147,36 @@ std::vector<uint8_t> Spng(std::string_view png) {
   return img.ok() ? img->pixels : std::vector<uint8_t>();
 }
 
-Status FastStatus(std::string_view png, const DecodeOptions& options = {}) {
+Status FastStatus(std::string_view png, const DecodeOptions& options = {},
+                  PngInflater inflater = PngInflater::kAuto) {
   CollectingSink sink;
-  return DecodePngFast(png, options, sink);
+  return DecodePngFast(png, options, sink, inflater);
 }
 
-TEST(DecodePngFast, MatchesLibspngForEveryColourTypeAndFilter) {
+// The tests of the image data run once per inflater: both must decode the
+// same pixels and report the same errors.
+class DecodePngFastWith : public ::testing::TestWithParam<PngInflater> {
+ protected:
+  void SetUp() override {
+    if (!HavePngInflater(GetParam())) GTEST_SKIP() << "ISA-L not built";
+  }
+  std::vector<uint8_t> Fast(std::string_view png) {
+    return internal::Fast(png, GetParam());
+  }
+  Status FastStatus(std::string_view png, const DecodeOptions& options = {}) {
+    return internal::FastStatus(png, options, GetParam());
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(
+    Inflaters, DecodePngFastWith,
+    ::testing::Values(PngInflater::kLibdeflate, PngInflater::kIsal),
+    [](const ::testing::TestParamInfo<PngInflater>& param) {
+      return param.param == PngInflater::kIsal ? std::string("Isal")
+                                               : std::string("Libdeflate");
+    });
+
+TEST_P(DecodePngFastWith, MatchesLibspngForEveryColourTypeAndFilter) {
   for (int colour : {0, 2, 4, 6}) {
     std::set<int> seen;
     for (int filter = -1; filter <= 4; ++filter) {
@@ -176,7 +201,7 @@ TEST(DecodePngFast, MatchesLibspngForEveryColourTypeAndFilter) {
   }
 }
 
-TEST(DecodePngFast, MatchesLibspngOnPilStylePng) {
+TEST_P(DecodePngFastWith, MatchesLibspngOnPilStylePng) {
   StatusOr<std::string> png = EncodePngLikePil(NaturalImage(401, 257, 3));
   ASSERT_TRUE(png.ok()) << png.status().ToString();
   int idat = 0;
@@ -188,7 +213,7 @@ TEST(DecodePngFast, MatchesLibspngOnPilStylePng) {
 }
 
 // A file written by Pillow itself (tests/data/png/README.md).
-TEST(DecodePngFast, DecodesPngWrittenByPillow) {
+TEST_P(DecodePngFastWith, DecodesPngWrittenByPillow) {
   std::ifstream in(
       std::string(ZIMON_TEST_DATA_DIR) + "/png/pillow_natural_97x61.png",
       std::ios::binary);
@@ -204,7 +229,7 @@ TEST(DecodePngFast, DecodesPngWrittenByPillow) {
 // Rows of random bytes with every filter type in turn (None rows are used
 // where they lie, the others unfiltered into row buffers), for each colour
 // type and widths around the vector and block sizes of the unfilter code.
-TEST(DecodePngFast, MatchesLibspngOnRandomRowsOfEveryFilterAndWidth) {
+TEST_P(DecodePngFastWith, MatchesLibspngOnRandomRowsOfEveryFilterAndWidth) {
   std::mt19937 rng(5);
   for (int colour : {0, 2, 4, 6}) {
     const size_t channels = static_cast<size_t>(Channels(colour));
@@ -225,7 +250,7 @@ TEST(DecodePngFast, MatchesLibspngOnRandomRowsOfEveryFilterAndWidth) {
   }
 }
 
-TEST(DecodePngFast, JoinsImageDataSplitAcrossChunks) {
+TEST_P(DecodePngFastWith, JoinsImageDataSplitAcrossChunks) {
   PngEncoding enc;
   enc.colour_type = 6;
   const std::string png = Encode(50, 40, enc);
@@ -273,7 +298,7 @@ TEST(DecodePngFast, LeavesOtherLayoutsToLibspng) {
   }
 }
 
-TEST(DecodePngFast, TruncationIsAClearError) {
+TEST_P(DecodePngFastWith, TruncationIsAClearError) {
   StatusOr<std::string> png = EncodePngLikePil(NaturalImage(300, 300, 5));
   ASSERT_TRUE(png.ok());
   const size_t iend = png->size() - 12;
@@ -307,7 +332,7 @@ TEST(DecodePngFast, BadCrcIsAnError) {
 }
 
 // Damage behind a recomputed CRC: the deflate stream, the Adler-32.
-TEST(DecodePngFast, CorruptImageDataIsAnError) {
+TEST_P(DecodePngFastWith, CorruptImageDataIsAnError) {
   const std::string png = *EncodePngLikePil(NaturalImage(64, 64, 5));
   const PngChunk idat = PngChunks(png)[1];
   ASSERT_EQ(idat.type, "IDAT");
@@ -330,7 +355,7 @@ TEST(DecodePngFast, CorruptImageDataIsAnError) {
   }
 }
 
-TEST(DecodePngFast, RejectsBadFilterTypeAndSplitImageData) {
+TEST_P(DecodePngFastWith, RejectsBadFilterTypeAndSplitImageData) {
   std::vector<uint8_t> raw(4 * (1 + 4 * 3));
   raw[13] = 7;  // row 1
   Status s = FastStatus(PngFromRaw(4, 4, 2, raw));
@@ -352,7 +377,7 @@ TEST(DecodePngFast, RejectsBadFilterTypeAndSplitImageData) {
   EXPECT_NE(s.message().find("not consecutive"), std::string::npos);
 }
 
-TEST(DecodePngFast, MissingImageDataIsAnError) {
+TEST_P(DecodePngFastWith, MissingImageDataIsAnError) {
   std::string png = *EncodePngLikePil(NaturalImage(8, 8, 1));
   std::string no_idat = png.substr(0, 33);
   AppendPngChunk(no_idat, "IEND", "");
@@ -362,6 +387,61 @@ TEST(DecodePngFast, MissingImageDataIsAnError) {
   Status s = FastStatus(PngFromRaw(8, 8, 2, raw));
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("ends early"), std::string::npos) << s.message();
+}
+
+// A stream with more rows than the header: within the padding the inflaters
+// write past the rows (one extra row) and beyond it (three). Either way the
+// fast path leaves the file to libspng before calling the sink.
+TEST_P(DecodePngFastWith, MoreImageDataThanRowsGoesToLibspng) {
+  for (int extra_rows : {1, 3}) {
+    std::vector<uint8_t> raw((4 + extra_rows) * (1 + 4 * 3), 9);
+    for (size_t y = 0; y < raw.size(); y += 13) raw[y] = 0;
+    const std::string png = PngFromRaw(4, 4, 2, raw);
+    CollectingSink sink;
+    Status s = DecodePngFast(png, DecodeOptions{}, sink, GetParam());
+    EXPECT_EQ(s.code(), StatusCode::kUnimplemented) << extra_rows;
+    EXPECT_TRUE(sink.pixels().empty());
+  }
+}
+
+TEST(ChoosePngInflater, IsalForLiteralHeavyStreamsAtDefaultLevelAndAbove) {
+  const PngInflater isal = HavePngInflater(PngInflater::kIsal)
+                               ? PngInflater::kIsal
+                               : PngInflater::kLibdeflate;
+  const size_t rows = 1024 * (1 + 1024 * 3);
+  // FLG 0x9C: level 6, zlib's default; 0xDA: levels 7-9.
+  EXPECT_EQ(ChoosePngInflater(0x9C, rows / 4, rows), isal);
+  EXPECT_EQ(ChoosePngInflater(0xDA, rows / 2, rows), isal);
+  // A stream that shrank to under a quarter is mostly matches.
+  EXPECT_EQ(ChoosePngInflater(0x9C, rows / 4 - 1, rows),
+            PngInflater::kLibdeflate);
+  // FLG 0x01: level 1; 0x5E: levels 2-5; -1: header not seen.
+  EXPECT_EQ(ChoosePngInflater(0x01, rows / 2, rows), PngInflater::kLibdeflate);
+  EXPECT_EQ(ChoosePngInflater(0x5E, rows / 2, rows), PngInflater::kLibdeflate);
+  EXPECT_EQ(ChoosePngInflater(-1, rows / 2, rows), PngInflater::kLibdeflate);
+}
+
+// What the gateway sees from real servers: Pillow's PNG of a generated
+// image goes to ISA-L, a smooth image compressed at level 6 to libdeflate.
+TEST(ChoosePngInflater, PillowPngOfAPhotoLikeImage) {
+  const std::string pil = *EncodePngLikePil(NaturalImage(256, 256, 7));
+  const std::string pil_stream = IdatStream(pil);
+  const size_t rows = 256 * (1 + 256 * 3);
+  EXPECT_EQ(ChoosePngInflater(static_cast<uint8_t>(pil_stream[1]),
+                              pil_stream.size(), rows),
+            HavePngInflater(PngInflater::kIsal) ? PngInflater::kIsal
+                                                : PngInflater::kLibdeflate);
+
+  std::vector<uint8_t> raw;
+  for (int y = 0; y < 256; ++y) {
+    raw.push_back(1);  // Sub: a smooth gradient filters to near-constant
+    for (int x = 0; x < 256 * 3; ++x) raw.push_back(x % 3 == 0 ? 1 : 0);
+  }
+  const std::string smooth_stream = IdatStream(PngFromRaw(256, 256, 2, raw));
+  EXPECT_EQ(static_cast<uint8_t>(smooth_stream[1]) >> 6, 2);  // level 6
+  EXPECT_EQ(ChoosePngInflater(static_cast<uint8_t>(smooth_stream[1]),
+                              smooth_stream.size(), rows),
+            PngInflater::kLibdeflate);
 }
 
 TEST(DecodePngFast, RefusesDecompressionBombsBeforeAllocating) {

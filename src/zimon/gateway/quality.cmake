@@ -1,6 +1,6 @@
 # No-reference image quality scorer (docs/quality.md). PNG: 8-bit grey/RGB(A)
-# without interlacing by zimon's own decoder on libdeflate, the rest via
-# libspng; JPEG via libjpeg and WebP via libwebp when their development files
+# without interlacing by zimon's own decoder on libdeflate or ISA-L, the rest
+# via libspng; JPEG via libjpeg and WebP via libwebp when their development files
 # are present, otherwise such input is reported as "JPEG decoding not built",
 # resp. "WebP decoding not built".
 list(APPEND gateway_srcs
@@ -42,6 +42,18 @@ else()
     ${ZIMON_LIBDEFLATE_INCLUDE})
   target_link_libraries(zimon_libdeflate INTERFACE ${ZIMON_LIBDEFLATE_LIBRARY})
   list(APPEND gateway_deps zimon_libdeflate)
+endif()
+
+# Intel ISA-L (Debian: libisal-dev): the faster inflater for literal-heavy
+# image data such as Pillow's PNGs (ChoosePngInflater). Optional: without it
+# libdeflate inflates everything.
+pkg_check_modules(ZIMON_LIBISAL IMPORTED_TARGET libisal)
+if(ZIMON_LIBISAL_FOUND)
+  list(APPEND gateway_deps PkgConfig::ZIMON_LIBISAL)
+  set_property(SOURCE image_decode_png.cc APPEND PROPERTY COMPILE_DEFINITIONS
+    ZIMON_HAVE_ISAL=1)
+else()
+  message(STATUS "ISA-L not found: libdeflate inflates every PNG")
 endif()
 
 # zlib: quality_test_images.cc writes PNGs the way PIL does (zlib level 6,
