@@ -404,6 +404,23 @@ TEST_P(DecodePngFastWith, MoreImageDataThanRowsGoesToLibspng) {
   }
 }
 
+// The inflaters may stop at different faults of one stream; the answer
+// after libspng's fallback is the same (tests/data/png/README.md).
+TEST_P(DecodePngFastWith, DamagedOverlongStreamIsRefused) {
+  std::ifstream in(
+      std::string(ZIMON_TEST_DATA_DIR) + "/png/damaged_long_stream_97x61.png",
+      std::ios::binary);
+  ASSERT_TRUE(in.good());
+  const std::string png((std::istreambuf_iterator<char>(in)),
+                        std::istreambuf_iterator<char>());
+  Status s = FastStatus(png);
+  if (s.code() == StatusCode::kUnimplemented) {
+    s = DecodePngSpng(png, DecodeOptions{}).status();
+  }
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_EQ(DecodeImage(png).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(ChoosePngInflater, IsalForLiteralHeavyStreamsAtDefaultLevelAndAbove) {
   const PngInflater isal = HavePngInflater(PngInflater::kIsal)
                                ? PngInflater::kIsal
