@@ -525,8 +525,11 @@ TEST(GatewayService, ExpiredImageFilesAreDeleted) {
     fs::last_write_time(old_file, two_hours_ago);
     fs::last_write_time(other_file, two_hours_ago);
   });
-  // The first sweep runs at start.
+  // The first sweep runs at start. It counts the files it removed once it
+  // has gone through the directory, a moment after the file is gone.
   EXPECT_TRUE(Eventually([&] { return !fs::exists(old_file); }));
+  EXPECT_TRUE(
+      Eventually([&] { return gw.Metric("zimon_images_expired") >= 1; }));
   EXPECT_TRUE(fs::exists(new_file));
   EXPECT_TRUE(fs::exists(other_file));
   EXPECT_EQ(gw.Metric("zimon_images_expired"), 1);
