@@ -14,6 +14,7 @@
 #include "zimon/cli/gateway_runner.h"
 #include "zimon/cli/serving.h"
 #include "zimon/common/logging.h"
+#include "zimon/common/thread_name.h"
 #include "zimon/http/client.h"
 #include "zimon/sim/profiles.h"
 #include "zimon/sim/sim_server.h"
@@ -162,6 +163,7 @@ int RunDemo(const DemoOptions& opts, Context& ctx) {
     load = std::jthread([url, rate = opts.rate](std::stop_token stop) {
       BackgroundLoad(url, rate, stop);
     });
+    SetThreadName(load.native_handle(), "zimon-demo-load");
   }
   int signal = signals.Wait();
   log::Info("shutting down", {{"signal", signal}});

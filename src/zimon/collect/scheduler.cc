@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "zimon/common/thread_name.h"
+
 namespace zimon::collect {
 
 CollectorScheduler::~CollectorScheduler() { Stop(); }
@@ -70,6 +72,7 @@ Status CollectorScheduler::Start() {
     }
   }
   thread_ = std::thread([this] { Loop(); });
+  SetThreadName(thread_.native_handle(), "zimon-collect");
   return OkStatus();
 }
 

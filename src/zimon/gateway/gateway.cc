@@ -2,18 +2,22 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <latch>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <stop_token>
 
 #include "zimon/common/logging.h"
+#include "zimon/common/thread_name.h"
 #include "zimon/gateway/access_log.h"
 #include "zimon/gateway/adapter.h"
 #include "zimon/gateway/admission.h"
@@ -132,11 +136,27 @@ class Gateway::Impl {
         images_(fs, options_.config.image_dir),
         access_log_(MakeAccessSink(options_.access_log), clock),
         limits_(LimitsFrom(options_.config)),
-        pool_(static_cast<size_t>(std::max(1, options_.worker_threads))) {}
+        pool_(static_cast<size_t>(std::max(1, options_.worker_threads))) {
+    NameWorkers();
+  }
 
   ~Impl() {
     Stop();
     pool_.join();
+  }
+
+  // Names the pool's threads "zimon-work-N": one task per thread, each held
+  // until all have started, so that every thread gets exactly one.
+  void NameWorkers() {
+    const int n = std::max(1, options_.worker_threads);
+    auto started = std::make_shared<std::latch>(n);
+    for (int i = 0; i < n; ++i) {
+      asio::post(pool_, [i, started] {
+        SetThreadName("zimon-work-" + std::to_string(i));
+        started->arrive_and_wait();
+      });
+    }
+    started->wait();
   }
 
   Status Init() {

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "zimon/common/thread_name.h"
 #include "zimon/gateway/gateway.h"
 #include "zimon/http/client.h"
 #include "zimon/http/server.h"
@@ -155,6 +157,19 @@ TEST(GatewayService, ServesAnImageAndCountsIt) {
                       {{"backend", "sim-0"}, {"outcome", "success"}}),
             1);
   EXPECT_EQ(gw.Metric("zimon_images_generated", {{"size", "256x256"}}), 1);
+}
+
+// top -H and perf tell the gateway's threads apart.
+TEST(GatewayService, NamesItsThreads) {
+  RunningGateway gw(OneBackend("http://127.0.0.1:9"));
+  std::vector<std::string> names = ProcessThreadNames();
+  auto count = [&](const std::string& name) {
+    return std::count(names.begin(), names.end(), name);
+  };
+  EXPECT_EQ(count("zimon-io-0"), 1);
+  EXPECT_EQ(count("zimon-io-1"), 1);
+  EXPECT_EQ(count("zimon-records"), 1);
+  EXPECT_EQ(count("zimon-work-0"), 1);
 }
 
 // One I/O thread: no strands, upstream exchanges inline (the cheapest mode).

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "zimon/common/logging.h"
+#include "zimon/common/thread_name.h"
 
 namespace zimon::gateway {
 
@@ -13,7 +14,9 @@ ImageRecorder::ImageRecorder(FeedbackStore& store, metrics::Registry& registry)
                               "Batches of generated-image records that could "
                               "not be written to the feedback store.")
                   .WithLabels({})),
-      thread_([this] { Run(); }) {}
+      thread_([this] { Run(); }) {
+  SetThreadName(thread_.native_handle(), "zimon-records");
+}
 
 ImageRecorder::~ImageRecorder() {
   {

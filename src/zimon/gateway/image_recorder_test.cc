@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "zimon/common/thread_name.h"
 #include "zimon/metrics/registry.h"
 #include "zimon/testing/temp_dir.h"
 
@@ -52,6 +54,23 @@ TEST(ImageRecorder, FlushMakesEveryRecordFindable) {
     }
   }
   EXPECT_EQ(ErrorCount(registry), 0);
+}
+
+TEST(ImageRecorder, WritesOnANamedThread) {
+  testing::TempDir dir;
+  metrics::Registry registry;
+  auto store = FeedbackStore::Open(dir.Join("f.db"), registry);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto count = [] {
+    std::vector<std::string> names = ProcessThreadNames();
+    return std::count(names.begin(), names.end(), "zimon-records");
+  };
+  const auto before = count();
+  {
+    ImageRecorder recorder(**store, registry);
+    EXPECT_EQ(count(), before + 1);
+  }
+  EXPECT_EQ(count(), before);
 }
 
 TEST(ImageRecorder, ADuplicateCostsOnlyItself) {

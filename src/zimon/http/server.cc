@@ -16,6 +16,7 @@
 #include <future>
 
 #include "zimon/common/logging.h"
+#include "zimon/common/thread_name.h"
 #include "zimon/http/server_internal.h"
 
 namespace zimon::http {
@@ -115,6 +116,8 @@ class Server::Impl : public internal::ServerState {
     threads_.reserve(static_cast<size_t>(options_.io_threads));
     for (int i = 0; i < options_.io_threads; ++i) {
       threads_.emplace_back([this] { ioc_->run(); });
+      SetThreadName(threads_.back().native_handle(),
+                    options_.thread_name + "-" + std::to_string(i));
     }
     return OkStatus();
   }

@@ -72,6 +72,9 @@ struct ServerOptions {
       "127.0.0.1";     // IP literal, "localhost", or "" for all interfaces
   uint16_t port = 0;   // 0: the OS picks one; see Server::port()
   int io_threads = 0;  // 0: std::thread::hardware_concurrency()
+  // I/O threads are named "<thread_name>-N" (common/thread_name.h; the
+  // kernel keeps 15 bytes of the whole name).
+  std::string thread_name = "zimon-io";
 
   size_t max_header_bytes = 16 * 1024;      // request line + fields; over: 431
   size_t max_body_bytes = 8 * 1024 * 1024;  // over: 413

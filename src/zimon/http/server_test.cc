@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "zimon/common/thread_name.h"
 #include "zimon/http/async.h"
 #include "zimon/http/client.h"
 #include "zimon/http/test_util.h"
@@ -70,6 +74,25 @@ TEST(Server, RoutesPathParams404And405) {
   ASSERT_TRUE(wrong.ok());
   EXPECT_EQ(wrong->status, 405);
   EXPECT_EQ(wrong->headers.Get("allow"), "GET, HEAD");
+}
+
+TEST(Server, NamesItsIoThreads) {
+  ServerOptions options;
+  options.io_threads = 2;
+  auto server = Start(EchoRouter(), options);
+  std::vector<std::string> names = ProcessThreadNames();
+  for (const char* name : {"zimon-io-0", "zimon-io-1"}) {
+    EXPECT_EQ(std::count(names.begin(), names.end(), name), 1) << name;
+  }
+}
+
+TEST(Server, ThreadNamesCanBeChosen) {
+  ServerOptions options;
+  options.io_threads = 1;
+  options.thread_name = "test-io";
+  auto server = Start(EchoRouter(), options);
+  std::vector<std::string> names = ProcessThreadNames();
+  EXPECT_EQ(std::count(names.begin(), names.end(), "test-io-0"), 1);
 }
 
 TEST(Server, PassesBodyHeadersQueryAndRemoteAddress) {

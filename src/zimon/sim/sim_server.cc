@@ -112,6 +112,11 @@ StatusOr<std::unique_ptr<SimServer>> SimServer::Start(
   }
   ZIMON_RETURN_IF_ERROR(SimEngine::ValidateOptions(options.engine));
   if (options.http.io_threads <= 0) options.http.io_threads = 1;
+  // Unless the caller chose a name: `zimon demo` runs simulators and a
+  // gateway in one process.
+  if (options.http.thread_name == http::ServerOptions().thread_name) {
+    options.http.thread_name = "zimon-sim-io";
+  }
 
   auto state = std::make_unique<State>();
   state->options = std::move(options);
