@@ -2,10 +2,11 @@
 // threads, many per transaction.
 //
 //   ImageRecorder recorder(*store, registry);
-//   recorder.Record({.request_id = id, .image_id = img, ...});  // returns at
-//   once recorder.Flush();  // before looking an id up: every Record() so far
-//   is
-//                      // committed (or failed and was logged)
+//   // Returns at once:
+//   recorder.Record({.request_id = id, .image_id = img, ...});
+//   // Before looking an id up: every Record() so far is committed (or failed
+//   // and was logged).
+//   recorder.Flush();
 //
 // A writer thread takes everything recorded since its last commit and writes
 // it in one transaction (one fsync), at most one batch per kGatherTime unless

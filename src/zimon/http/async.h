@@ -1,8 +1,8 @@
 // Small awaitable building blocks for handlers that wait and must stop waiting
 // when their client goes away (Request::stop).
 //
-//   Status s = co_await SleepFor(100ms, request.stop);   // kCancelled on
-//   disconnect
+//   // kCancelled on disconnect:
+//   Status s = co_await SleepFor(100ms, request.stop);
 //
 //   AsyncNotification granted;                 // e.g. a queue slot
 //   queue.Push(granted);                       // another thread calls Notify()
