@@ -8,12 +8,13 @@
 // zimon's own PNG path with each inflater (libdeflate, ISA-L); InflateOnly is
 // libdeflate alone on the image data (with and without the zlib Adler-32),
 // the floor of any decoder that must see every row; Unfilter times each PNG
-// filter on each implementation the CPU supports. The WebP cases (built with
-// libwebp) score the synthetic image encoded by libwebp, lossy at quality 90
-// (and 75, libwebp's default) and lossless, and WebpDecodeOnly times
-// libwebp's decode alone in several modes. Counters report the
-// resulting score so a regression in the measures is visible next to the
-// timing.
+// filter on each implementation the CPU supports. The JPEG cases (built with
+// libjpeg) score the synthetic image encoded by libjpeg at quality 95, 90 and
+// 75. The WebP cases (built with libwebp) score the synthetic image encoded
+// by libwebp, lossy at quality 90 (and 75, libwebp's default) and lossless,
+// and WebpDecodeOnly times libwebp's decode alone in several modes. Counters
+// report the resulting score so a regression in the measures is visible next
+// to the timing.
 #include <benchmark/benchmark.h>
 #include <libdeflate.h>
 
@@ -108,6 +109,32 @@ void BM_ScoreImage_PilPng(benchmark::State& state) {
   ReportScore(state, r, png.size());
 }
 BENCHMARK(BM_ScoreImage_PilPng)->Arg(1024)->Unit(benchmark::kMillisecond);
+
+#ifdef ZIMON_HAVE_JPEG
+// The synthetic image as a JPEG (libjpeg, 4:2:0 as Pillow's default).
+// Argument 0: side; 1: quality (Pillow's default is 75).
+void BM_ScoreImage_Jpeg(benchmark::State& state) {
+  StatusOr<std::string> jpeg = testing::EncodeJpeg(
+      testing::NaturalImage(static_cast<int>(state.range(0)),
+                            static_cast<int>(state.range(0)), 1),
+      static_cast<int>(state.range(1)));
+  if (!jpeg.ok()) {
+    state.SkipWithError(jpeg.status().ToString().c_str());
+    return;
+  }
+  StatusOr<QualityReport> r = ScoreImage(*jpeg);
+  for (auto _ : state) {
+    r = ScoreImage(*jpeg);
+    benchmark::DoNotOptimize(r);
+  }
+  ReportScore(state, r, jpeg->size(), "jpeg_bytes");
+}
+BENCHMARK(BM_ScoreImage_Jpeg)
+    ->Args({1024, 95})
+    ->Args({1024, 90})
+    ->Args({1024, 75})
+    ->Unit(benchmark::kMillisecond);
+#endif  // ZIMON_HAVE_JPEG
 
 #ifdef ZIMON_HAVE_WEBP
 // The synthetic image as WebP: lossy at `quality`, lossless when negative.

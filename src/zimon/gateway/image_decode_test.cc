@@ -13,13 +13,6 @@
 #include "zimon/gateway/quality.h"
 #include "zimon/gateway/quality_test_images.h"
 
-#ifdef ZIMON_HAVE_JPEG
-#include <jpeglib.h>
-
-#include <cstddef>
-#include <cstdio>
-#endif
-
 namespace zimon::gateway {
 namespace {
 
@@ -127,30 +120,9 @@ TEST(DecodeImage, RefusesImagesOverMaxDimension) {
 
 #ifdef ZIMON_HAVE_JPEG
 std::string EncodeJpeg(const RgbImage& img, int quality) {
-  jpeg_compress_struct cinfo;
-  jpeg_error_mgr jerr;
-  cinfo.err = jpeg_std_error(&jerr);
-  jpeg_create_compress(&cinfo);
-  unsigned char* buf = nullptr;
-  unsigned long len = 0;  // NOLINT: libjpeg's type
-  jpeg_mem_dest(&cinfo, &buf, &len);
-  cinfo.image_width = static_cast<JDIMENSION>(img.width);
-  cinfo.image_height = static_cast<JDIMENSION>(img.height);
-  cinfo.input_components = 3;
-  cinfo.in_color_space = JCS_RGB;
-  jpeg_set_defaults(&cinfo);
-  jpeg_set_quality(&cinfo, quality, TRUE);
-  jpeg_start_compress(&cinfo, TRUE);
-  while (cinfo.next_scanline < cinfo.image_height) {
-    JSAMPROW row = const_cast<uint8_t*>(img.pixels.data()) +
-                   static_cast<size_t>(cinfo.next_scanline) * img.width * 3;
-    jpeg_write_scanlines(&cinfo, &row, 1);
-  }
-  jpeg_finish_compress(&cinfo);
-  jpeg_destroy_compress(&cinfo);
-  std::string out(reinterpret_cast<char*>(buf), len);
-  free(buf);  // NOLINT: allocated by libjpeg
-  return out;
+  StatusOr<std::string> jpeg = testing::EncodeJpeg(img, quality);
+  EXPECT_TRUE(jpeg.ok()) << jpeg.status().ToString();
+  return jpeg.ok() ? *jpeg : std::string();
 }
 
 TEST(DecodeImage, JpegDecodesCloseToSource) {

@@ -61,11 +61,15 @@ endif()
 find_package(ZLIB REQUIRED)
 list(APPEND gateway_deps ZLIB::ZLIB)
 
+# libjpeg(-turbo) (Debian: libjpeg62-turbo-dev): the JPEG decoder; its
+# encoder makes the JPEG test images, as for WebP below.
 pkg_check_modules(ZIMON_LIBJPEG IMPORTED_TARGET libjpeg)
+set_property(GLOBAL PROPERTY ZIMON_HAVE_JPEG ${ZIMON_LIBJPEG_FOUND})
 if(ZIMON_LIBJPEG_FOUND)
   list(APPEND gateway_deps PkgConfig::ZIMON_LIBJPEG)
-  set_source_files_properties(image_decode_jpeg.cc image_decode_test.cc
-    PROPERTIES COMPILE_DEFINITIONS ZIMON_HAVE_JPEG=1)
+  set_property(SOURCE image_decode_jpeg.cc image_decode_test.cc
+    quality_test_images.cc APPEND PROPERTY COMPILE_DEFINITIONS
+    ZIMON_HAVE_JPEG=1)
 else()
   message(STATUS "libjpeg not found: JPEG images will be reported undecodable")
 endif()

@@ -12,6 +12,11 @@
 #include <random>
 #include <vector>
 
+#ifdef ZIMON_HAVE_JPEG
+#include <jpeglib.h>
+
+#include <cstdio>
+#endif
 #ifdef ZIMON_HAVE_WEBP
 #include <webp/encode.h>
 #include <webp/types.h>
@@ -460,6 +465,43 @@ std::string AnimatedWebp(std::string_view still, int width, int height,
   }
   return RiffWebp(chunks);
 }
+
+#ifdef ZIMON_HAVE_JPEG
+StatusOr<std::string> EncodeJpeg(const RgbImage& image, int quality) {
+  if (image.pixels.size() !=
+      static_cast<size_t>(image.width) * image.height * 3) {
+    return InvalidArgumentError("EncodeJpeg: pixel buffer does not match size");
+  }
+  jpeg_compress_struct cinfo;
+  jpeg_error_mgr jerr;
+  cinfo.err = jpeg_std_error(&jerr);
+  jpeg_create_compress(&cinfo);
+  unsigned char* buf = nullptr;
+  unsigned long len = 0;  // NOLINT: libjpeg's type
+  jpeg_mem_dest(&cinfo, &buf, &len);
+  cinfo.image_width = static_cast<JDIMENSION>(image.width);
+  cinfo.image_height = static_cast<JDIMENSION>(image.height);
+  cinfo.input_components = 3;
+  cinfo.in_color_space = JCS_RGB;
+  jpeg_set_defaults(&cinfo);
+  jpeg_set_quality(&cinfo, quality, TRUE);
+  jpeg_start_compress(&cinfo, TRUE);
+  while (cinfo.next_scanline < cinfo.image_height) {
+    JSAMPROW row = const_cast<uint8_t*>(image.pixels.data()) +
+                   static_cast<size_t>(cinfo.next_scanline) * image.width * 3;
+    jpeg_write_scanlines(&cinfo, &row, 1);
+  }
+  jpeg_finish_compress(&cinfo);
+  jpeg_destroy_compress(&cinfo);
+  std::string out(reinterpret_cast<char*>(buf), len);
+  free(buf);  // NOLINT: allocated by libjpeg
+  return out;
+}
+#else
+StatusOr<std::string> EncodeJpeg(const RgbImage& /*image*/, int /*quality*/) {
+  return UnimplementedError("built without libjpeg");
+}
+#endif  // ZIMON_HAVE_JPEG
 
 #ifdef ZIMON_HAVE_WEBP
 namespace {

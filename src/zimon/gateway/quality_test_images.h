@@ -57,6 +57,11 @@ StatusOr<std::string> EncodePngSamples(
     int width, int height, const std::vector<uint8_t>& samples,
     const PngEncoding& encoding, const std::vector<uint8_t>& palette = {});
 
+// Encodes with libjpeg at `quality` (0–100) with its defaults otherwise
+// (4:2:0 chroma, as Pillow's default). kUnimplemented when built without
+// libjpeg.
+StatusOr<std::string> EncodeJpeg(const RgbImage& image, int quality);
+
 // Encodes with libwebp's simple API: lossy at `quality` (0–100), lossless
 // when `quality` is negative. kUnimplemented when built without libwebp.
 StatusOr<std::string> EncodeWebp(const RgbImage& image, int quality);
