@@ -30,7 +30,10 @@
 # Knobs (env): PARTS ("a b"); part a: DURATION (10 s per run), CONNS (32),
 # WRK_THREADS (1), ROUNDS (2: runs alternate nginx, zimon; the best of each
 # is reported), UP_WORKERS (2, the static upstream's nginx workers), PIN (1:
-# pin each proxy to the last CPU and everything else to the others). Part b:
+# pin each proxy to the last CPU and everything else to the others; io: the
+# same, except that only zimon's I/O threads stay on the proxy's CPU and its
+# other threads (image-record writer, workers, collectors) join the others;
+# 0: no pinning). Part b:
 # SIMS (3), PROFILE (h100), SIZE (1024x1024), SLO (5 s), OVERLOAD_S (30),
 # LOAD_FACTOR (2), VRAMS ("26GiB 36GiB": the first fits 2 concurrent
 # 1024x1024 requests, the second 6), QUEUE (zimon's queue_capacity; default:
@@ -61,6 +64,10 @@ wrk_threads=${WRK_THREADS:-1}
 rounds=${ROUNDS:-2}
 up_workers=${UP_WORKERS:-2}
 pin=${PIN:-1}
+case $pin in
+  0 | 1 | io) ;;
+  *) die "PIN must be 0, 1 or io (got '$pin')" ;;
+esac
 sims=${SIMS:-3}
 profile=${PROFILE:-h100}
 size=${SIZE:-1024x1024}
@@ -99,12 +106,14 @@ free_port() {
 ncpu=$(nproc)
 # (Command prefixes, not functions, so that `$!` of a background start is
 # the process itself.)
-if [[ $pin == 1 && $ncpu -ge 2 ]] && command -v taskset >/dev/null; then
+if [[ $pin != 0 && $ncpu -ge 2 ]] && command -v taskset >/dev/null; then
   proxy_cpus=$((ncpu - 1))
   other_cpus="0-$((ncpu - 2))"
   on_proxy_cpu=(taskset -c "$proxy_cpus")
   on_other_cpus=(taskset -c "$other_cpus")
   placement="proxy pinned to CPU $proxy_cpus; wrk, upstreams and sims on CPUs $other_cpus"
+  [[ $pin == io ]] &&
+    placement="nginx and zimon's I/O thread pinned to CPU $proxy_cpus; zimon's other threads, wrk, upstreams and sims on CPUs $other_cpus"
 else
   on_proxy_cpu=()
   on_other_cpus=()
@@ -199,6 +208,15 @@ start_zimon() {
     sleep 0.05
   done
   [[ -n $zimon_url ]] || { cat "$out.err" >&2; die "zimon serve did not start"; }
+  # PIN=io: every thread but the I/O threads (named zimon-io-N) moves to the
+  # other CPUs; all of them exist once the gateway serves.
+  if [[ $pin == io && ${#on_other_cpus[@]} -gt 0 ]]; then
+    local task
+    for task in /proc/"$started_pid"/task/*; do
+      [[ $(cat "$task/comm" 2>/dev/null) == zimon-io-* ]] && continue
+      taskset -p -c "$other_cpus" "${task##*/}" >/dev/null 2>&1 || true
+    done
+  fi
 }
 
 # POSTs the image request to $1 until it answers 200 (backends healthy).
