@@ -3,7 +3,8 @@
 // simulator's photo-like PNGs (Sub filter, zlib level 1, as `zimon sim` serves
 // them), the scorer tests' synthetic image encoded by libspng (adaptive
 // filters, level 1) and the same image encoded as Pillow does on real servers
-// (adaptive None/Sub/Up/Paeth, zlib level 6, 64 KiB IDAT chunks). The
+// (adaptive None/Sub/Up/Paeth, zlib level 6, 64 KiB IDAT chunks; ComfyPng:
+// the same at level 4, as ComfyUI saves). The
 // *_Libspng lines decode with libspng alone, for comparison; FastPng times
 // zimon's own PNG path with each inflater (libdeflate, ISA-L); InflateOnly is
 // libdeflate alone on the image data (with and without the zlib Adler-32),
@@ -63,6 +64,14 @@ std::string PilPng(int side) {
   return *png;
 }
 
+// As ComfyUI's SaveImage writes it: Pillow at compress_level 4.
+std::string ComfyPng(int side) {
+  StatusOr<std::string> png =
+      testing::EncodePngLikePil(testing::NaturalImage(side, side, 1), 4);
+  if (!png.ok()) std::abort();
+  return *png;
+}
+
 void ReportScore(benchmark::State& state, const StatusOr<QualityReport>& r,
                  size_t bytes, const char* bytes_counter = "png_bytes") {
   if (!r.ok()) {
@@ -109,6 +118,17 @@ void BM_ScoreImage_PilPng(benchmark::State& state) {
   ReportScore(state, r, png.size());
 }
 BENCHMARK(BM_ScoreImage_PilPng)->Arg(1024)->Unit(benchmark::kMillisecond);
+
+void BM_ScoreImage_ComfyPng(benchmark::State& state) {
+  const std::string png = ComfyPng(static_cast<int>(state.range(0)));
+  StatusOr<QualityReport> r = ScoreImage(png);
+  for (auto _ : state) {
+    r = ScoreImage(png);
+    benchmark::DoNotOptimize(r);
+  }
+  ReportScore(state, r, png.size());
+}
+BENCHMARK(BM_ScoreImage_ComfyPng)->Arg(1024)->Unit(benchmark::kMillisecond);
 
 #ifdef ZIMON_HAVE_JPEG
 // The synthetic image as a JPEG (libjpeg, 4:2:0 as Pillow's default).
@@ -266,6 +286,9 @@ void BM_FastPng_SyntheticPng(benchmark::State& state) {
   BM_FastPng<SyntheticPng>(state);
 }
 void BM_FastPng_PilPng(benchmark::State& state) { BM_FastPng<PilPng>(state); }
+void BM_FastPng_ComfyPng(benchmark::State& state) {
+  BM_FastPng<ComfyPng>(state);
+}
 BENCHMARK(BM_FastPng_SimPng)
     ->ArgsProduct({{1024}, {0, 1, 2}})
     ->Unit(benchmark::kMillisecond);
@@ -273,6 +296,9 @@ BENCHMARK(BM_FastPng_SyntheticPng)
     ->ArgsProduct({{1024}, {0, 1, 2}})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FastPng_PilPng)
+    ->ArgsProduct({{1024}, {0, 1, 2}})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FastPng_ComfyPng)
     ->ArgsProduct({{1024}, {0, 1, 2}})
     ->Unit(benchmark::kMillisecond);
 

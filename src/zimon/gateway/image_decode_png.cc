@@ -7,6 +7,7 @@
 #include <isa-l/igzip_lib.h>
 #endif
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -127,15 +128,15 @@ Inflated InflateIsal(const std::vector<std::string_view>& idat, uint8_t* out,
 }
 #endif
 
-// The FLG byte of the zlib header (its second byte), or -1 when the first
-// chunks hold less than two bytes.
-int ZlibFlags(const std::vector<std::string_view>& idat) {
-  size_t seen = 0;
+// The first three bytes of the zlib stream (fewer if it is that short),
+// whichever chunks hold them.
+std::string StreamStart(const std::vector<std::string_view>& idat) {
+  std::string start;
   for (std::string_view part : idat) {
-    if (seen + part.size() > 1) return static_cast<uint8_t>(part[1 - seen]);
-    seen += part.size();
+    start.append(part.substr(0, std::min(part.size(), 3 - start.size())));
+    if (start.size() == 3) break;
   }
-  return -1;
+  return start;
 }
 
 // One unfiltered row to RGB; alpha is dropped, grey replicated (as libspng's
@@ -209,13 +210,23 @@ bool HavePngInflater(PngInflater inflater) {
   return inflater != PngInflater::kIsal || kHaveIsal;
 }
 
-PngInflater ChoosePngInflater(int zlib_flags, size_t compressed, size_t rows) {
-  // FLEVEL (the top two bits of FLG): 2 is zlib's default level 6, 3 levels
-  // 7-9. Image data that kept a quarter or more of its size after filtering
-  // and compression is mostly literals (photographs, generated images);
-  // smooth or synthetic images compress to a tenth.
-  if (HavePngInflater(PngInflater::kIsal) && zlib_flags >= 0 &&
-      (zlib_flags >> 6) >= 2 && compressed * 4 >= rows) {
+PngInflater ChoosePngInflater(std::string_view stream_start, size_t compressed,
+                              size_t rows) {
+  if (!HavePngInflater(PngInflater::kIsal) || stream_start.size() < 3) {
+    return PngInflater::kLibdeflate;
+  }
+  // FLEVEL, the top two bits of the header's FLG byte: 0 is zlib's level 1
+  // (and Huffman-only or fixed-code strategies), 1 levels 2-5, 2 the default
+  // level 6, 3 levels 7-9.
+  const int level_class = static_cast<uint8_t>(stream_start[1]) >> 6;
+  // BTYPE of the first block, bits 1-2 of the first deflate byte: 2 is
+  // dynamic Huffman codes; stb_image_write (stable-diffusion.cpp) writes
+  // fixed codes, which libdeflate decodes faster.
+  const int block_type = (static_cast<uint8_t>(stream_start[2]) >> 1) & 3;
+  // Image data that kept a quarter or more of its size after filtering and
+  // compression is mostly literals (photographs, generated images); smooth
+  // or synthetic images compress to a tenth.
+  if (level_class >= 1 && block_type == 2 && compressed * 4 >= rows) {
     return PngInflater::kIsal;
   }
   return PngInflater::kLibdeflate;
@@ -327,7 +338,7 @@ Status DecodePngFast(std::string_view bytes, const DecodeOptions& options,
   auto raw =
       std::make_unique_for_overwrite<uint8_t[]>(raw_size + kUnfilterPadding);
   if (inflater == PngInflater::kAuto) {
-    inflater = ChoosePngInflater(ZlibFlags(idat), idat_bytes, raw_size);
+    inflater = ChoosePngInflater(StreamStart(idat), idat_bytes, raw_size);
   }
 #ifdef ZIMON_HAVE_ISAL
   const Inflated inflated =

@@ -17,10 +17,11 @@
 namespace zimon::gateway::internal {
 
 // Which library inflates the image data of the fast path. Both verify the
-// Adler-32 and report the same errors; they differ in speed, by the kind of
-// stream (docs/quality.md, "Decoder"): ISA-L is faster on literal-heavy
-// streams at zlib's default and higher levels (what Pillow writes for
-// generated images), libdeflate on the rest.
+// Adler-32 and give the same answer; they differ in speed, by the kind of
+// stream (docs/quality.md, "PNG decoder"): ISA-L is faster on literal-heavy
+// streams with dynamic Huffman codes from zlib's lazy-matching levels (what
+// Pillow writes for generated images, at its default level 6 and at
+// ComfyUI's 4), libdeflate on the rest.
 enum class PngInflater {
   kAuto,        // ChoosePngInflater, per image
   kLibdeflate,  // always built
@@ -30,11 +31,14 @@ enum class PngInflater {
 // True when this build has `inflater` (kAuto and kLibdeflate always).
 bool HavePngInflater(PngInflater inflater);
 
-// The choice kAuto makes, from the zlib header's FLG byte (-1 when unknown),
-// the image data's size and the size of the filtered rows: kIsal for a
-// stream of level 6 or higher that kept at least a quarter of the rows' size,
+// The choice kAuto makes, from the first bytes of the zlib stream (its
+// header and the first deflate block's; fewer than 3: libdeflate), the image
+// data's size and the size of the filtered rows: kIsal for a stream whose
+// header names a level above 1 (FLEVEL 1-3), whose first block has dynamic
+// Huffman codes and which kept at least a quarter of the rows' size;
 // kLibdeflate otherwise or when ISA-L is not built.
-PngInflater ChoosePngInflater(int zlib_flags, size_t compressed, size_t rows);
+PngInflater ChoosePngInflater(std::string_view stream_start, size_t compressed,
+                              size_t rows);
 
 // kUnimplemented, before calling the sink at all, when `bytes` is outside
 // the fast path (other bit depths or colour types, interlacing, unknown

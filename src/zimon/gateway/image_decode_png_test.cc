@@ -421,44 +421,79 @@ TEST_P(DecodePngFastWith, DamagedOverlongStreamIsRefused) {
   EXPECT_EQ(DecodeImage(png).status().code(), StatusCode::kInvalidArgument);
 }
 
-TEST(ChoosePngInflater, IsalForLiteralHeavyStreamsAtDefaultLevelAndAbove) {
+// Headers and first block bytes as zlib writes them: FLG 0x01 level 1,
+// 0x5E levels 2-5, 0x9C level 6, 0xDA levels 7-9; first byte 0x05 or 0x04 a
+// (final or not) block with dynamic codes, 0x03 one with fixed codes.
+TEST(ChoosePngInflater, IsalForLiteralHeavyDynamicStreamsAboveLevelOne) {
   const PngInflater isal = HavePngInflater(PngInflater::kIsal)
                                ? PngInflater::kIsal
                                : PngInflater::kLibdeflate;
   const size_t rows = 1024 * (1 + 1024 * 3);
-  // FLG 0x9C: level 6, zlib's default; 0xDA: levels 7-9.
-  EXPECT_EQ(ChoosePngInflater(0x9C, rows / 4, rows), isal);
-  EXPECT_EQ(ChoosePngInflater(0xDA, rows / 2, rows), isal);
+  EXPECT_EQ(ChoosePngInflater("\x78\x9C\x04", rows / 4, rows), isal);
+  EXPECT_EQ(ChoosePngInflater("\x78\xDA\x05", rows / 2, rows), isal);
+  EXPECT_EQ(ChoosePngInflater("\x78\x5E\x04", rows / 2, rows), isal);
   // A stream that shrank to under a quarter is mostly matches.
-  EXPECT_EQ(ChoosePngInflater(0x9C, rows / 4 - 1, rows),
+  EXPECT_EQ(ChoosePngInflater("\x78\x9C\x04", rows / 4 - 1, rows),
             PngInflater::kLibdeflate);
-  // FLG 0x01: level 1; 0x5E: levels 2-5; -1: header not seen.
-  EXPECT_EQ(ChoosePngInflater(0x01, rows / 2, rows), PngInflater::kLibdeflate);
-  EXPECT_EQ(ChoosePngInflater(0x5E, rows / 2, rows), PngInflater::kLibdeflate);
-  EXPECT_EQ(ChoosePngInflater(-1, rows / 2, rows), PngInflater::kLibdeflate);
+  // Level 1; fixed codes; a stored block; too short to tell.
+  EXPECT_EQ(ChoosePngInflater("\x78\x01\x04", rows / 2, rows),
+            PngInflater::kLibdeflate);
+  EXPECT_EQ(ChoosePngInflater("\x78\x5E\x03", rows / 2, rows),
+            PngInflater::kLibdeflate);
+  EXPECT_EQ(
+      ChoosePngInflater(std::string_view("\x78\x9C\x00", 3), rows / 2, rows),
+      PngInflater::kLibdeflate);
+  EXPECT_EQ(ChoosePngInflater("\x78\x9C", rows / 2, rows),
+            PngInflater::kLibdeflate);
 }
 
-// What the gateway sees from real servers: Pillow's PNG of a generated
-// image goes to ISA-L, a smooth image compressed at level 6 to libdeflate.
-TEST(ChoosePngInflater, PillowPngOfAPhotoLikeImage) {
-  const std::string pil = *EncodePngLikePil(NaturalImage(256, 256, 7));
-  const std::string pil_stream = IdatStream(pil);
+// zlib's own output for filtered rows of a photo-like image and of a smooth
+// one, as real servers write them.
+TEST(ChoosePngInflater, RealStreams) {
+  const PngInflater isal = HavePngInflater(PngInflater::kIsal)
+                               ? PngInflater::kIsal
+                               : PngInflater::kLibdeflate;
+  const RgbImage photo = NaturalImage(256, 256, 7);
   const size_t rows = 256 * (1 + 256 * 3);
-  EXPECT_EQ(ChoosePngInflater(static_cast<uint8_t>(pil_stream[1]),
-                              pil_stream.size(), rows),
-            HavePngInflater(PngInflater::kIsal) ? PngInflater::kIsal
-                                                : PngInflater::kLibdeflate);
+  auto choice = [&](const std::string& stream) {
+    return ChoosePngInflater(stream, stream.size(), rows);
+  };
+  // Pillow at its default level and at ComfyUI's (SaveImage: 4).
+  EXPECT_EQ(choice(IdatStream(*EncodePngLikePil(photo))), isal);
+  EXPECT_EQ(choice(IdatStream(*EncodePngLikePil(photo, 4))), isal);
+  // Level 1 (zimon sim, libspng's fast settings) and fixed Huffman codes
+  // (the block type stb_image_write uses).
+  EXPECT_EQ(choice(IdatStream(*EncodePngLikePil(photo, 1))),
+            PngInflater::kLibdeflate);
+  std::string rgb_rows;
+  for (size_t y = 0; y < 256; ++y) {
+    rgb_rows.push_back('\0');
+    rgb_rows.append(
+        reinterpret_cast<const char*>(photo.pixels.data()) + y * 256 * 3,
+        256 * 3);
+  }
+  z_stream zs{};
+  ASSERT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 15, 9, Z_FIXED), Z_OK);
+  std::string fixed(deflateBound(&zs, rgb_rows.size()), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(rgb_rows.data());
+  zs.avail_in = static_cast<uInt>(rgb_rows.size());
+  zs.next_out = reinterpret_cast<Bytef*>(fixed.data());
+  zs.avail_out = static_cast<uInt>(fixed.size());
+  ASSERT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  fixed.resize(zs.total_out);
+  deflateEnd(&zs);
+  EXPECT_EQ((static_cast<uint8_t>(fixed[2]) >> 1) & 3, 1);  // fixed codes
+  EXPECT_EQ(choice(fixed), PngInflater::kLibdeflate);
 
+  // A smooth gradient at level 6 filters to near-constant rows.
   std::vector<uint8_t> raw;
   for (int y = 0; y < 256; ++y) {
-    raw.push_back(1);  // Sub: a smooth gradient filters to near-constant
+    raw.push_back(1);  // Sub
     for (int x = 0; x < 256 * 3; ++x) raw.push_back(x % 3 == 0 ? 1 : 0);
   }
-  const std::string smooth_stream = IdatStream(PngFromRaw(256, 256, 2, raw));
-  EXPECT_EQ(static_cast<uint8_t>(smooth_stream[1]) >> 6, 2);  // level 6
-  EXPECT_EQ(ChoosePngInflater(static_cast<uint8_t>(smooth_stream[1]),
-                              smooth_stream.size(), rows),
-            PngInflater::kLibdeflate);
+  const std::string smooth = IdatStream(PngFromRaw(256, 256, 2, raw));
+  EXPECT_EQ(static_cast<uint8_t>(smooth[1]) >> 6, 2);  // level 6
+  EXPECT_EQ(choice(smooth), PngInflater::kLibdeflate);
 }
 
 TEST(DecodePngFast, RefusesDecompressionBombsBeforeAllocating) {

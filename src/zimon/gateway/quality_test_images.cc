@@ -200,14 +200,14 @@ void AppendPngChunk(std::string& png, std::string_view type,
                         static_cast<uInt>(png.size() - start))));
 }
 
-StatusOr<std::string> EncodePngLikePil(const RgbImage& image) {
+StatusOr<std::string> EncodePngLikePil(const RgbImage& image, int level) {
   const size_t bytes = static_cast<size_t>(image.width) * 3;
   if (image.width <= 0 || image.height <= 0 ||
       image.pixels.size() != bytes * static_cast<size_t>(image.height)) {
     return InvalidArgumentError("png: pixel buffer does not match size");
   }
   z_stream zs{};
-  if (deflateInit2(&zs, 6, Z_DEFLATED, 15, 9, Z_FILTERED) != Z_OK) {
+  if (deflateInit2(&zs, level, Z_DEFLATED, 15, 9, Z_FILTERED) != Z_OK) {
     return InternalError("png: deflateInit2 failed");
   }
   std::string png("\x89PNG\r\n\x1a\n", 8);

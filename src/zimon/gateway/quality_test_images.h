@@ -38,9 +38,10 @@ StatusOr<std::string> EncodePng(const RgbImage& image);
 
 // Encodes as Pillow's PngImagePlugin does (what real image servers write):
 // per row the filter of None, Up, Sub, Paeth with the least sum of |signed
-// byte| (Average only under optimize=True), zlib level 6 with Z_FILTERED,
-// window 15 and memLevel 9, IDAT chunks of 65536 bytes.
-StatusOr<std::string> EncodePngLikePil(const RgbImage& image);
+// byte| (Average only under optimize=True), zlib at `level` (Pillow's
+// default 6; ComfyUI's SaveImage asks for 4) with Z_FILTERED, window 15 and
+// memLevel 9, IDAT chunks of 65536 bytes.
+StatusOr<std::string> EncodePngLikePil(const RgbImage& image, int level = 6);
 
 struct PngEncoding {
   int colour_type = 2;  // 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA
