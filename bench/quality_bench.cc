@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "zimon/gateway/image_decode.h"
@@ -39,37 +40,33 @@
 namespace zimon::gateway {
 namespace {
 
+// A bench image, or the process ends naming why it could not be made.
+std::string OrDie(StatusOr<std::string> image) {
+  if (!image.ok()) {
+    std::fprintf(stderr, "%s\n", image.status().ToString().c_str());
+    std::abort();
+  }
+  return *std::move(image);
+}
+
 std::string SimPng(int side) {
   sim::ImageSize size;
   size.width = size.height = side;
-  StatusOr<std::string> png = sim::RenderPng("a lighthouse at dusk", 42, size);
-  if (!png.ok()) {
-    std::fprintf(stderr, "%s\n", png.status().ToString().c_str());
-    std::abort();
-  }
-  return *png;
+  return OrDie(sim::RenderPng("a lighthouse at dusk", 42, size));
 }
 
 std::string SyntheticPng(int side) {
-  StatusOr<std::string> png =
-      testing::EncodePng(testing::NaturalImage(side, side, 1));
-  if (!png.ok()) std::abort();
-  return *png;
+  return OrDie(testing::EncodePng(testing::NaturalImage(side, side, 1)));
 }
 
 std::string PilPng(int side) {
-  StatusOr<std::string> png =
-      testing::EncodePngLikePil(testing::NaturalImage(side, side, 1));
-  if (!png.ok()) std::abort();
-  return *png;
+  return OrDie(testing::EncodePngLikePil(testing::NaturalImage(side, side, 1)));
 }
 
 // As ComfyUI's SaveImage writes it: Pillow at compress_level 4.
 std::string ComfyPng(int side) {
-  StatusOr<std::string> png =
-      testing::EncodePngLikePil(testing::NaturalImage(side, side, 1), 4);
-  if (!png.ok()) std::abort();
-  return *png;
+  return OrDie(
+      testing::EncodePngLikePil(testing::NaturalImage(side, side, 1), 4));
 }
 
 void ReportScore(benchmark::State& state, const StatusOr<QualityReport>& r,
@@ -83,14 +80,19 @@ void ReportScore(benchmark::State& state, const StatusOr<QualityReport>& r,
   state.counters[bytes_counter] = static_cast<double>(bytes);
 }
 
-void BM_ScoreImage_SimPng(benchmark::State& state) {
-  const std::string png = SimPng(static_cast<int>(state.range(0)));
-  StatusOr<QualityReport> r = ScoreImage(png);
+// Times ScoreImage on `image` and reports its score next to the timing.
+void TimeScoreImage(benchmark::State& state, const std::string& image,
+                    const char* bytes_counter = "png_bytes") {
+  StatusOr<QualityReport> r = ScoreImage(image);
   for (auto _ : state) {
-    r = ScoreImage(png);
+    r = ScoreImage(image);
     benchmark::DoNotOptimize(r);
   }
-  ReportScore(state, r, png.size());
+  ReportScore(state, r, image.size(), bytes_counter);
+}
+
+void BM_ScoreImage_SimPng(benchmark::State& state) {
+  TimeScoreImage(state, SimPng(static_cast<int>(state.range(0))));
 }
 BENCHMARK(BM_ScoreImage_SimPng)
     ->Arg(512)
@@ -98,35 +100,17 @@ BENCHMARK(BM_ScoreImage_SimPng)
     ->Unit(benchmark::kMillisecond);
 
 void BM_ScoreImage_SyntheticPng(benchmark::State& state) {
-  const std::string png = SyntheticPng(static_cast<int>(state.range(0)));
-  StatusOr<QualityReport> r = ScoreImage(png);
-  for (auto _ : state) {
-    r = ScoreImage(png);
-    benchmark::DoNotOptimize(r);
-  }
-  ReportScore(state, r, png.size());
+  TimeScoreImage(state, SyntheticPng(static_cast<int>(state.range(0))));
 }
 BENCHMARK(BM_ScoreImage_SyntheticPng)->Arg(1024)->Unit(benchmark::kMillisecond);
 
 void BM_ScoreImage_PilPng(benchmark::State& state) {
-  const std::string png = PilPng(static_cast<int>(state.range(0)));
-  StatusOr<QualityReport> r = ScoreImage(png);
-  for (auto _ : state) {
-    r = ScoreImage(png);
-    benchmark::DoNotOptimize(r);
-  }
-  ReportScore(state, r, png.size());
+  TimeScoreImage(state, PilPng(static_cast<int>(state.range(0))));
 }
 BENCHMARK(BM_ScoreImage_PilPng)->Arg(1024)->Unit(benchmark::kMillisecond);
 
 void BM_ScoreImage_ComfyPng(benchmark::State& state) {
-  const std::string png = ComfyPng(static_cast<int>(state.range(0)));
-  StatusOr<QualityReport> r = ScoreImage(png);
-  for (auto _ : state) {
-    r = ScoreImage(png);
-    benchmark::DoNotOptimize(r);
-  }
-  ReportScore(state, r, png.size());
+  TimeScoreImage(state, ComfyPng(static_cast<int>(state.range(0))));
 }
 BENCHMARK(BM_ScoreImage_ComfyPng)->Arg(1024)->Unit(benchmark::kMillisecond);
 
@@ -142,12 +126,7 @@ void BM_ScoreImage_Jpeg(benchmark::State& state) {
     state.SkipWithError(jpeg.status().ToString().c_str());
     return;
   }
-  StatusOr<QualityReport> r = ScoreImage(*jpeg);
-  for (auto _ : state) {
-    r = ScoreImage(*jpeg);
-    benchmark::DoNotOptimize(r);
-  }
-  ReportScore(state, r, jpeg->size(), "jpeg_bytes");
+  TimeScoreImage(state, *jpeg, "jpeg_bytes");
 }
 BENCHMARK(BM_ScoreImage_Jpeg)
     ->Args({1024, 95})
@@ -159,25 +138,15 @@ BENCHMARK(BM_ScoreImage_Jpeg)
 #ifdef ZIMON_HAVE_WEBP
 // The synthetic image as WebP: lossy at `quality`, lossless when negative.
 std::string SyntheticWebp(int side, int quality) {
-  StatusOr<std::string> webp =
-      testing::EncodeWebp(testing::NaturalImage(side, side, 1), quality);
-  if (!webp.ok()) {
-    std::fprintf(stderr, "%s\n", webp.status().ToString().c_str());
-    std::abort();
-  }
-  return *webp;
+  return OrDie(
+      testing::EncodeWebp(testing::NaturalImage(side, side, 1), quality));
 }
 
 // Argument 0: side; 1: quality (-1 lossless).
 void BM_ScoreImage_Webp(benchmark::State& state) {
   const std::string webp = SyntheticWebp(static_cast<int>(state.range(0)),
                                          static_cast<int>(state.range(1)));
-  StatusOr<QualityReport> r = ScoreImage(webp);
-  for (auto _ : state) {
-    r = ScoreImage(webp);
-    benchmark::DoNotOptimize(r);
-  }
-  ReportScore(state, r, webp.size(), "webp_bytes");
+  TimeScoreImage(state, webp, "webp_bytes");
 }
 BENCHMARK(BM_ScoreImage_Webp)
     ->Args({1024, 90})

@@ -132,6 +132,15 @@ std::string PngFromRaw(int width, int height, int colour_type,
   return png;
 }
 
+// A file of tests/data/png; empty (and a failure) if it cannot be read.
+std::string TestPng(const std::string& name) {
+  std::ifstream in(std::string(ZIMON_TEST_DATA_DIR) + "/png/" + name,
+                   std::ios::binary);
+  EXPECT_TRUE(in.good()) << name;
+  return std::string(std::istreambuf_iterator<char>(in),
+                     std::istreambuf_iterator<char>());
+}
+
 // Decodes with the fast path, requiring it to apply.
 std::vector<uint8_t> Fast(std::string_view png,
                           PngInflater inflater = PngInflater::kAuto) {
@@ -214,12 +223,8 @@ TEST_P(DecodePngFastWith, MatchesLibspngOnPilStylePng) {
 
 // A file written by Pillow itself (tests/data/png/README.md).
 TEST_P(DecodePngFastWith, DecodesPngWrittenByPillow) {
-  std::ifstream in(
-      std::string(ZIMON_TEST_DATA_DIR) + "/png/pillow_natural_97x61.png",
-      std::ios::binary);
-  ASSERT_TRUE(in.good());
-  const std::string png((std::istreambuf_iterator<char>(in)),
-                        std::istreambuf_iterator<char>());
+  const std::string png = TestPng("pillow_natural_97x61.png");
+  ASSERT_FALSE(png.empty());
   const RgbImage src = NaturalImage(97, 61, 3);
   EXPECT_EQ(*EncodePngLikePil(src), png);  // the bench's encoder is Pillow's
   EXPECT_EQ(Fast(png), src.pixels);
@@ -407,12 +412,8 @@ TEST_P(DecodePngFastWith, MoreImageDataThanRowsGoesToLibspng) {
 // The inflaters may stop at different faults of one stream; the answer
 // after libspng's fallback is the same (tests/data/png/README.md).
 TEST_P(DecodePngFastWith, DamagedOverlongStreamIsRefused) {
-  std::ifstream in(
-      std::string(ZIMON_TEST_DATA_DIR) + "/png/damaged_long_stream_97x61.png",
-      std::ios::binary);
-  ASSERT_TRUE(in.good());
-  const std::string png((std::istreambuf_iterator<char>(in)),
-                        std::istreambuf_iterator<char>());
+  const std::string png = TestPng("damaged_long_stream_97x61.png");
+  ASSERT_FALSE(png.empty());
   Status s = FastStatus(png);
   if (s.code() == StatusCode::kUnimplemented) {
     s = DecodePngSpng(png, DecodeOptions{}).status();
