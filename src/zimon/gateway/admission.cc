@@ -296,13 +296,12 @@ Grant AdmissionController::GrantLocked(uint64_t ticket,
 
 bool AdmissionController::AnyUpLocked(
     Clock::SteadyTime now, const std::vector<std::string>& exclude) const {
-  for (const std::string& name : backends_.Names()) {
-    if (std::find(exclude.begin(), exclude.end(), name) != exclude.end()) {
-      continue;
-    }
-    if (backends_.Up(name, now)) return true;
-  }
-  return false;
+  bool any = false;
+  backends_.ForEach(now, [&](const BackendView& v, int) {
+    if (any || !v.healthy || v.ejected || v.removed) return;
+    any = std::find(exclude.begin(), exclude.end(), v.name) == exclude.end();
+  });
+  return any;
 }
 
 void AdmissionController::TrimCompletionsLocked(Clock::SteadyTime now) const {

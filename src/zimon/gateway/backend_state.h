@@ -94,6 +94,13 @@ class BackendSet {
   // Backend names in name order (including draining ones).
   std::vector<std::string> Names() const;
   std::vector<BackendView> Views(Clock::SteadyTime now) const;
+  // Calls fn(view, effective_limit) for each backend in name order, without
+  // copying: the balancer's scan, once per request. `view.effective_limit` is
+  // not kept current; the argument is.
+  template <class Fn>
+  void ForEach(Clock::SteadyTime now, Fn&& fn) const {
+    for (const auto& [name, b] : backends_) fn(b.v, EffectiveLimitOf(b, now));
+  }
   // Number of in-flight requests on `name` (0 if unknown).
   int Inflight(const std::string& name) const;
   int EffectiveLimit(const std::string& name, Clock::SteadyTime now) const;

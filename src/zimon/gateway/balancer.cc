@@ -13,11 +13,11 @@ std::optional<std::string> Balancer::Pick(
   std::optional<std::string> best;
   int best_inflight = 0;
   int ties = 0;
-  for (const BackendView& v : backends.Views(now)) {
-    if (v.removed || v.ejected || !v.healthy) continue;
-    if (v.inflight >= v.effective_limit) continue;
+  backends.ForEach(now, [&](const BackendView& v, int effective_limit) {
+    if (v.removed || v.ejected || !v.healthy) return;
+    if (v.inflight >= effective_limit) return;
     if (std::find(exclude.begin(), exclude.end(), v.name) != exclude.end()) {
-      continue;
+      return;
     }
     if (!best || v.inflight < best_inflight) {
       best = v.name;
@@ -31,7 +31,7 @@ std::optional<std::string> Balancer::Pick(
         best = v.name;
       }
     }
-  }
+  });
   return best;
 }
 

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <charconv>
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
@@ -502,7 +503,19 @@ class Gateway::Impl {
   // exponentially weighted mean (weight 0.2 for the newest).
   static std::string ServiceKey(const std::string& backend,
                                 const ImageRequest& image) {
-    return backend + "/" + image.SizeString() + "/" + std::to_string(image.n);
+    // Built in place: this runs once or twice per request.
+    char numbers[48];  // three ints of at most 11 characters, 2 separators
+    char* p = std::to_chars(numbers, numbers + 11, image.width).ptr;
+    *p++ = 'x';
+    p = std::to_chars(p, p + 11, image.height).ptr;
+    *p++ = '/';
+    p = std::to_chars(p, numbers + sizeof numbers, image.n).ptr;
+    std::string key;
+    key.reserve(backend.size() + 1 + static_cast<size_t>(p - numbers));
+    key += backend;
+    key += '/';
+    key.append(numbers, p);
+    return key;
   }
   std::optional<Seconds> TypicalServiceTime(const std::string& key) {
     std::lock_guard lock(service_mu_);

@@ -14,6 +14,7 @@
 #include "zimon/common/units.h"
 #include "zimon/gateway/admission.h"
 #include "zimon/gateway/base64.h"
+#include "zimon/gateway/json_members.h"
 
 namespace zimon::gateway {
 namespace {
@@ -49,11 +50,32 @@ std::string TypeName(const json& v) {
   return "null";
 }
 
+// The top-level members a request may have that the gateway reads; others
+// are accepted and ignored (docs/gateway.md, "API").
+constexpr std::string_view kRequestFields[] = {"prompt",
+                                               "negative_prompt",
+                                               "model",
+                                               "n",
+                                               "size",
+                                               "response_format",
+                                               "output_format",
+                                               "seed",
+                                               "num_inference_steps",
+                                               "guidance_scale"};
+
+// The values of kRequestFields in a request body (null when absent).
+struct RequestFields {
+  std::array<json, std::size(kRequestFields)> values;
+};
+
 // The field, unless absent or null (both mean "use the default").
-const json* Field(const json& obj, const char* name) {
-  auto it = obj.find(name);
-  if (it == obj.end() || it->is_null()) return nullptr;
-  return &*it;
+const json* Field(const RequestFields& obj, std::string_view name) {
+  for (size_t i = 0; i < std::size(kRequestFields); ++i) {
+    if (kRequestFields[i] == name) {
+      return obj.values[i].is_null() ? nullptr : &obj.values[i];
+    }
+  }
+  return nullptr;
 }
 
 ApiError WrongType(const char* field, const char* want, const json& got) {
@@ -69,7 +91,7 @@ ApiError BadValue(const char* field, std::string problem) {
       "invalid_value");
 }
 
-std::optional<ApiError> ReadString(const json& obj, const char* field,
+std::optional<ApiError> ReadString(const RequestFields& obj, const char* field,
                                    std::string& out) {
   const json* v = Field(obj, field);
   if (v == nullptr) return std::nullopt;
@@ -79,8 +101,9 @@ std::optional<ApiError> ReadString(const json& obj, const char* field,
 }
 
 // An integer in [min, max]; 3.0 and "3" are rejected.
-std::optional<ApiError> ReadInt(const json& obj, const char* field, int64_t min,
-                                int64_t max, std::optional<int64_t>& out) {
+std::optional<ApiError> ReadInt(const RequestFields& obj, const char* field,
+                                int64_t min, int64_t max,
+                                std::optional<int64_t>& out) {
   const json* v = Field(obj, field);
   if (v == nullptr) return std::nullopt;
   if (!v->is_number_integer()) return WrongType(field, "an integer", *v);
@@ -120,7 +143,8 @@ std::optional<int> ParseSide(std::string_view s) {
   return value;
 }
 
-std::optional<ApiError> ReadSize(const json& obj, const ImageApiLimits& limits,
+std::optional<ApiError> ReadSize(const RequestFields& obj,
+                                 const ImageApiLimits& limits,
                                  ImageRequest& req) {
   // "auto": the model's native 1024x1024, within the configured range.
   const int native = std::clamp(1024, limits.min_side, limits.max_side);
@@ -155,7 +179,8 @@ std::optional<ApiError> ReadSize(const json& obj, const ImageApiLimits& limits,
   return std::nullopt;
 }
 
-std::optional<ApiError> ReadPrompts(const json& obj, ImageRequest& req) {
+std::optional<ApiError> ReadPrompts(const RequestFields& obj,
+                                    ImageRequest& req) {
   const json* prompt = Field(obj, "prompt");
   if (prompt == nullptr) {
     return InvalidRequest("Missing required parameter: 'prompt'.", "prompt",
@@ -181,7 +206,8 @@ std::optional<ApiError> ReadPrompts(const json& obj, ImageRequest& req) {
   return std::nullopt;
 }
 
-std::optional<ApiError> ReadFormat(const json& obj, ImageRequest& req) {
+std::optional<ApiError> ReadFormat(const RequestFields& obj,
+                                   ImageRequest& req) {
   std::string format;
   if (auto e = ReadString(obj, "response_format", format)) return e;
   if (format == "url") {
@@ -201,7 +227,8 @@ std::optional<ApiError> ReadFormat(const json& obj, ImageRequest& req) {
   return std::nullopt;
 }
 
-std::optional<ApiError> ReadSampling(const json& obj, ImageRequest& req) {
+std::optional<ApiError> ReadSampling(const RequestFields& obj,
+                                     ImageRequest& req) {
   std::optional<int64_t> value;
   // -1 is the "random seed" of sd.cpp and the webuis: the same as no seed.
   if (auto e = ReadInt(obj, "seed", -1, std::numeric_limits<int64_t>::max(),
@@ -399,33 +426,34 @@ ParsedImageRequest ParseImageRequest(std::string_view body,
     result.code = std::move(e.code);
     return std::move(result);
   };
-  json doc;
-  try {
-    doc = json::parse(body.begin(), body.end());
-  } catch (const json::exception& e) {
-    return fail(InvalidRequest(
-        std::string("We could not parse the JSON body of your request: ") +
-            e.what(),
-        "", "invalid_json"));
+  RequestFields fields;
+  StatusOr<json::value_t> type =
+      ReadJsonMembers(body, kRequestFields, fields.values);
+  if (!type.ok()) {
+    return fail(
+        InvalidRequest("We could not parse the JSON body of your request: " +
+                           type.status().message(),
+                       "", "invalid_json"));
   }
-  if (!doc.is_object()) {
-    return fail(InvalidRequest(
-        "The request body must be a JSON object, got " + TypeName(doc) + ".",
-        "", "invalid_json"));
+  if (*type != json::value_t::object) {
+    return fail(InvalidRequest("The request body must be a JSON object, got " +
+                                   TypeName(json(*type)) + ".",
+                               "", "invalid_json"));
   }
   ImageRequest& req = result.request;
   std::optional<int64_t> n;
   // quality, style, user, background, moderation and output_compression are
   // accepted and ignored, as are fields OpenAI does not define.
-  if (auto e = ReadPrompts(doc, req)) return fail(std::move(*e));
-  if (auto e = ReadString(doc, "model", req.model)) return fail(std::move(*e));
-  if (auto e = ReadInt(doc, "n", 1, limits.max_images, n)) {
+  if (auto e = ReadPrompts(fields, req)) return fail(std::move(*e));
+  if (auto e = ReadString(fields, "model", req.model))
+    return fail(std::move(*e));
+  if (auto e = ReadInt(fields, "n", 1, limits.max_images, n)) {
     return fail(std::move(*e));
   }
   if (n) req.n = static_cast<int>(*n);
-  if (auto e = ReadSize(doc, limits, req)) return fail(std::move(*e));
-  if (auto e = ReadFormat(doc, req)) return fail(std::move(*e));
-  if (auto e = ReadSampling(doc, req)) return fail(std::move(*e));
+  if (auto e = ReadSize(fields, limits, req)) return fail(std::move(*e));
+  if (auto e = ReadFormat(fields, req)) return fail(std::move(*e));
+  if (auto e = ReadSampling(fields, req)) return fail(std::move(*e));
   return result;
 }
 

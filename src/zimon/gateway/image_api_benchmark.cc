@@ -1,13 +1,18 @@
 // Costs of the image API's CPU work per request: rendering a b64_json
-// response (base64 of 1-3 MB PNGs) and parsing a request body.
+// response (base64 of 1-3 MB PNGs) and parsing a request body, with the
+// JSON layer alone for ReadJsonMembers and for nlohmann's DOM, which it
+// replaced.
 #include <benchmark/benchmark.h>
 
+#include <array>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "zimon/gateway/image_api.h"
+#include "zimon/gateway/json_members.h"
 
 namespace zimon::gateway {
 namespace {
@@ -33,18 +38,47 @@ BENCHMARK(BM_RenderImagesResponse)
     ->Arg(3 << 20)
     ->Unit(benchmark::kMicrosecond);
 
+constexpr std::string_view kBody =
+    R"({"model":"z-image-turbo","prompt":"a lighthouse at dusk, )"
+    R"(volumetric light, 35mm","n":1,"size":"1024x1024",)"
+    R"("response_format":"b64_json","seed":42,"num_inference_steps":9})";
+
 void BM_ParseImageRequest(benchmark::State& state) {
-  const std::string body =
-      R"({"model":"z-image-turbo","prompt":"a lighthouse at dusk, )"
-      R"(volumetric light, 35mm","n":1,"size":"1024x1024",)"
-      R"("response_format":"b64_json","seed":42,"num_inference_steps":9})";
   const ImageApiLimits limits;
   for (auto _ : state) {
-    ParsedImageRequest parsed = ParseImageRequest(body, limits);
+    ParsedImageRequest parsed = ParseImageRequest(kBody, limits);
     benchmark::DoNotOptimize(parsed);
   }
 }
 BENCHMARK(BM_ParseImageRequest);
+
+void BM_ReadJsonMembers(benchmark::State& state) {
+  constexpr std::string_view kNames[] = {"prompt",
+                                         "negative_prompt",
+                                         "model",
+                                         "n",
+                                         "size",
+                                         "response_format",
+                                         "output_format",
+                                         "seed",
+                                         "num_inference_steps",
+                                         "guidance_scale"};
+  std::array<nlohmann::json, std::size(kNames)> values;
+  for (auto _ : state) {
+    auto type = ReadJsonMembers(kBody, kNames, values);
+    benchmark::DoNotOptimize(type);
+    benchmark::DoNotOptimize(values);
+  }
+}
+BENCHMARK(BM_ReadJsonMembers);
+
+void BM_NlohmannDom(benchmark::State& state) {
+  for (auto _ : state) {
+    nlohmann::json doc = nlohmann::json::parse(kBody.begin(), kBody.end());
+    benchmark::DoNotOptimize(doc);
+  }
+}
+BENCHMARK(BM_NlohmannDom);
 
 }  // namespace
 }  // namespace zimon::gateway

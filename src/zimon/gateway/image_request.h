@@ -6,6 +6,7 @@
 #ifndef ZIMON_GATEWAY_IMAGE_REQUEST_H_
 #define ZIMON_GATEWAY_IMAGE_REQUEST_H_
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,7 +33,11 @@ struct ImageRequest {
 
   // "WIDTHxHEIGHT", e.g. "1024x1024".
   std::string SizeString() const {
-    return std::to_string(width) + "x" + std::to_string(height);
+    char text[32];  // two ints of at most 11 characters and the 'x'
+    char* p = std::to_chars(text, text + 11, width).ptr;
+    *p++ = 'x';
+    p = std::to_chars(p, text + sizeof text, height).ptr;
+    return std::string(text, p);
   }
 };
 

@@ -178,8 +178,9 @@ class Client::Impl {
   asio::awaitable<StatusOr<Response>> Send(
       [[maybe_unused]] std::shared_ptr<Impl> self, ClientRequest request,
       std::stop_token stop) {
-    StatusOr<Url> url = ParseUrl(request.url);
-    if (!url.ok()) co_return url.status();
+    StatusOr<std::shared_ptr<const Target>> target = Parse(request.url);
+    if (!target.ok()) co_return target.status();
+    const Url* url = &(*target)->url;
     if (request.method.empty()) co_return InvalidArgumentError("empty method");
     for (const auto& [name, value] : request.headers) {
       if (!IsWritableField(name, value)) {
@@ -192,7 +193,7 @@ class Client::Impl {
                                   ? request.timeout
                                   : options_.request_timeout;
     Clock::time_point deadline = ExpiryAfter(timeout);
-    std::string key = url->HostPort();
+    const std::string& key = (*target)->key;
     asio::any_io_executor here = co_await asio::this_coro::executor;
     const bool inline_exchange = options_.single_threaded && here == executor_;
     for (int attempt = 0;; ++attempt) {
@@ -236,6 +237,31 @@ class Client::Impl {
   }
 
  private:
+  // A parsed URL and its pool key ("host:port").
+  struct Target {
+    Url url;
+    std::string key;
+  };
+
+  // ParseUrl, remembered: a gateway sends to the same few backend URLs over
+  // and over. Shared, so that an entry dropped meanwhile stays alive for the
+  // calls using it.
+  StatusOr<std::shared_ptr<const Target>> Parse(const std::string& text) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = targets_.find(text);
+      if (it != targets_.end()) return it->second;
+    }
+    ZIMON_ASSIGN_OR_RETURN(Url url, ParseUrl(text));
+    std::string key = url.HostPort();
+    auto target =
+        std::make_shared<const Target>(Target{std::move(url), std::move(key)});
+    std::lock_guard<std::mutex> lock(mu_);
+    if (targets_.size() >= kMaxTargets) targets_.clear();
+    targets_.emplace(text, target);
+    return target;
+  }
+
   // Runs on the connection's executor. `url` and `request` live in Send()'s
   // frame, which awaits this coroutine to its end.
   asio::awaitable<ExchangeResult> Exchange(std::shared_ptr<Connection> conn,
@@ -598,6 +624,9 @@ class Client::Impl {
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::deque<std::shared_ptr<Connection>>>
       idle_;  // guarded by mu_
+  // Parsed URLs (Parse); emptied when it reaches kMaxTargets. Guarded by mu_.
+  static constexpr size_t kMaxTargets = 256;
+  std::unordered_map<std::string, std::shared_ptr<const Target>> targets_;
 };
 
 Client::Client(asio::any_io_executor executor, ClientOptions options)

@@ -279,6 +279,30 @@ TEST(Client, RejectsBadUrlsAndHeaders) {
   EXPECT_EQ(Fetch(injected).status().code(), StatusCode::kInvalidArgument);
 }
 
+// The client remembers parsed URLs (a few hundred at most): each URL must
+// still reach its own target, past the point where the memory is emptied,
+// and a bad URL must fail every time, not only the first.
+TEST(Client, EachOfManyUrlsReachesItsOwnTarget) {
+  Fixture f;
+  boost::asio::io_context ioc;
+  Client client(ioc.get_executor());
+  for (int i = 0; i < 300; ++i) {
+    ClientRequest req("POST", f.Url("/echo?i=" + std::to_string(i)),
+                      std::to_string(i));
+    auto resp = testing::RunOn(ioc, client.Send(req));
+    ASSERT_TRUE(resp.ok()) << i << ": " << resp.status().ToString();
+    EXPECT_EQ(resp->body, std::to_string(i));
+  }
+  auto again = testing::RunOn(ioc, client.Send({f.Url("/hello")}));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->body, "hello");
+  EXPECT_EQ(client.stats().connections_opened, 1u);
+  for (int i = 0; i < 2; ++i) {
+    auto bad = testing::RunOn(ioc, client.Send({"http://[::1/x"}));
+    EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument) << i;
+  }
+}
+
 TEST(Client, ManyConcurrentSendsFromOneClient) {
   Fixture f;
   boost::asio::io_context ioc;

@@ -1,6 +1,8 @@
 #include "zimon/http/headers.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 namespace zimon::http {
 namespace {
@@ -9,10 +11,24 @@ char Lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
 }
 
-// A plain loop: string_view::find_first_of calls memchr on the set for every
-// character, which made this check a few per cent of a small proxied request.
+// Eight bytes at a time, then a plain loop: string_view::find_first_of calls
+// memchr on the set for every character, which made this check a few per
+// cent of a small proxied request.
 bool HasLineBreakOrNul(std::string_view s) {
-  for (char c : s) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighs = 0x8080808080808080ull;
+  auto has_zero = [](uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t x;
+    std::memcpy(&x, s.data() + i, sizeof x);
+    if (has_zero(x) | has_zero(x ^ (kOnes * '\r')) |
+        has_zero(x ^ (kOnes * '\n'))) {
+      break;  // the loop below finds it
+    }
+  }
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
     if (c == '\r' || c == '\n' || c == '\0') return true;
   }
   return false;

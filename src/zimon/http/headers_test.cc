@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace zimon::http {
 namespace {
 
@@ -38,6 +40,25 @@ TEST(IsWritableField, RefusesEmptyNamesAndLineBreaks) {
   EXPECT_FALSE(IsWritableField("X-Bad\r", "v"));
   EXPECT_FALSE(IsWritableField("X-Bad", "v\r\nInjected: yes"));
   EXPECT_FALSE(IsWritableField("X-Bad", std::string_view("v\0w", 3)));
+}
+
+// Long values are checked eight bytes at a time: a bad byte anywhere, in a
+// full word or in the tail, must still be found.
+TEST(IsWritableField, FindsABadByteAtEveryPositionOfALongValue) {
+  const std::string good(37, 'a');
+  EXPECT_TRUE(IsWritableField("X-Long", good));
+  for (char bad : {'\r', '\n', '\0'}) {
+    for (size_t at = 0; at < good.size(); ++at) {
+      std::string value = good;
+      value[at] = bad;
+      EXPECT_FALSE(IsWritableField("X-Long", value))
+          << "byte " << int(bad) << " at " << at;
+      EXPECT_FALSE(IsWritableField(value, "v"))
+          << "byte " << int(bad) << " at " << at;
+    }
+  }
+  // Bytes next to the bad ones in value (0x0c, 0x0e, 0x01, 0xff) pass.
+  EXPECT_TRUE(IsWritableField("X-Near", "\x0c\x0e\x01\xff\x0b\x80\x7f\x20z"));
 }
 
 }  // namespace

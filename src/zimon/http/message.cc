@@ -35,6 +35,11 @@ std::vector<std::string_view> QueryParams::GetAll(std::string_view key) const {
 }
 
 StatusOr<std::string> PercentDecode(std::string_view in, bool plus_as_space) {
+  // Most paths and query parts have nothing to decode: copy them whole.
+  if (in.find('%') == std::string_view::npos &&
+      (!plus_as_space || in.find('+') == std::string_view::npos)) {
+    return std::string(in);
+  }
   std::string out;
   out.reserve(in.size());
   for (size_t i = 0; i < in.size(); ++i) {

@@ -199,13 +199,19 @@ Router::Match Router::Find(std::string_view method,
   Match match;
   std::vector<std::string> segments;
   segments.reserve(kTypicalSegments);
-  for (std::string_view part : SplitPath(raw_path)) {
-    StatusOr<std::string> decoded = PercentDecode(part, false);
+  // SplitPath's segments, decoded as they are cut (no list of views first).
+  std::string_view rest = raw_path;
+  if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
+  while (true) {
+    const size_t slash = rest.find('/');
+    StatusOr<std::string> decoded = PercentDecode(rest.substr(0, slash), false);
     if (!decoded.ok()) {
       match.status = 400;
       return match;
     }
     segments.push_back(std::move(decoded).value());
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
   }
   std::set<std::string> allowed;
   const Route* get_fallback = nullptr;
