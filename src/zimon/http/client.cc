@@ -44,48 +44,58 @@ namespace {
 // whether the peer closed them (TakeIdle).
 constexpr std::chrono::seconds kCheckAfterIdle(1);
 
-// A response body held in a std::string, read by appending. Beast's
-// string_body reader resizes the string first, zero-filling every byte it then
-// overwrites: a wasted pass over each large answer (a megabyte of base64).
-struct AppendStringBody {
-  using value_type = std::string;
+// Parses a response straight into a zimon Response: fields go to its
+// Headers and the body is appended to its string. Beast's message parser
+// would store every field in its own allocation and have them copied over
+// after, and its string_body reader zero-fills the whole body before
+// overwriting it (a wasted pass over a megabyte of base64).
+class ResponseParser final : public bhttp::basic_parser<false> {
+ public:
+  Response& response() { return response_; }
 
-  static std::uint64_t size(const value_type& body) { return body.size(); }
-
-  class reader {
-   public:
-    template <bool kIsRequest, class Fields>
-    reader(bhttp::header<kIsRequest, Fields>&, value_type& body)
-        : body_(body) {}
-
-    void init(const boost::optional<std::uint64_t>& length, error_code& ec) {
-      ec = {};
-      if (!length) return;
-      if (*length > body_.max_size()) {
-        ec = bhttp::error::buffer_overflow;
-        return;
-      }
-      body_.reserve(static_cast<size_t>(*length));
+ private:
+  void on_request_impl(bhttp::verb, beast::string_view, beast::string_view, int,
+                       error_code& ec) override {
+    ec = bhttp::error::bad_version;  // never called for a response parser
+  }
+  void on_response_impl(int code, beast::string_view, int,
+                        error_code& ec) override {
+    response_.status = code;
+    ec = {};
+  }
+  void on_field_impl(bhttp::field, beast::string_view name,
+                     beast::string_view value, error_code& ec) override {
+    response_.headers.Add({name.data(), name.size()},
+                          {value.data(), value.size()});
+    ec = {};
+  }
+  void on_header_impl(error_code& ec) override { ec = {}; }
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                         error_code& ec) override {
+    ec = {};
+    if (!length) return;
+    if (*length > response_.body.max_size()) {
+      ec = bhttp::error::buffer_overflow;
+      return;
     }
+    response_.body.reserve(static_cast<size_t>(*length));
+  }
+  size_t on_body_impl(beast::string_view body, error_code& ec) override {
+    response_.body.append(body.data(), body.size());
+    ec = {};
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view,
+                            error_code& ec) override {
+    ec = {};
+  }
+  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
+                            error_code& ec) override {
+    return on_body_impl(body, ec);
+  }
+  void on_finish_impl(error_code& ec) override { ec = {}; }
 
-    template <class ConstBufferSequence>
-    size_t put(const ConstBufferSequence& buffers, error_code& ec) {
-      ec = {};
-      size_t n = 0;
-      for (auto it = asio::buffer_sequence_begin(buffers);
-           it != asio::buffer_sequence_end(buffers); ++it) {
-        asio::const_buffer b = *it;
-        body_.append(static_cast<const char*>(b.data()), b.size());
-        n += b.size();
-      }
-      return n;
-    }
-
-    void finish(error_code& ec) { ec = {}; }
-
-   private:
-    value_type& body_;
-  };
+  Response response_;
 };
 
 // One TCP connection: a plain non-blocking socket, a read buffer and one
@@ -148,8 +158,6 @@ struct ExchangeResult {
   bool reusable = false;
   bool stale = false;  // a reused connection died before any answer byte
 };
-
-std::string_view Std(beast::string_view s) { return {s.data(), s.size()}; }
 
 bool IsIdempotent(std::string_view method) {
   return method == "GET" || method == "HEAD" || method == "PUT" ||
@@ -430,13 +438,14 @@ class Client::Impl {
     }
 
     const bool head_request = request.method == "HEAD";
-    bhttp::response_parser<AppendStringBody> parser;
+    ResponseParser parser;
     parser.header_limit(static_cast<uint32_t>(
         std::min<size_t>(options_.max_response_header_bytes, UINT32_MAX)));
     parser.body_limit(options_.max_response_body_bytes);
     if (head_request) parser.skip(true);
     ec = co_await ReadResponse(conn, parser, head_request);
-    if (!ec && parser.get().body().size() > options_.max_response_body_bytes) {
+    if (!ec &&
+        parser.response().body.size() > options_.max_response_body_bytes) {
       ec = bhttp::error::body_limit;
     }
     if (ec) {
@@ -463,15 +472,9 @@ class Client::Impl {
       }
       co_return result;
     }
-    auto& msg = parser.get();
-    Response response;
-    response.status = static_cast<int>(msg.result_int());
-    for (const auto& field : msg)
-      response.headers.Add(Std(field.name_string()), Std(field.value()));
-    response.body = std::move(msg.body());
-    result.reusable = msg.keep_alive() && !parser.need_eof() &&
+    result.reusable = parser.keep_alive() && !parser.need_eof() &&
                       conn.buffer.size() == 0 && conn.socket.is_open();
-    result.response = std::move(response);
+    result.response = std::move(parser.response());
     co_return result;
   }
 
@@ -480,9 +483,9 @@ class Client::Impl {
   // buffer gives), then the body as it comes. A read that filled the buffer
   // suggests more is waiting: the next is tried at once, without waiting for
   // readiness. Returns the parser's or the socket's error, if any.
-  asio::awaitable<error_code> ReadResponse(
-      Connection& conn, bhttp::response_parser<AppendStringBody>& parser,
-      bool head_request) {
+  asio::awaitable<error_code> ReadResponse(Connection& conn,
+                                           ResponseParser& parser,
+                                           bool head_request) {
     // Up to this many reads in a row skip the wait for readiness; then one
     // goes through the scheduler, so a long answer lets others run.
     constexpr int kMaxDirectReads = 8;
