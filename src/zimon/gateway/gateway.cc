@@ -842,19 +842,24 @@ awaitable<http::Response> Gateway::Impl::Deliver(const ImageRequest& image,
                 {"error", scored.stored.ToString()}});
     co_return Reply(InternalServerError("cannot store the image for its URL"));
   }
-  std::string base = options_.config.public_url;
-  if (base.empty()) {
-    base =
-        "http://" + std::string(req.headers.Get("Host").value_or("localhost"));
+  std::string base;  // of the images' URLs
+  if (to_files) {
+    base = options_.config.public_url;
+    if (base.empty()) {
+      base = "http://" +
+             std::string(req.headers.Get("Host").value_or("localhost"));
+    }
   }
+  const std::string size = image.SizeString();
   std::vector<RenderedImage> rendered;
+  rendered.reserve(images.size());
   std::string ids_header;
   for (size_t i = 0; i < images.size(); ++i) {
     ImageRecord record;
     record.request_id = image.request_id;
     record.image_id = scored.ids[i];
     record.backend = attempt.backend;
-    record.size = image.SizeString();
+    record.size = size;
     if (scored.reports[i] && scored.reports[i]->width > 0) {
       record.quality_score = scored.reports[i]->score;
     }
@@ -873,7 +878,7 @@ awaitable<http::Response> Gateway::Impl::Deliver(const ImageRequest& image,
   }
   trail.outcome = RequestOutcome::kSuccess;
   trail.entry.images = static_cast<int>(rendered.size());
-  metrics_.Delivered(image.SizeString(), static_cast<int>(rendered.size()));
+  metrics_.Delivered(size, static_cast<int>(rendered.size()));
   auto created = std::chrono::duration_cast<std::chrono::seconds>(
                      clock_.Now().time_since_epoch())
                      .count();

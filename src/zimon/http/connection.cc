@@ -125,6 +125,75 @@ Status ParseTarget(std::string_view target, Request& request) {
 
 std::string_view Std(beast::string_view s) { return {s.data(), s.size()}; }
 
+// Parses a request straight into a Request: each field is added to its
+// Headers and the body appended to its string, where Beast's message parser
+// would store every field in an allocation of its own, to be copied over.
+class RequestParser final : public bhttp::basic_parser<true> {
+ public:
+  explicit RequestParser(Request& request) : request_(request) {}
+
+  bhttp::verb method() const { return method_; }
+
+ private:
+  void on_request_impl(bhttp::verb method, beast::string_view method_string,
+                       beast::string_view target, int version,
+                       error_code& ec) override {
+    method_ = method;
+    request_.method = Std(method_string);
+    request_.target = Std(target);
+    request_.version = version;
+    ec = {};
+  }
+  void on_response_impl(int, beast::string_view, int, error_code& ec) override {
+    ec = bhttp::error::bad_version;  // never called for a request parser
+  }
+  void on_field_impl(bhttp::field, beast::string_view name,
+                     beast::string_view value, error_code& ec) override {
+    request_.headers.Add(Std(name), Std(value));
+    ec = {};
+  }
+  void on_header_impl(error_code& ec) override { ec = {}; }
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                         error_code& ec) override {
+    ec = {};
+    if (length) request_.body.reserve(static_cast<size_t>(*length));
+  }
+  size_t on_body_impl(beast::string_view body, error_code& ec) override {
+    request_.body.append(body.data(), body.size());
+    ec = {};
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view,
+                            error_code& ec) override {
+    ec = {};
+  }
+  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
+                            error_code& ec) override {
+    return on_body_impl(body, ec);
+  }
+  void on_finish_impl(error_code& ec) override { ec = {}; }
+
+  Request& request_;
+  bhttp::verb method_ = bhttp::verb::unknown;
+};
+
+// The request as Beast's message, for the WebSocket handshake (rare: only
+// requests that carry an Upgrade field are rebuilt).
+bhttp::request<bhttp::string_body> BeastRequest(const Request& request,
+                                                bhttp::verb method) {
+  bhttp::request<bhttp::string_body> msg;
+  if (method == bhttp::verb::unknown) {
+    msg.method_string(request.method);
+  } else {
+    msg.method(method);
+  }
+  msg.target(request.target);
+  msg.version(static_cast<unsigned>(request.version));
+  for (const auto& [name, value] : request.headers) msg.insert(name, value);
+  msg.body() = request.body;
+  return msg;
+}
+
 // Appends the status line and the handler's header fields (without the
 // framing fields the connection writes itself, and without the empty line
 // that ends the head).
@@ -280,9 +349,9 @@ class Connection : public ConnectionControl,
   // the socket as needed; `deadline` is set once, when the first read is
   // needed (a request that arrived whole sets no timer).
   template <class Done>
-  asio::awaitable<error_code> Parse(
-      bhttp::request_parser<bhttp::string_body>& parser, Done done,
-      ServerOptions::Duration timeout, size_t read_bytes) {
+  asio::awaitable<error_code> Parse(RequestParser& parser, Done done,
+                                    ServerOptions::Duration timeout,
+                                    size_t read_bytes) {
     error_code ec;
     bool deadline_set = false;
     while (!done()) {
@@ -315,7 +384,8 @@ class Connection : public ConnectionControl,
   // Reads, handles and answers one request. False when the connection ends.
   asio::awaitable<bool> ServeOne() {
     const ServerOptions& opt = state_.options();
-    bhttp::request_parser<bhttp::string_body> parser;
+    auto request = std::make_shared<Request>();
+    RequestParser parser(*request);
     parser.header_limit(static_cast<uint32_t>(
         std::min<size_t>(opt.max_header_bytes, UINT32_MAX)));
     parser.body_limit(opt.max_body_bytes);
@@ -325,7 +395,6 @@ class Connection : public ConnectionControl,
         kFirstReadBytes);
     if (ec) co_return co_await OnReadError(ec);
 
-    auto& msg = parser.get();
     // Checked here too: Beast 1.74 can lose the body_limit error when the
     // header and the body arrive in one read.
     if (parser.content_length() &&
@@ -334,10 +403,9 @@ class Connection : public ConnectionControl,
     }
     if (!parser.is_done()) {
       phase_ = Phase::kBody;
-      auto expect = msg.find(bhttp::field::expect);
-      if (expect != msg.end() &&
-          EqualsIgnoreCase(Std(expect->value()), "100-continue") &&
-          msg.version() >= 11) {
+      auto expect = request->headers.Get("Expect");
+      if (expect && EqualsIgnoreCase(*expect, "100-continue") &&
+          request->version >= 11) {
         static constexpr std::string_view kContinue =
             "HTTP/1.1 100 Continue\r\n\r\n";
         deadline_.SetAfter(opt.write_timeout);
@@ -352,38 +420,38 @@ class Connection : public ConnectionControl,
       if (ec) co_return co_await OnReadError(ec);
     }
     deadline_.Clear();
-    if (msg.body().size() > opt.max_body_bytes) {
+    if (request->body.size() > opt.max_body_bytes) {
       co_return co_await OnReadError(bhttp::error::body_limit);
     }
 
-    auto request = std::make_shared<Request>();
-    request->method = std::string(msg.method_string());
-    request->target = std::string(msg.target());
-    request->version = static_cast<int>(msg.version());
     request->remote_address = remote_;
-    for (const auto& field : msg) {
-      request->headers.Add(Std(field.name_string()), Std(field.value()));
-    }
-    request->body = std::move(msg.body());
     Status target_ok = ParseTarget(request->target, *request);
     if (!target_ok.ok()) {
       co_await SendErrorAndClose(400, target_ok);
       co_return false;
     }
-    bool keep_alive = msg.keep_alive();
-    bool head = msg.method() == bhttp::verb::head;
+    bool keep_alive = parser.keep_alive();
+    bool head = parser.method() == bhttp::verb::head;
+    const int version = request->version;
     state_.counters().requests_total++;
 
     UpgradeSlot upgrade;
     std::optional<UpgradeScope> upgrade_scope;
-    if (IsWebSocketUpgrade(msg)) upgrade_scope.emplace(request.get(), &upgrade);
+    std::optional<bhttp::request<bhttp::string_body>> upgrade_request;
+    if (request->headers.Has("Upgrade")) {
+      upgrade_request = BeastRequest(*request, parser.method());
+      if (IsWebSocketUpgrade(*upgrade_request)) {
+        upgrade_scope.emplace(request.get(), &upgrade);
+      }
+    }
     std::shared_ptr<Request> kept = request;
     std::optional<Response> response = co_await Dispatch(std::move(request));
     upgrade_scope.reset();
     if (!response) co_return false;
     if (response->status == 101) {
-      if (upgrade.handler) {
-        co_await RunWebSocket(msg, std::move(kept), std::move(upgrade.handler));
+      if (upgrade.handler && upgrade_request) {
+        co_await RunWebSocket(*upgrade_request, std::move(kept),
+                              std::move(upgrade.handler));
         co_return false;
       }
       log::Error("http handler answered 101 without an upgrade",
@@ -396,8 +464,7 @@ class Connection : public ConnectionControl,
       keep_alive = false;
     keep_alive = keep_alive && !state_.shutting_down();
     bool written =
-        co_await Write(std::move(*response), static_cast<int>(msg.version()),
-                       keep_alive, head);
+        co_await Write(std::move(*response), version, keep_alive, head);
     co_return written&& keep_alive;
   }
 
