@@ -73,19 +73,27 @@ struct InFlight {
   }
 };
 
+// The answer for a handler that threw (the exception in flight): a 500.
+Response HandlerThrew(ServerState* state, const Request& request) {
+  state->counters().handler_exceptions++;
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    log::Error("http handler threw",
+               {{"target", request.target}, {"error", e.what()}});
+  } catch (...) {
+    log::Error("http handler threw", {{"target", request.target}});
+  }
+  return Response::FromStatus(InternalError("handler failed"));
+}
+
 // The handler's answer to `request`; a throwing handler is a 500.
 asio::awaitable<Response> CallHandler(ServerState* state, Request& request) {
   try {
     co_return co_await state->handler()(request);
-  } catch (const std::exception& e) {
-    state->counters().handler_exceptions++;
-    log::Error("http handler threw",
-               {{"target", request.target}, {"error", e.what()}});
   } catch (...) {
-    state->counters().handler_exceptions++;
-    log::Error("http handler threw", {{"target", request.target}});
+    co_return HandlerThrew(state, request);
   }
-  co_return Response::FromStatus(InternalError("handler failed"));
 }
 
 // The handler as a coroutine of its own (with a handler deadline, so that
@@ -539,8 +547,12 @@ class Connection : public ConnectionControl,
       co_await call->waker->Wait();
     } else {
       Watch(call, generation);
-      Response response = co_await CallHandler(&state_, *call->request);
-      call->response = std::move(response);
+      // CallHandler written out: one coroutine frame fewer per request.
+      try {
+        call->response = co_await state_.handler()(*call->request);
+      } catch (...) {
+        call->response = HandlerThrew(&state_, *call->request);
+      }
       state_.HandlerFinished();
     }
     ++watch_generation_;
