@@ -474,7 +474,9 @@ StatusOr<json::value_t> ReadJsonMembers(std::string_view text,
   if (values.size() != names.size()) {
     return InvalidArgumentError("ReadJsonMembers: one value slot per name");
   }
-  for (json& v : values) v = nullptr;
+  for (json& v : values) {
+    if (!v.is_null()) v = nullptr;
+  }
   return Reader(text).Document(names, values);
 }
 

@@ -45,20 +45,68 @@ RequestMetrics::RequestMetrics(metrics::Registry& registry)
                                     metrics::LinearBuckets(1, 1, 10))
                       .WithLabels({})) {}
 
+RequestMetrics::BackendChildren& RequestMetrics::ChildrenLocked(
+    std::string_view backend) {
+  auto it = backends_.find(backend);
+  if (it == backends_.end()) {
+    it = backends_
+             .emplace(std::string(backend), std::make_unique<BackendChildren>())
+             .first;
+  }
+  return *it->second;
+}
+
 void RequestMetrics::Finish(std::string_view backend, RequestOutcome outcome,
                             double total_seconds) {
-  requests_.WithLabels({backend, RequestOutcomeName(outcome)}).Inc();
-  request_duration_.WithLabels({backend}).Observe(total_seconds);
+  metrics::Counter* requests;
+  metrics::Histogram* duration;
+  {
+    std::lock_guard lock(mu_);
+    BackendChildren& children = ChildrenLocked(backend);
+    metrics::Counter*& counter =
+        children.requests[static_cast<size_t>(outcome)];
+    if (counter == nullptr) {
+      counter = &requests_.WithLabels({backend, RequestOutcomeName(outcome)});
+    }
+    requests = counter;
+    if (children.request_duration == nullptr) {
+      children.request_duration = &request_duration_.WithLabels({backend});
+    }
+    duration = children.request_duration;
+  }
+  requests->Inc();
+  duration->Observe(total_seconds);
 }
 
 void RequestMetrics::Upstream(std::string_view backend, double seconds,
                               int images) {
-  backend_duration_.WithLabels({backend}).Observe(seconds);
+  metrics::Histogram* duration;
+  {
+    std::lock_guard lock(mu_);
+    BackendChildren& children = ChildrenLocked(backend);
+    if (children.backend_duration == nullptr) {
+      children.backend_duration = &backend_duration_.WithLabels({backend});
+    }
+    duration = children.backend_duration;
+  }
+  duration->Observe(seconds);
   if (images > 0) batch_size_.Observe(images);
 }
 
 void RequestMetrics::Delivered(std::string_view size, int count) {
-  if (count > 0) images_.WithLabels({size}).Inc(count);
+  if (count <= 0) return;
+  metrics::Counter* counter;
+  {
+    std::lock_guard lock(mu_);
+    auto it = images_by_size_.find(size);
+    if (it == images_by_size_.end()) {
+      it = images_by_size_
+               .emplace(std::string(size), &images_.WithLabels({size}))
+               .first;
+    }
+    counter = it->second;
+  }
+  counter->Inc(count);
 }
 
 }  // namespace zimon::gateway

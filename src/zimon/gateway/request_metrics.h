@@ -14,6 +14,10 @@
 #ifndef ZIMON_GATEWAY_REQUEST_METRICS_H_
 #define ZIMON_GATEWAY_REQUEST_METRICS_H_
 
+#include <array>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -50,11 +54,30 @@ class RequestMetrics {
   void Delivered(std::string_view size, int count);
 
  private:
+  static constexpr size_t kOutcomes =
+      static_cast<size_t>(RequestOutcome::kClientError) + 1;
+  // A backend's children, each looked up once, when first used (WithLabels
+  // takes the family's lock and searches its children; this runs several
+  // times per request). Null until then: a child exists, and is exported,
+  // only once something was counted in it.
+  struct BackendChildren {
+    std::array<metrics::Counter*, kOutcomes> requests{};
+    metrics::Histogram* request_duration = nullptr;
+    metrics::Histogram* backend_duration = nullptr;
+  };
+  // Lock `mu_` and find or make `backend`'s entry.
+  BackendChildren& ChildrenLocked(std::string_view backend);
+
   metrics::Family<metrics::Counter>& requests_;
   metrics::Family<metrics::Histogram>& request_duration_;
   metrics::Family<metrics::Histogram>& backend_duration_;
   metrics::Family<metrics::Counter>& images_;
   metrics::Histogram& batch_size_;
+  std::mutex mu_;
+  // Guarded by mu_; entries are never removed (one per backend and size).
+  std::map<std::string, std::unique_ptr<BackendChildren>, std::less<>>
+      backends_;
+  std::map<std::string, metrics::Counter*, std::less<>> images_by_size_;
 };
 
 }  // namespace zimon::gateway

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "zimon/metrics/registry.h"
 
@@ -71,6 +73,42 @@ TEST(RequestMetrics, CountsRequestsByBackendAndOutcome) {
   ASSERT_EQ(images->points.size(), 1u);
   EXPECT_EQ(images->points[0].labels[0].value, "1024x1024");
   EXPECT_EQ(images->points[0].value, 2);
+}
+
+// Children are looked up once and then shared: counts from several threads,
+// over several backends and outcomes, must all land where they belong.
+TEST(RequestMetrics, CountsFromManyThreadsLandInTheirOwnSeries) {
+  metrics::Registry registry;
+  RequestMetrics m(registry);
+  const std::string backends[] = {"gpu-0", "gpu-1", "gpu-2"};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 300; ++i) {
+        const std::string& backend = backends[i % 3];
+        m.Finish(backend,
+                 i % 2 == 0 ? RequestOutcome::kSuccess : RequestOutcome::kOom,
+                 0.1);
+        m.Upstream(backend, 0.1, 1);
+        m.Delivered(i % 2 == 0 ? "512x512" : "1024x1024", 1);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  auto families = registry.Collect();
+  const auto* requests = Family(families, "zimon_requests");
+  ASSERT_NE(requests, nullptr);
+  ASSERT_EQ(requests->points.size(), 6u);  // 3 backends x 2 outcomes
+  for (const auto& p : requests->points)
+    EXPECT_EQ(p.value, 200) << p.labels[0].value;
+  const auto* images = Family(families, "zimon_images_generated");
+  ASSERT_NE(images, nullptr);
+  ASSERT_EQ(images->points.size(), 2u);
+  for (const auto& p : images->points) EXPECT_EQ(p.value, 600);
+  const auto* upstream = Family(families, "zimon_backend_duration_seconds");
+  ASSERT_NE(upstream, nullptr);
+  ASSERT_EQ(upstream->points.size(), 3u);
+  for (const auto& p : upstream->points) EXPECT_EQ(p.histogram.count, 400u);
 }
 
 }  // namespace
