@@ -1,7 +1,6 @@
 #include "zimon/common/thread_name.h"
 
 #include <pthread.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -17,12 +16,6 @@ void SetThreadName(std::thread::native_handle_type thread,
 
 void SetThreadName(std::string_view name) {
   SetThreadName(pthread_self(), name);
-}
-
-void SetBatchScheduling(std::thread::native_handle_type thread) {
-  sched_param param{};
-  param.sched_priority = 0;  // the only one SCHED_BATCH takes
-  (void)pthread_setschedparam(thread, SCHED_BATCH, &param);
 }
 
 std::string ThreadName() {

@@ -29,12 +29,6 @@ void SetThreadName(std::string_view name);
 void SetThreadName(std::thread::native_handle_type thread,
                    std::string_view name);
 
-// Puts `thread` in the batch scheduling class (Linux SCHED_BATCH; best
-// effort): it keeps its fair share of the CPU, but no longer preempts the
-// thread running when it wakes. For background writers that share a core
-// with an I/O thread, whose requests would otherwise wait out their burst.
-void SetBatchScheduling(std::thread::native_handle_type thread);
-
 // The calling thread's name; empty if it cannot be read.
 std::string ThreadName();
 

@@ -16,9 +16,6 @@ ImageRecorder::ImageRecorder(FeedbackStore& store, metrics::Registry& registry)
                   .WithLabels({})),
       thread_([this] { Run(); }) {
   SetThreadName(thread_.native_handle(), "zimon-records");
-  // Its inserts run in one burst per batch: they must not preempt an I/O
-  // thread on the same core (see the header).
-  SetBatchScheduling(thread_.native_handle());
 }
 
 ImageRecorder::~ImageRecorder() {

@@ -14,10 +14,7 @@
 // capping the gateway at one fsync per request. kGatherTime is short (5 ms)
 // because a batch's inserts run in one burst: where the writer shares a core
 // with the I/O thread, the burst is a stall of every request in flight, and
-// 50 ms batches at 25 000 images/s made the p99 latency 6 ms instead of 3.
-// For the same reason the writer runs in the batch scheduling class
-// (SetBatchScheduling): waking for a batch, it waits for the running I/O
-// thread's turn to end instead of preempting it. A
+// 50 ms batches at 25 000 images/s made the p99 latency 6 ms instead of 3. A
 // record is durable once its batch commits, within kGatherTime plus one
 // fsync (a few ms); a crash before that loses the record (the image was
 // still delivered, but feedback naming it will get 404). A failed batch is

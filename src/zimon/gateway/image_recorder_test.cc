@@ -1,11 +1,8 @@
 #include "zimon/gateway/image_recorder.h"
 
 #include <gtest/gtest.h>
-#include <sched.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,27 +71,6 @@ TEST(ImageRecorder, WritesOnANamedThread) {
     EXPECT_EQ(count(), before + 1);
   }
   EXPECT_EQ(count(), before);
-}
-
-// The writer must not preempt an I/O thread sharing its core.
-TEST(ImageRecorder, WritesInTheBatchSchedulingClass) {
-  testing::TempDir dir;
-  metrics::Registry registry;
-  auto store = FeedbackStore::Open(dir.Join("f.db"), registry);
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  ImageRecorder recorder(**store, registry);
-  std::vector<int> policies;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it("/proc/self/task", ec), end;
-       !ec && it != end; it.increment(ec)) {
-    std::ifstream comm(it->path() / "comm");
-    std::string name;
-    if (!std::getline(comm, name) || name != "zimon-records") continue;
-    policies.push_back(
-        sched_getscheduler(std::stoi(it->path().filename().string())));
-  }
-  ASSERT_EQ(policies.size(), 1u);
-  EXPECT_EQ(policies[0], SCHED_BATCH);
 }
 
 TEST(ImageRecorder, ADuplicateCostsOnlyItself) {
