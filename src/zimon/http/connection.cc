@@ -35,6 +35,9 @@ constexpr size_t kFirstReadBytes = 4096;
 constexpr size_t kBodyReadBytes = 64 * 1024;
 constexpr size_t kMaxDrainBytes = 1 << 20;
 constexpr auto kDrainTimeout = std::chrono::milliseconds(500);
+// How long a handler runs before its client is watched for leaving
+// (Connection::StartWatch).
+constexpr auto kWatchAfter = std::chrono::milliseconds(5);
 
 // A one-shot wake-up for the connection coroutine. Strand-only.
 struct Waker {
@@ -239,7 +242,8 @@ class Connection : public ConnectionControl,
       : state_(state),
         socket_(std::move(socket)),
         executor_(socket_.get_executor()),
-        deadline_(executor_, [this] { OnDeadline(); }) {
+        deadline_(executor_, [this] { OnDeadline(); }),
+        watch_after_(executor_, [this] { StartWatch(); }) {
     error_code ec;
     tcp::endpoint peer = socket_.remote_endpoint(ec);
     if (!ec)
@@ -532,12 +536,12 @@ class Connection : public ConnectionControl,
         handler_deadline > std::chrono::steady_clock::duration::zero();
 
     state_.HandlerStarted();
-    uint64_t generation = ++watch_generation_;
+    ++watch_generation_;
     std::optional<asio::steady_timer> deadline;
     if (own_coroutine) {
       call->waker = std::make_shared<Waker>(executor_);
       asio::co_spawn(executor_, InvokeHandler(&state_, call), asio::detached);
-      Watch(call, generation);
+      watch_after_.SetAfter(kWatchAfter);
       deadline.emplace(executor_, handler_deadline);
       deadline->async_wait([call](error_code ec) {
         if (ec || call->response) return;
@@ -546,7 +550,7 @@ class Connection : public ConnectionControl,
       });
       co_await call->waker->Wait();
     } else {
-      Watch(call, generation);
+      watch_after_.SetAfter(kWatchAfter);
       // CallHandler written out: one coroutine frame fewer per request.
       try {
         call->response = co_await state_.handler()(*call->request);
@@ -556,8 +560,12 @@ class Connection : public ConnectionControl,
       state_.HandlerFinished();
     }
     ++watch_generation_;
-    error_code ignored;
-    socket_.cancel(ignored);
+    watch_after_.Clear();
+    if (watching_) {
+      watching_ = false;
+      error_code ignored;
+      socket_.cancel(ignored);  // the pending peek
+    }
     if (deadline) deadline->cancel();
     current_.reset();
 
@@ -578,6 +586,17 @@ class Connection : public ConnectionControl,
       co_return response;
     }
     co_return std::move(call->response);
+  }
+
+  // A handler that has run for kWatchAfter gets its client watched (Watch).
+  // Most answers come sooner; for them the watch would cost a receive that
+  // finds nothing (Asio tries every receive at once) and a cancel, per
+  // request. The timer behind watch_after_ is re-armed once per kWatchAfter
+  // at most, however many requests set it meanwhile.
+  void StartWatch() {
+    if (!current_ || watching_ || current_->response) return;
+    watching_ = true;
+    Watch(current_, watch_generation_);
   }
 
   // Watches for the client closing its end while the handler runs.
@@ -706,6 +725,7 @@ class Connection : public ConnectionControl,
   tcp::socket socket_;              // moved into websocket_ after an upgrade
   asio::any_io_executor executor_;  // the connection's strand
   IoDeadline deadline_;             // of the read or write in progress
+  IoDeadline watch_after_;          // when to start watching (StartWatch)
   beast::flat_buffer buffer_;
   std::string remote_;
   uint64_t id_ = 0;
@@ -717,6 +737,7 @@ class Connection : public ConnectionControl,
   std::vector<asio::const_buffer> write_buffers_;
   std::shared_ptr<InFlight> current_;
   uint64_t watch_generation_ = 0;
+  bool watching_ = false;  // a Watch is pending for the running handler
   std::optional<WebSocket> websocket_;  // after an upgrade
   std::stop_source ws_stop_;            // the session's Request::stop
 };
