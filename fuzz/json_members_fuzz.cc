@@ -6,7 +6,8 @@
 // known difference is allowed: nlohmann stops at a NUL byte outside a
 // string, ReadJsonMembers reads to the end.
 //
-//   build/fuzz/fuzz/json_members_fuzz -max_total_time=60 corpus_dir
+//   build/fuzz/fuzz/json_members_fuzz -max_total_time=60 corpus_dir \
+//       tests/data/json_request
 #include <array>
 #include <cstdint>
 #include <cstdlib>

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
+#include <iterator>
 #include <string>
 
 namespace zimon::gateway {
@@ -170,6 +173,38 @@ TEST(ReadJsonMembers, AcceptsWhatNlohmannAccepts) {
     EXPECT_TRUE(r.type.ok()) << good << ": " << r.type.status().ToString();
     EXPECT_TRUE(NlohmannAccepts(good)) << good;
   }
+}
+
+// The fuzzer's seed bodies (tests/data/json_request), checked here as the
+// fuzzer checks every input: the same verdict and the same kept values as
+// nlohmann's parser.
+TEST(ReadJsonMembers, AgreesWithNlohmannOnTheSeedBodies) {
+  constexpr std::string_view kRequestNames[] = {
+      "prompt", "n", "size", "seed", "guidance_scale", "response_format"};
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::filesystem::path(ZIMON_TEST_DATA_DIR) / "json_request")) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)),
+                           std::istreambuf_iterator<char>());
+    ++files;
+    std::array<json, std::size(kRequestNames)> values;
+    StatusOr<json::value_t> type = ReadJsonMembers(text, kRequestNames, values);
+    ASSERT_TRUE(type.ok()) << entry.path() << ": " << type.status().ToString();
+    const json doc = json::parse(text);
+    EXPECT_EQ(*type, doc.type()) << entry.path();
+    for (size_t i = 0; i < std::size(kRequestNames); ++i) {
+      const bool kept = doc.is_object() && doc.contains(kRequestNames[i]);
+      const json want = kept ? doc.at(kRequestNames[i]) : json(nullptr);
+      if (want.is_structured()) {
+        EXPECT_EQ(values[i].type(), want.type()) << entry.path();
+      } else {
+        EXPECT_EQ(values[i], want) << entry.path() << " " << kRequestNames[i];
+        EXPECT_EQ(values[i].type(), want.type()) << entry.path();
+      }
+    }
+  }
+  EXPECT_GE(files, 5);
 }
 
 TEST(ReadJsonMembers, DeepNestingIsCheckedWithoutRecursion) {

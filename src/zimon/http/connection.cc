@@ -167,7 +167,14 @@ class RequestParser final : public bhttp::basic_parser<true> {
   void on_body_init_impl(const boost::optional<std::uint64_t>& length,
                          error_code& ec) override {
     ec = {};
-    if (length) request_.body.reserve(static_cast<size_t>(*length));
+    if (!length) return;
+    // ServeOne has refused a length over max_body_bytes by now; this is the
+    // last guard before the reservation.
+    if (*length > request_.body.max_size()) {
+      ec = bhttp::error::buffer_overflow;
+      return;
+    }
+    request_.body.reserve(static_cast<size_t>(*length));
   }
   size_t on_body_impl(beast::string_view body, error_code& ec) override {
     request_.body.append(body.data(), body.size());
