@@ -417,6 +417,10 @@ ApiError ParsedImageRequest::error() const {
   return InvalidRequest(status.message(), param, code);
 }
 
+std::span<const std::string_view> ImageRequestFields() {
+  return kRequestFields;
+}
+
 ParsedImageRequest ParseImageRequest(std::string_view body,
                                      const ImageApiLimits& limits) {
   ParsedImageRequest result;

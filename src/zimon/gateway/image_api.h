@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -111,6 +112,10 @@ struct ParsedImageRequest {
   // The 400 invalid_request_error with message, param and code.
   ApiError error() const;
 };
+
+// The top-level members of a body that ParseImageRequest reads; others are
+// accepted and ignored.
+std::span<const std::string_view> ImageRequestFields();
 
 // Parses and validates an OpenAI Images API body (docs/gateway.md lists every
 // field). request_id is left empty (it comes from X-Request-Id). The first

@@ -4,7 +4,6 @@
 // replaced.
 #include <benchmark/benchmark.h>
 
-#include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -53,19 +52,10 @@ void BM_ParseImageRequest(benchmark::State& state) {
 BENCHMARK(BM_ParseImageRequest);
 
 void BM_ReadJsonMembers(benchmark::State& state) {
-  constexpr std::string_view kNames[] = {"prompt",
-                                         "negative_prompt",
-                                         "model",
-                                         "n",
-                                         "size",
-                                         "response_format",
-                                         "output_format",
-                                         "seed",
-                                         "num_inference_steps",
-                                         "guidance_scale"};
-  std::array<nlohmann::json, std::size(kNames)> values;
+  const std::span<const std::string_view> names = ImageRequestFields();
+  std::vector<nlohmann::json> values(names.size());
   for (auto _ : state) {
-    auto type = ReadJsonMembers(kBody, kNames, values);
+    auto type = ReadJsonMembers(kBody, names, values);
     benchmark::DoNotOptimize(type);
     benchmark::DoNotOptimize(values);
   }

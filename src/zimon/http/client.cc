@@ -27,6 +27,7 @@
 #include <unordered_map>
 
 #include "zimon/common/clock.h"
+#include "zimon/http/message_parser.h"
 #include "zimon/http/socket_io.h"
 #include "zimon/http/url.h"
 
@@ -43,60 +44,6 @@ namespace {
 // Pooled connections idle for less than this are reused without checking
 // whether the peer closed them (TakeIdle).
 constexpr std::chrono::seconds kCheckAfterIdle(1);
-
-// Parses a response straight into a zimon Response: fields go to its
-// Headers and the body is appended to its string. Beast's message parser
-// would store every field in its own allocation and have them copied over
-// after, and its string_body reader zero-fills the whole body before
-// overwriting it (a wasted pass over a megabyte of base64).
-class ResponseParser final : public bhttp::basic_parser<false> {
- public:
-  Response& response() { return response_; }
-
- private:
-  void on_request_impl(bhttp::verb, beast::string_view, beast::string_view, int,
-                       error_code& ec) override {
-    ec = bhttp::error::bad_version;  // never called for a response parser
-  }
-  void on_response_impl(int code, beast::string_view, int,
-                        error_code& ec) override {
-    response_.status = code;
-    ec = {};
-  }
-  void on_field_impl(bhttp::field, beast::string_view name,
-                     beast::string_view value, error_code& ec) override {
-    response_.headers.Add({name.data(), name.size()},
-                          {value.data(), value.size()});
-    ec = {};
-  }
-  void on_header_impl(error_code& ec) override { ec = {}; }
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
-                         error_code& ec) override {
-    ec = {};
-    if (!length) return;
-    if (*length > response_.body.max_size()) {
-      ec = bhttp::error::buffer_overflow;
-      return;
-    }
-    response_.body.reserve(static_cast<size_t>(*length));
-  }
-  size_t on_body_impl(beast::string_view body, error_code& ec) override {
-    response_.body.append(body.data(), body.size());
-    ec = {};
-    return body.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view,
-                            error_code& ec) override {
-    ec = {};
-  }
-  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
-                            error_code& ec) override {
-    return on_body_impl(body, ec);
-  }
-  void on_finish_impl(error_code& ec) override { ec = {}; }
-
-  Response response_;
-};
 
 // One TCP connection: a plain non-blocking socket, a read buffer and one
 // deadline, all run on the socket's executor (a strand, or the io_context
@@ -438,14 +385,14 @@ class Client::Impl {
     }
 
     const bool head_request = request.method == "HEAD";
-    ResponseParser parser;
+    internal::ResponseParser parser;
     parser.header_limit(static_cast<uint32_t>(
         std::min<size_t>(options_.max_response_header_bytes, UINT32_MAX)));
     parser.body_limit(options_.max_response_body_bytes);
     if (head_request) parser.skip(true);
     ec = co_await ReadResponse(conn, parser, head_request);
     if (!ec &&
-        parser.response().body.size() > options_.max_response_body_bytes) {
+        parser.message().body.size() > options_.max_response_body_bytes) {
       ec = bhttp::error::body_limit;
     }
     if (ec) {
@@ -474,7 +421,7 @@ class Client::Impl {
     }
     result.reusable = parser.keep_alive() && !parser.need_eof() &&
                       conn.buffer.size() == 0 && conn.socket.is_open();
-    result.response = std::move(parser.response());
+    result.response = std::move(parser.message());
     co_return result;
   }
 
@@ -484,7 +431,7 @@ class Client::Impl {
   // suggests more is waiting: the next is tried at once, without waiting for
   // readiness. Returns the parser's or the socket's error, if any.
   asio::awaitable<error_code> ReadResponse(Connection& conn,
-                                           ResponseParser& parser,
+                                           internal::ResponseParser& parser,
                                            bool head_request) {
     // Up to this many reads in a row skip the wait for readiness; then one
     // goes through the scheduler, so a long answer lets others run.

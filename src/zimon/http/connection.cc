@@ -18,6 +18,7 @@
 #include <stop_token>
 
 #include "zimon/common/logging.h"
+#include "zimon/http/message_parser.h"
 #include "zimon/http/server_internal.h"
 #include "zimon/http/socket_io.h"
 #include "zimon/http/websocket_internal.h"
@@ -133,67 +134,6 @@ Status ParseTarget(std::string_view target, Request& request) {
   }
   return OkStatus();
 }
-
-std::string_view Std(beast::string_view s) { return {s.data(), s.size()}; }
-
-// Parses a request straight into a Request: each field is added to its
-// Headers and the body appended to its string, where Beast's message parser
-// would store every field in an allocation of its own, to be copied over.
-class RequestParser final : public bhttp::basic_parser<true> {
- public:
-  explicit RequestParser(Request& request) : request_(request) {}
-
-  bhttp::verb method() const { return method_; }
-
- private:
-  void on_request_impl(bhttp::verb method, beast::string_view method_string,
-                       beast::string_view target, int version,
-                       error_code& ec) override {
-    method_ = method;
-    request_.method = Std(method_string);
-    request_.target = Std(target);
-    request_.version = version;
-    ec = {};
-  }
-  void on_response_impl(int, beast::string_view, int, error_code& ec) override {
-    ec = bhttp::error::bad_version;  // never called for a request parser
-  }
-  void on_field_impl(bhttp::field, beast::string_view name,
-                     beast::string_view value, error_code& ec) override {
-    request_.headers.Add(Std(name), Std(value));
-    ec = {};
-  }
-  void on_header_impl(error_code& ec) override { ec = {}; }
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
-                         error_code& ec) override {
-    ec = {};
-    if (!length) return;
-    // ServeOne has refused a length over max_body_bytes by now; this is the
-    // last guard before the reservation.
-    if (*length > request_.body.max_size()) {
-      ec = bhttp::error::buffer_overflow;
-      return;
-    }
-    request_.body.reserve(static_cast<size_t>(*length));
-  }
-  size_t on_body_impl(beast::string_view body, error_code& ec) override {
-    request_.body.append(body.data(), body.size());
-    ec = {};
-    return body.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view,
-                            error_code& ec) override {
-    ec = {};
-  }
-  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
-                            error_code& ec) override {
-    return on_body_impl(body, ec);
-  }
-  void on_finish_impl(error_code& ec) override { ec = {}; }
-
-  Request& request_;
-  bhttp::verb method_ = bhttp::verb::unknown;
-};
 
 // The request as Beast's message, for the WebSocket handshake (rare: only
 // requests that carry an Upgrade field are rebuilt).
