@@ -250,17 +250,6 @@ Router::Match Router::Find(std::string_view method,
   return match;
 }
 
-namespace {
-
-boost::asio::awaitable<Response> Ready(Response response) {
-  co_return response;
-}
-
-}  // namespace
-
-// Not a coroutine itself: a matched request gets the route's awaitable as it
-// is, one coroutine frame fewer per request. `request` and the route outlive
-// it (the caller awaits it at once; routes live as long as the router).
 boost::asio::awaitable<Response> Router::operator()(Request& request) const {
   std::string_view raw_path = request.path;
   if (!request.target.empty() && request.target.front() == '/') {
@@ -271,20 +260,20 @@ boost::asio::awaitable<Response> Router::operator()(Request& request) const {
   switch (match.status) {
     case 200:
       request.path_params = std::move(match.params);
-      return (*match.handler)(request);
+      co_return co_await (*match.handler)(request);
     case 400:
-      return Ready(Response::FromStatus(
-          InvalidArgumentError("malformed percent escape in path")));
+      co_return Response::FromStatus(
+          InvalidArgumentError("malformed percent escape in path"));
     case 405: {
       Response response = Response::FromStatus(UnimplementedError(
           "method " + request.method + " not allowed for " + request.path));
       response.status = 405;
       response.headers.Set("Allow", match.allow);
-      return Ready(std::move(response));
+      co_return response;
     }
     default:
-      return Ready(
-          Response::FromStatus(NotFoundError("no route for " + request.path)));
+      co_return Response::FromStatus(
+          NotFoundError("no route for " + request.path));
   }
 }
 
