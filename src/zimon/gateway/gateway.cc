@@ -5,7 +5,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <charconv>
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
@@ -503,18 +502,12 @@ class Gateway::Impl {
   // exponentially weighted mean (weight 0.2 for the newest).
   static std::string ServiceKey(const std::string& backend,
                                 const ImageRequest& image) {
-    // Built in place: this runs once or twice per request.
-    char numbers[48];  // three ints of at most 11 characters, 2 separators
-    char* p = std::to_chars(numbers, numbers + 11, image.width).ptr;
-    *p++ = 'x';
-    p = std::to_chars(p, p + 11, image.height).ptr;
-    *p++ = '/';
-    p = std::to_chars(p, numbers + sizeof numbers, image.n).ptr;
+    // Built in one string: this runs once or twice per request.
+    const std::string size = image.SizeString();
+    const std::string n = std::to_string(image.n);
     std::string key;
-    key.reserve(backend.size() + 1 + static_cast<size_t>(p - numbers));
-    key += backend;
-    key += '/';
-    key.append(numbers, p);
+    key.reserve(backend.size() + size.size() + n.size() + 2);
+    key.append(backend).append("/").append(size).append("/").append(n);
     return key;
   }
   std::optional<Seconds> TypicalServiceTime(const std::string& key) {

@@ -137,16 +137,28 @@ class Reader {
                                 std::to_string(column));
   }
 
+  // The error for `what` missing at the current position.
+  Status Missing(std::string_view what) const {
+    return Error(
+        (AtEnd() ? "unexpected end of input; expected " : "expected ") +
+        std::string(what));
+  }
+
   // Expects `c` (after optional whitespace).
   Status Expect(char c, std::string_view what) {
     SkipSpace();
-    if (AtEnd() || text_[pos_] != c) {
-      return Error(AtEnd() ? "unexpected end of input; expected " +
-                                 std::string(what)
-                           : "expected " + std::string(what));
-    }
+    if (AtEnd() || text_[pos_] != c) return Missing(what);
     ++pos_;
     return OkStatus();
+  }
+
+  // A member's name (decoded into `out` when not null) and its ':'.
+  Status MemberName(std::string* out) {
+    SkipSpace();
+    if (AtEnd() || text_[pos_] != '"')
+      return Missing("a member name (a string)");
+    ZIMON_RETURN_IF_ERROR(String(out));
+    return Expect(':', "':' after a member name");
   }
 
   // The top-level object: each member's name is decoded and looked up; kept
@@ -161,27 +173,19 @@ class Reader {
     }
     std::string name;
     while (true) {
-      SkipSpace();
-      if (AtEnd() || text_[pos_] != '"') {
-        return Error(AtEnd() ? "unexpected end of input; expected a member name"
-                             : "expected a member name (a string)");
-      }
       name.clear();
-      ZIMON_RETURN_IF_ERROR(String(&name));
-      ZIMON_RETURN_IF_ERROR(Expect(':', "':' after a member name"));
+      ZIMON_RETURN_IF_ERROR(MemberName(&name));
       json* slot = nullptr;
       for (size_t i = 0; i < names.size(); ++i) {
         if (names[i] == name) slot = &values[i];
       }
       ZIMON_RETURN_IF_ERROR(Value(slot));
       SkipSpace();
-      if (AtEnd()) return Error("unexpected end of input; expected ',' or '}'");
-      if (text_[pos_] == '}') {
+      if (!AtEnd() && text_[pos_] == '}') {
         ++pos_;
         return OkStatus();
       }
-      if (text_[pos_] != ',') return Error("expected ',' or '}'");
-      ++pos_;
+      ZIMON_RETURN_IF_ERROR(Expect(',', "',' or '}'"));
     }
   }
 
@@ -189,7 +193,7 @@ class Reader {
   // empty ones of their type.
   Status Value(json* out) {
     SkipSpace();
-    if (AtEnd()) return Error("unexpected end of input; expected a value");
+    if (AtEnd()) return Missing("a value");
     const char c = text_[pos_];
     if (c == '{' || c == '[') {
       if (out != nullptr) *out = c == '{' ? json::object() : json::array();
@@ -218,28 +222,16 @@ class Reader {
         continue;
       }
       if (at == At::kItem) {
-        if (AtEnd() || text_[pos_] != ',') {
-          return Error(AtEnd()
-                           ? std::string("unexpected end of input; "
-                                         "expected ',' or '") +
-                                 close + "'"
-                           : std::string("expected ',' or '") + close + "'");
-        }
-        ++pos_;
+        ZIMON_RETURN_IF_ERROR(
+            Expect(',', std::string("',' or '") + close + "'"));
         at = At::kComma;
         continue;
       }
       if (object) {
-        if (AtEnd() || text_[pos_] != '"') {
-          return Error(AtEnd()
-                           ? "unexpected end of input; expected a member name"
-                           : "expected a member name (a string)");
-        }
-        ZIMON_RETURN_IF_ERROR(String(nullptr));
-        ZIMON_RETURN_IF_ERROR(Expect(':', "':' after a member name"));
+        ZIMON_RETURN_IF_ERROR(MemberName(nullptr));
         SkipSpace();
       }
-      if (AtEnd()) return Error("unexpected end of input; expected a value");
+      if (AtEnd()) return Missing("a value");
       const char c = text_[pos_];
       if (c == '{' || c == '[') {
         open.push_back(c);
