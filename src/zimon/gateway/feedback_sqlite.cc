@@ -85,10 +85,16 @@ std::optional<double> Statement::ColumnOptionalDouble(int column) const {
 }
 
 StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path) {
+  // Before SQLite initializes (its first open): no statistics on its memory
+  // use, which zimon never reads and which take a global lock around every
+  // allocation. It fails harmlessly when something else initialized it first.
+  static const int kNoMemoryStatistics =
+      sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)kNoMemoryStatistics;
   sqlite3* handle = nullptr;
   int rc = sqlite3_open_v2(
       path.c_str(), &handle,
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
       nullptr);
   std::unique_ptr<Db> db(new Db(handle, path));
   if (rc != SQLITE_OK) {

@@ -12,9 +12,11 @@
 // Ownership: Db owns its connection; a Statement owns its prepared statement
 // and must not outlive the Db that prepared it.
 //
-// Thread safety: the connection is opened in SQLite's serialized mode, but a
-// Statement is not thread-safe, and multi-statement sequences need external
-// locking; FeedbackStore holds one mutex around each operation.
+// Thread safety: none. The connection is opened in SQLite's multi-thread mode
+// (no mutex of its own): the caller serializes every use of a Db and its
+// Statements, as FeedbackStore does with one mutex around each operation.
+// SQLite's own locks cost a lock and unlock per bound value and per step,
+// which the image recorder pays for every row.
 #ifndef ZIMON_GATEWAY_FEEDBACK_SQLITE_H_
 #define ZIMON_GATEWAY_FEEDBACK_SQLITE_H_
 
