@@ -139,7 +139,8 @@ class Client::Impl {
     if (request.method.empty()) co_return InvalidArgumentError("empty method");
     for (const auto& [name, value] : request.headers) {
       if (!IsWritableField(name, value)) {
-        co_return InvalidArgumentError("invalid header field '" + name + "'");
+        co_return InvalidArgumentError("invalid header field '" +
+                                       std::string(name) + "'");
       }
     }
     if (stop.stop_requested()) co_return CancelledError("request cancelled");

@@ -147,7 +147,10 @@ bhttp::request<bhttp::string_body> BeastRequest(const Request& request,
   }
   msg.target(request.target);
   msg.version(static_cast<unsigned>(request.version));
-  for (const auto& [name, value] : request.headers) msg.insert(name, value);
+  for (const auto& [name, value] : request.headers) {
+    msg.insert(beast::string_view(name.data(), name.size()),
+               beast::string_view(value.data(), value.size()));
+  }
   msg.body() = request.body;
   return msg;
 }

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+#include <utility>
 
 namespace zimon::http {
 namespace {
@@ -44,9 +48,58 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+Headers::Headers(std::initializer_list<Field> fields) {
+  for (const auto& [name, value] : fields) Add(name, value);
+}
+
+Headers::Headers(const Headers& other)
+    : text_(other.text_size_ == 0
+                ? nullptr
+                : std::make_unique_for_overwrite<char[]>(other.text_size_)),
+      text_size_(other.text_size_),
+      text_capacity_(other.text_size_),
+      spans_(other.spans_) {
+  std::copy_n(other.text_.get(), text_size_, text_.get());
+}
+
+Headers& Headers::operator=(const Headers& other) {
+  if (this != &other) *this = Headers(other);
+  return *this;
+}
+
+Headers::Headers(Headers&& other) noexcept
+    : text_(std::move(other.text_)),
+      text_size_(std::exchange(other.text_size_, 0)),
+      text_capacity_(std::exchange(other.text_capacity_, 0)),
+      spans_(std::move(other.spans_)) {
+  other.spans_.clear();
+}
+
+Headers& Headers::operator=(Headers&& other) noexcept {
+  if (this != &other) {
+    text_ = std::move(other.text_);
+    text_size_ = std::exchange(other.text_size_, 0);
+    text_capacity_ = std::exchange(other.text_capacity_, 0);
+    spans_ = std::move(other.spans_);
+    other.spans_.clear();
+  }
+  return *this;
+}
+
+Headers::Field Headers::At(size_t index) const {
+  const Span& span = spans_[index];
+  const char* name = text_.get() + span.at;
+  return {std::string_view(name, span.name_size),
+          std::string_view(name + span.name_size, span.value_size)};
+}
+
 std::optional<std::string_view> Headers::Get(std::string_view name) const {
-  for (const auto& [key, value] : fields_) {
-    if (EqualsIgnoreCase(key, name)) return std::string_view(value);
+  for (const Span& span : spans_) {
+    const char* key = text_.get() + span.at;
+    if (span.name_size == name.size() &&
+        EqualsIgnoreCase(std::string_view(key, span.name_size), name)) {
+      return std::string_view(key + span.name_size, span.value_size);
+    }
   }
   return std::nullopt;
 }
@@ -59,8 +112,8 @@ std::string_view Headers::GetOr(std::string_view name,
 
 std::vector<std::string_view> Headers::GetAll(std::string_view name) const {
   std::vector<std::string_view> out;
-  for (const auto& [key, value] : fields_) {
-    if (EqualsIgnoreCase(key, name)) out.emplace_back(value);
+  for (const auto& [key, value] : *this) {
+    if (EqualsIgnoreCase(key, name)) out.push_back(value);
   }
   return out;
 }
@@ -70,23 +123,70 @@ bool IsWritableField(std::string_view name, std::string_view value) {
 }
 
 void Headers::Set(std::string_view name, std::string_view value) {
+  if (Aliases(name) || Aliases(value)) {
+    // Remove moves the text under them.
+    Set(std::string(name), std::string(value));
+    return;
+  }
   Remove(name);
   Add(name, value);
 }
 
+std::unique_ptr<char[]> Headers::Grow(size_t bytes) {
+  constexpr size_t kMaxText = std::numeric_limits<uint32_t>::max();
+  if (bytes > kMaxText - text_size_) {
+    throw std::length_error("header fields larger than 4 GiB");
+  }
+  const size_t capacity = std::min(
+      kMaxText,
+      std::max({kTypicalText, 2 * text_capacity_, text_size_ + bytes}));
+  auto text = std::make_unique_for_overwrite<char[]>(capacity);
+  std::copy_n(text_.get(), text_size_, text.get());
+  text_capacity_ = capacity;
+  return std::exchange(text_, std::move(text));
+}
+
+bool Headers::Aliases(std::string_view s) const {
+  std::less<const char*> before;
+  return !before(s.data(), text_.get()) &&
+         before(s.data(), text_.get() + text_capacity_);
+}
+
 void Headers::Add(std::string_view name, std::string_view value) {
-  // Room for a typical message's fields at once, instead of growing through
-  // 1, 2, 4 and 8 (each growth an allocation and a move of every field).
-  if (fields_.capacity() == 0) fields_.reserve(kTypicalFields);
-  fields_.emplace_back(std::string(name), std::string(value));
+  const size_t bytes = name.size() + value.size();
+  // `name` or `value` may lie in the text (a field copied from another of
+  // this Headers): the old buffer lives until they are copied.
+  std::unique_ptr<char[]> old;
+  if (bytes > text_capacity_ - text_size_) old = Grow(bytes);
+  if (spans_.capacity() == 0) spans_.reserve(kTypicalFields);
+  spans_.push_back({static_cast<uint32_t>(text_size_),
+                    static_cast<uint32_t>(name.size()),
+                    static_cast<uint32_t>(value.size())});
+  char* out = std::copy(name.begin(), name.end(), text_.get() + text_size_);
+  std::copy(value.begin(), value.end(), out);
+  text_size_ += bytes;
 }
 
 size_t Headers::Remove(std::string_view name) {
-  auto it = std::remove_if(fields_.begin(), fields_.end(), [&](const Field& f) {
-    return EqualsIgnoreCase(f.first, name);
-  });
-  size_t removed = static_cast<size_t>(fields_.end() - it);
-  fields_.erase(it, fields_.end());
+  if (Aliases(name)) return Remove(std::string(name));
+  // Kept fields move down over the removed ones (fields lie in order), so
+  // that a Headers set over and over does not grow.
+  size_t kept = 0;
+  size_t size = 0;
+  for (const Span& span : spans_) {
+    if (EqualsIgnoreCase(
+            std::string_view(text_.get() + span.at, span.name_size), name)) {
+      continue;
+    }
+    const size_t bytes = span.name_size + span.value_size;
+    std::copy_n(text_.get() + span.at, bytes, text_.get() + size);
+    spans_[kept++] = {static_cast<uint32_t>(size), span.name_size,
+                      span.value_size};
+    size += bytes;
+  }
+  const size_t removed = spans_.size() - kept;
+  spans_.resize(kept);
+  text_size_ = size;
   return removed;
 }
 
