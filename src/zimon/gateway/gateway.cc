@@ -331,20 +331,22 @@ class Gateway::Impl {
 
   // Waits for a slot (or takes one at once) and calls the backend; retries
   // on another backend while generation never started and the budget and
-  // the deadline allow.
-  awaitable<Attempt> Dispatch(const ImageRequest& image, int priority,
-                              Clock::SteadyTime deadline,
-                              std::stop_token stop) {
+  // the deadline allow. Fills `attempt` in place: an Attempt handed back
+  // through two coroutines was moved a dozen times per request.
+  awaitable<void> Dispatch(const ImageRequest& image, int priority,
+                           Clock::SteadyTime deadline, std::stop_token stop,
+                           Attempt& attempt) {
     std::vector<std::string> tried;
     retry_budget_.RecordRequest();
     while (true) {
-      Attempt attempt = co_await Admit(image, priority, deadline, tried, stop);
-      if (!attempt.admission.ok()) co_return attempt;
+      attempt = Attempt{};
+      co_await Admit(image, priority, deadline, tried, stop, attempt);
+      if (!attempt.admission.ok()) co_return;
       tried.push_back(attempt.backend);
       if (attempt.result.outcome != UpstreamOutcome::kNotStarted ||
           clock_.SteadyNow() >= deadline || stop.stop_requested() ||
           tried.size() >= adapters_.size() || !retry_budget_.TryRetry()) {
-        co_return attempt;
+        co_return;
       }
       log::Info("retrying on another backend",
                 {{"request_id", image.request_id},
@@ -353,10 +355,11 @@ class Gateway::Impl {
     }
   }
 
-  awaitable<Attempt> Admit(const ImageRequest& image, int priority,
-                           Clock::SteadyTime deadline,
-                           const std::vector<std::string>& exclude,
-                           std::stop_token stop) {
+  // Fills `attempt` (empty on entry), as Dispatch does.
+  awaitable<void> Admit(const ImageRequest& image, int priority,
+                        Clock::SteadyTime deadline,
+                        const std::vector<std::string>& exclude,
+                        std::stop_token stop, Attempt& attempt) {
     struct Waiter {
       std::mutex mu;
       std::optional<StatusOr<Grant>> result;
@@ -375,11 +378,10 @@ class Gateway::Impl {
       waiter->done.Notify();
     };
     SubmitResult submitted = admission_.Submit(std::move(request));
-    Attempt attempt;
     if (!submitted.status.ok()) {
       attempt.admission = submitted.status;
       attempt.retry_after = submitted.retry_after;
-      co_return attempt;
+      co_return;
     }
     std::optional<Grant> grant = std::move(submitted.grant);
     if (!grant) {
@@ -396,7 +398,7 @@ class Gateway::Impl {
             std::to_string(submitted.ahead) + " requests ahead; at least " +
             FormatSeconds(*soonest) + " needed, " + FormatSeconds(remaining) +
             " left)");
-        co_return attempt;
+        co_return;
       }
       Status waited = co_await waiter->done.Wait(stop, remaining);
       if (!waited.ok()) {
@@ -408,7 +410,7 @@ class Gateway::Impl {
                                 : DeadlineExceededError(
                                       "the deadline passed while the request "
                                       "waited for a backend");
-        co_return attempt;
+        co_return;
       }
       StatusOr<Grant> result = [&] {
         std::lock_guard lock(waiter->mu);
@@ -417,7 +419,7 @@ class Gateway::Impl {
       if (!result.ok()) {
         attempt.admission = result.status();
         attempt.retry_after = admission_.RetryAfter();
-        co_return attempt;
+        co_return;
       }
       grant = std::move(*result);
     }
@@ -439,7 +441,7 @@ class Gateway::Impl {
           "the deadline would pass before backend \"" + grant->backend +
           "\" could finish (typically " + FormatSeconds(*typical) + ", " +
           FormatSeconds(remaining) + " left)");
-      co_return attempt;
+      co_return;
     }
     attempt.result = co_await adapter.Generate(image, remaining, stop);
     attempt.upstream = Seconds(clock_.SteadyNow() - upstream_start);
@@ -467,7 +469,7 @@ class Gateway::Impl {
     (void)admission_.Release(grant->ticket, attempt.result.outcome);
     metrics_.Upstream(attempt.backend, attempt.upstream->count(),
                       static_cast<int>(attempt.result.images.size()));
-    co_return attempt;
+    co_return;
   }
 
   // An optimistic bound on when a request queued behind `ahead` others could
@@ -685,8 +687,8 @@ awaitable<http::Response> Gateway::Impl::Generate(http::Request& req,
   Clock::SteadyTime deadline = trail.start + headers->timeout;
   trail.timeout = headers->timeout;
 
-  Attempt attempt =
-      co_await Dispatch(image, headers->priority, deadline, req.stop);
+  Attempt attempt;
+  co_await Dispatch(image, headers->priority, deadline, req.stop, attempt);
   trail.entry.backend = attempt.backend;
   trail.entry.queue_wait = attempt.queue_wait;
   trail.entry.upstream = attempt.upstream;
