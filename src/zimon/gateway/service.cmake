@@ -3,6 +3,7 @@
 # together; request metrics; batched image records.
 list(APPEND gateway_srcs
   gateway.cc
+  gateway_deliver.cc
   image_recorder.cc
   request_metrics.cc)
 list(APPEND gateway_tests

@@ -179,7 +179,9 @@ size_t Headers::Remove(std::string_view name) {
       continue;
     }
     const size_t bytes = span.name_size + span.value_size;
-    std::copy_n(text_.get() + span.at, bytes, text_.get() + size);
+    if (span.at != size) {
+      std::copy_n(text_.get() + span.at, bytes, text_.get() + size);
+    }
     spans_[kept++] = {static_cast<uint32_t>(size), span.name_size,
                       span.value_size};
     size += bytes;

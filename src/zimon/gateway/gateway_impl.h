@@ -1,0 +1,218 @@
+// Gateway::Impl: the gateway's state and request flow, shared by its two
+// halves. gateway.cc holds start and stop, the health and retention loops,
+// admission, the upstream call and the generation route; gateway_deliver.cc
+// what follows an attempt (an error answer, or scoring, storing and
+// rendering the images) and the image and feedback routes. Internal to the
+// gateway library: include gateway.h instead.
+//
+// Thread safety: as Gateway (gateway.h).
+#ifndef ZIMON_GATEWAY_GATEWAY_IMPL_H_
+#define ZIMON_GATEWAY_GATEWAY_IMPL_H_
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "zimon/gateway/access_log.h"
+#include "zimon/gateway/adapter.h"
+#include "zimon/gateway/admission.h"
+#include "zimon/gateway/balancer.h"
+#include "zimon/gateway/feedback_store.h"
+#include "zimon/gateway/gateway.h"
+#include "zimon/gateway/image_api.h"
+#include "zimon/gateway/image_recorder.h"
+#include "zimon/gateway/image_store.h"
+#include "zimon/gateway/quality_metrics.h"
+#include "zimon/gateway/request_metrics.h"
+#include "zimon/http/client.h"
+
+namespace zimon::gateway {
+
+class Gateway::Impl {
+ public:
+  Impl(GatewayOptions options, metrics::Registry& registry, Clock& clock,
+       FileSystem& fs, std::unique_ptr<FeedbackStore> feedback);
+
+  ~Impl();
+
+  // Names the pool's threads "zimon-work-N": one task per thread, each held
+  // until all have started, so that every thread gets exactly one.
+  void NameWorkers();
+
+  Status Init();
+
+  Status AddRoutes(http::Router& router);
+
+  Status Start(boost::asio::any_io_executor executor, bool single_threaded);
+
+  void Stop();
+
+  std::vector<BackendView> Backends() const { return admission_.Backends(); }
+
+ private:
+  template <typename T>
+  using awaitable = boost::asio::awaitable<T>;
+  using Seconds = std::chrono::duration<double>;
+
+  // What one attempt at a backend came to.
+  struct Attempt {
+    std::string backend;  // empty: none was granted
+    UpstreamResult result;
+    Status admission;  // non-OK: refused or expired before any backend
+    std::chrono::seconds retry_after{0};
+    std::optional<Seconds> queue_wait;
+    std::optional<Seconds> upstream;
+  };
+
+  // Everything the access log and metrics need about one request.
+  struct Trail {
+    Clock::SteadyTime start;
+    AccessLogEntry entry;
+    RequestOutcome outcome = RequestOutcome::kClientError;
+    std::chrono::milliseconds timeout{0};
+  };
+
+  // An OpenAI error answer; with Retry-After when the error has one.
+  static http::Response Reply(const ApiError& e);
+  static ApiError MakeApiError(int status, std::string type,
+                               std::string message, std::string code);
+
+  static AdmissionOptions MakeAdmissionOptions(const GatewayConfig& config);
+
+  // Runs `f` on the worker pool and resumes on the caller's executor.
+  template <typename F>
+  awaitable<std::invoke_result_t<F>> Offload(F f) {
+    std::optional<std::invoke_result_t<F>> out;
+    auto work = [&]() -> awaitable<void> {
+      out.emplace(f());
+      co_return;
+    };
+    co_await boost::asio::co_spawn(pool_.get_executor(), work,
+                                   boost::asio::use_awaitable);
+    co_return std::move(*out);
+  }
+
+  // Runs `loop` on `executor`, counted until it returns (Stop() waits).
+  void SpawnLoop(const boost::asio::any_io_executor& executor,
+                 awaitable<void> loop);
+
+  // Deletes image files older than gateway.image_retention: once at start,
+  // then every tenth of the retention (1 min to 1 h).
+  awaitable<void> RetentionLoop(std::stop_token stop);
+
+  awaitable<void> HealthLoop(std::string name, BackendAdapter& adapter,
+                             std::stop_token stop);
+
+  // Waits for a slot (or takes one at once) and calls the backend; retries
+  // on another backend while generation never started and the budget and
+  // the deadline allow. Fills `attempt` in place: an Attempt handed back
+  // through two coroutines was moved a dozen times per request.
+  awaitable<void> Dispatch(const ImageRequest& image, int priority,
+                           Clock::SteadyTime deadline, std::stop_token stop,
+                           Attempt& attempt);
+
+  // Fills `attempt` (empty on entry), as Dispatch does.
+  awaitable<void> Admit(const ImageRequest& image, int priority,
+                        Clock::SteadyTime deadline,
+                        const std::vector<std::string>& exclude,
+                        std::stop_token stop, Attempt& attempt);
+
+  // An optimistic bound on when a request queued behind `ahead` others could
+  // finish: the first requests granted may take slots that are about to
+  // free; beyond the slots every grant waits for a slot to turn over. Each
+  // slot is counted as turning over twice as fast as its typical time, and
+  // the request's own image as taking half of it (a typical time measured
+  // with several requests running at once on a server is longer than one
+  // alone), so a request past this bound could not have made it. nullopt
+  // when a backend in service has no typical time for this shape yet.
+  std::optional<Seconds> SoonestFinish(const ImageRequest& image, int ahead);
+
+  // Typical upstream time per (backend, size, n), from successful calls: an
+  // exponentially weighted mean (weight 0.2 for the newest).
+  static std::string ServiceKey(const std::string& backend,
+                                const ImageRequest& image);
+  std::optional<Seconds> TypicalServiceTime(const std::string& key);
+  void RecordServiceTime(const std::string& key, Seconds took);
+  static std::string FormatSeconds(Seconds s);
+
+  awaitable<http::Response> HandleGenerate(http::Request& req);
+
+  awaitable<http::Response> Generate(http::Request& req, Trail& trail);
+  awaitable<http::Response> Deliver(const ImageRequest& image,
+                                    const http::Request& req, Attempt& attempt,
+                                    Trail& trail);
+  http::Response FailedAttempt(const Attempt& attempt, Trail& trail) const;
+
+  awaitable<http::Response> HandleImage(http::Request& req);
+
+  bool Authorized(const http::Request& req) const {
+    return gateway::Authorized(req.headers.Get("Authorization").value_or(""),
+                               options_.config.api_keys);
+  }
+
+  awaitable<http::Response> HandleFeedback(http::Request& req);
+
+  awaitable<http::Response> HandleFeedbackReport(http::Request& req);
+
+  const GatewayOptions options_;
+  metrics::Registry& registry_;
+  Clock& clock_;
+  FileSystem& fs_;
+  AdmissionController admission_;
+  RetryBudget retry_budget_;
+  RequestMetrics metrics_;
+  QualityMetrics quality_metrics_;
+  std::unique_ptr<FeedbackStore> feedback_;
+  ImageRecorder recorder_;
+  ImageStore images_;
+  AccessLog access_log_;
+  const bool access_log_enabled_ = !options_.access_log.empty();
+  const ImageApiLimits limits_;
+  boost::asio::thread_pool pool_;
+  std::unique_ptr<http::Client> client_;
+  // Written once by Start() before started_ is set; read-only afterwards.
+  std::map<std::string, std::unique_ptr<BackendAdapter>> adapters_;
+  std::mutex service_mu_;
+  std::map<std::string, double> service_times_;  // guarded by service_mu_
+  metrics::Counter& doomed_ = registry_
+                                  .AddCounter("zimon_requests_shed_total",
+                                              "Requests answered 504 before "
+                                              "reaching a backend because "
+                                              "their deadline would pass "
+                                              "before one could finish them "
+                                              "(when queued or when granted "
+                                              "a backend).")
+                                  .WithLabels({});
+  metrics::Counter& expired_ =
+      registry_
+          .AddCounter("zimon_images_expired_total",
+                      "Image files deleted from gateway.image_dir for being "
+                      "older than gateway.image_retention.")
+          .WithLabels({});
+  metrics::Counter& sweep_errors_ =
+      registry_
+          .AddCounter("zimon_image_sweep_errors_total",
+                      "Sweeps of gateway.image_dir that failed or could not "
+                      "delete an expired image.")
+          .WithLabels({});
+  std::atomic<bool> started_{false};
+  std::stop_source stop_;
+  std::mutex loops_mu_;
+  std::condition_variable loops_done_;
+  int loops_ = 0;  // health and retention loops running; guarded by loops_mu_
+};
+
+}  // namespace zimon::gateway
+
+#endif  // ZIMON_GATEWAY_GATEWAY_IMPL_H_
