@@ -145,7 +145,23 @@ Status Router::Handle(std::string_view method, std::string_view pattern,
       routes_.begin(), routes_.end(), route,
       [&](const Route& a, const Route& b) { return key(a) < key(b); });
   routes_.insert(pos, std::move(route));
+  IndexLiteralRoutes();
   return OkStatus();
+}
+
+void Router::IndexLiteralRoutes() {
+  literal_routes_.clear();
+  for (size_t i = 0; i < routes_.size(); ++i) {
+    const Route& route = routes_[i];
+    std::string path;
+    bool literal = true;
+    for (size_t k = 0; k < route.segments.size() && literal; ++k) {
+      literal = route.segments[k].kind == SegmentKind::kLiteral;
+      if (k > 0) path += '/';
+      path += route.segments[k].text;
+    }
+    if (literal) literal_routes_[path].push_back(i);
+  }
 }
 
 Status Router::HandleSync(std::string_view method, std::string_view pattern,
@@ -197,6 +213,22 @@ bool Router::Matches(const Route& route,
 Router::Match Router::Find(std::string_view method,
                            std::string_view raw_path) const {
   Match match;
+  // A route without parameters is the first of its method to match its own
+  // path (routes are kept most specific first, and two such routes of one
+  // method differ in some segment), so the walk below would find it too.
+  if (raw_path.find('%') == std::string_view::npos) {
+    std::string_view key = raw_path;
+    if (!key.empty() && key.front() == '/') key.remove_prefix(1);
+    if (auto it = literal_routes_.find(key); it != literal_routes_.end()) {
+      for (size_t i : it->second) {
+        if (routes_[i].method == method) {
+          match.handler = &routes_[i].handler;
+          match.status = 200;
+          return match;
+        }
+      }
+    }
+  }
   std::vector<std::string> segments;
   segments.reserve(kTypicalSegments);
   // SplitPath's segments, decoded as they are cut (no list of views first).

@@ -57,6 +57,27 @@ TEST(Router, LiteralSegmentBeatsParameter) {
   EXPECT_EQ(Dispatch(r, "GET", "/images/latest").body, "latest");
 }
 
+// Paths without '%' find a route without parameters in one lookup; what they
+// find must be what the walk over every route finds.
+TEST(Router, LiteralRoutesAnswerAsTheWalkDoes) {
+  Router r = MakeRouter();
+  EXPECT_EQ(Dispatch(r, "GET", "/images/lat%65st").body, "latest");  // walk
+  EXPECT_EQ(Dispatch(r, "HEAD", "/images/latest").body, "latest");
+  EXPECT_EQ(Dispatch(r, "DELETE", "/images/latest").body, "del");
+  EXPECT_EQ(Dispatch(r, "POST", "/images/latest").status, 405);
+  EXPECT_EQ(Dispatch(r, "GET", "").body, "root");
+  EXPECT_EQ(Dispatch(r, "GET", "//").status, 404);
+  EXPECT_EQ(Dispatch(r, "GET", "/images/latest/").status, 404);
+  // A copy keeps its own index, and a route added later is indexed.
+  Router copy = r;
+  auto noop = [](Request&) { return Named("health"); };
+  ASSERT_TRUE(copy.HandleSync("GET", "/health", noop).ok());
+  EXPECT_EQ(Dispatch(copy, "GET", "/health").body, "health");
+  EXPECT_EQ(Dispatch(copy, "GET", "/images/latest").body, "latest");
+  EXPECT_EQ(Dispatch(copy, "GET", "/").body, "root");
+  EXPECT_EQ(Dispatch(r, "GET", "/health").status, 404);
+}
+
 TEST(Router, DecodesParamsPerSegment) {
   Router r = MakeRouter();
   EXPECT_EQ(Dispatch(r, "GET", "/images/a%2Fb").body, "image a/b");
