@@ -463,7 +463,8 @@ class Connection : public ConnectionControl,
       log::Error("websocket handler threw", {{"target", request->target}});
     }
     state_.HandlerFinished();
-    if (websocket_->is_open()) co_await websocket_->Close();
+    // A close that fails leaves the socket to Abort.
+    if (websocket_->is_open()) (void)co_await websocket_->Close();
     websocket_->Abort();
   }
 
