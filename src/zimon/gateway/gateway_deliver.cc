@@ -30,16 +30,6 @@ http::Response Gateway::Impl::Reply(const ApiError& e) {
   return r;
 }
 
-ApiError Gateway::Impl::MakeApiError(int status, std::string type,
-                                     std::string message, std::string code) {
-  ApiError e;
-  e.http_status = status;
-  e.type = std::move(type);
-  e.message = std::move(message);
-  e.code = std::move(code);
-  return e;
-}
-
 http::Response Gateway::Impl::FailedAttempt(const Attempt& attempt,
                                             Trail& trail) const {
   const Status& admission = attempt.admission;

@@ -85,8 +85,6 @@ class Gateway::Impl {
 
   // An OpenAI error answer; with Retry-After when the error has one.
   static http::Response Reply(const ApiError& e);
-  static ApiError MakeApiError(int status, std::string type,
-                               std::string message, std::string code);
 
   static AdmissionOptions MakeAdmissionOptions(const GatewayConfig& config);
 

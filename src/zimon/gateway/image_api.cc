@@ -28,13 +28,8 @@ std::string Dump(const json& value) {
 
 ApiError MakeError(int http_status, std::string type, std::string message,
                    std::string param, std::string code) {
-  ApiError e;
-  e.http_status = http_status;
-  e.type = std::move(type);
-  e.message = std::move(message);
-  e.param = std::move(param);
-  e.code = std::move(code);
-  return e;
+  return MakeApiError(http_status, std::move(type), std::move(message),
+                      std::move(code), std::move(param));
 }
 
 // ---- Request body ------------------------------------------------------
@@ -316,6 +311,17 @@ std::string ErrorJson(const ApiError& e) {
     return s;
   };
   return OpenAiErrorJson(e.message, e.type, opt(e.param), opt(e.code));
+}
+
+ApiError MakeApiError(int http_status, std::string type, std::string message,
+                      std::string code, std::string param) {
+  ApiError e;
+  e.http_status = http_status;
+  e.type = std::move(type);
+  e.message = std::move(message);
+  e.param = std::move(param);
+  e.code = std::move(code);
+  return e;
 }
 
 ApiError InvalidRequest(std::string message, std::string param,

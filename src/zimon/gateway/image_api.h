@@ -57,6 +57,10 @@ std::string OpenAiErrorJson(std::string_view message, std::string_view type,
 // OpenAiErrorJson of e (empty param and code are null).
 std::string ErrorJson(const ApiError& e);
 
+// Any error of the API; the constructors below give the usual ones.
+ApiError MakeApiError(int http_status, std::string type, std::string message,
+                      std::string code, std::string param = "");
+
 // The errors of the API, one constructor per row of the table in
 // docs/gateway.md.
 // 400 invalid_request_error; param names the field or header at fault.
