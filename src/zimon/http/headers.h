@@ -1,8 +1,9 @@
 // Headers: an ordered list of HTTP header fields with case-insensitive names.
 //
-// Names and values are kept back to back in one string, so a message's
+// Names and values are kept back to back in one buffer, so a message's
 // fields cost two allocations however many there are (this is on every
-// proxied request's path, for four messages).
+// proxied request's path, for four messages). Views a Headers hands out
+// (Get, GetAll, iteration) are valid until it next changes.
 //
 // Field order and repeated fields are kept as received. Get() returns the first
 // field of a name; GetAll() every one. Names are compared ASCII
