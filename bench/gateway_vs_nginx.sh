@@ -19,6 +19,10 @@
 #     Prints images/s delivered within the SLO and the sims' OOM count, once
 #     per VRAM scenario. Targets: zimon >= 1.5x nginx's goodput, no OOM.
 #     The sims are restarted between the two runs.
+#  i. Instructions per proxied 1 KB request (not in the default PARTS; needs
+#     valgrind): nginx and zimon in turn under callgrind, every thread, user
+#     space only. The steady measure for comparing two builds on a machine
+#     whose speed drifts.
 #
 #   bench/gateway_vs_nginx.sh BUILD_DIR   # a Release/RelWithDebInfo build dir
 #
@@ -27,7 +31,8 @@
 # --with-bench). Exit status: 0 (targets missed or not), 2 when something
 # could not be set up.
 #
-# Knobs (env): PARTS ("a b"); part a: DURATION (10 s per run), CONNS (32),
+# Knobs (env): PARTS ("a b"; "i" too, or alone, for part i: DURATION_I, 8 s,
+# and CONNS_I, 4); part a: DURATION (10 s per run), CONNS (32),
 # WRK_THREADS (1), ROUNDS (2: runs alternate nginx, zimon; the best of each
 # is reported), UP_WORKERS (2, the static upstream's nginx workers), PIN (1:
 # pin each proxy to the last CPU and everything else to the others; io: the
@@ -59,6 +64,8 @@ done
 
 parts=${PARTS:-"a b"}
 duration=${DURATION:-10}
+duration_i=${DURATION_I:-8}
+conns_i=${CONNS_I:-4}
 conns=${CONNS:-32}
 wrk_threads=${WRK_THREADS:-1}
 rounds=${ROUNDS:-2}
@@ -234,8 +241,13 @@ wait_ok() {
 # ---------------------------------------------------------------------------
 # a. Proxy overhead.
 # ---------------------------------------------------------------------------
-part_a() {
-  local req_body='{"prompt":"a lighthouse at dusk","size":"512x512"}'
+# The static upstream both parts a and i proxy to: writes the request
+# ($work/post.lua, req_body) and the two answers, starts one nginx with a port
+# per answer (up_small, up_large; small_bytes, large_bytes). Once per run.
+req_body='{"prompt":"a lighthouse at dusk","size":"512x512"}'
+up_small=""
+start_upstreams() {
+  [[ -n $up_small ]] && return 0
   cat >"$work/post.lua" <<EOF
 wrk.method = "POST"
 wrk.body = '$req_body'
@@ -261,12 +273,11 @@ for name, side in (("small", 14), ("large", 512)):
     with open(os.path.join(sys.argv[1], name + ".json"), "w") as f:
         f.write(body)
 EOF
-  local small_bytes large_bytes
   small_bytes=$(stat -c %s "$work/small.json")
   large_bytes=$(stat -c %s "$work/large.json")
 
   # The static upstream: one port per answer.
-  local up_dir=$work/upstream up_small up_large
+  local up_dir=$work/upstream
   mkdir -p "$up_dir"
   up_small=$(free_port)
   up_large=$(free_port)
@@ -289,6 +300,10 @@ EOF
     echo "}"
   } >"$up_dir/nginx.conf"
   start_nginx "$up_dir/nginx.conf" "$up_dir" "$up_large" on_other_cpus
+}
+
+part_a() {
+  start_upstreams
 
   # The nginx proxy: one worker, a port per upstream.
   local px_dir=$work/proxy px_small px_large
@@ -416,6 +431,110 @@ EOF
         (b[5] > 0 && a[5] > 0 && b[4] > 0 ? (a[4] / a[5]) / (b[4] / b[5]) : 0) }'
   done
   stop "$nginx_pid"
+}
+
+# ---------------------------------------------------------------------------
+# i. Instructions per proxied 1 KB request: each proxy runs under callgrind
+#    while wrk (CONNS_I connections, DURATION_I seconds) posts through it;
+#    the count covers every thread of the process, user space only. Steady
+#    where wall-clock figures on a shared VM are not (they swing by up to 2x
+#    within minutes), so it is the measure to compare two builds by. Kernel
+#    time (the sockets) is not in it. Not in the default PARTS; needs
+#    valgrind.
+# ---------------------------------------------------------------------------
+# Runs wrk through $1 while callgrind counts process $2 (output files $3.*);
+# prints "requests instructions writer_instructions".
+count_run() {
+  local url=$1 pid=$2 out=$3 wrk_out file=""
+  "${on_other_cpus[@]}" wrk -t1 -c"$conns_i" -d2s -s "$work/post.lua" \
+    "$url/v1/images/generations" >/dev/null 2>&1 || true  # warm-up
+  callgrind_control -z "$pid" >/dev/null 2>&1
+  wrk_out=$("${on_other_cpus[@]}" wrk -t1 -c"$conns_i" -d"${duration_i}s" \
+    -s "$work/post.lua" "$url/v1/images/generations" 2>&1) ||
+    die "wrk failed: $wrk_out"
+  callgrind_control -d "$pid" >/dev/null 2>&1
+  # The dump after the zeroing: the first numbered part.
+  for _ in $(seq 100); do
+    [[ -s $out.1 ]] && file=$out.1 && break
+    sleep 0.1
+  done
+  [[ -n $file ]] || die "callgrind wrote no dump to $out.1"
+  sleep 1
+  callgrind_annotate --auto=no --inclusive=yes --threshold=100 "$file" 2>/dev/null |
+    awk -v requests="$(awk '/requests in/ {print $1}' <<<"$wrk_out")" '
+      /PROGRAM TOTALS/ { gsub(",", "", $1); total = $1 }
+      /ImageRecorder::Run\(\)/ && !writer { gsub(",", "", $1); writer = $1 }
+      END { printf "%d %d %d\n", requests, total, writer }'
+}
+
+part_i() {
+  local tool
+  for tool in valgrind callgrind_control callgrind_annotate; do
+    command -v "$tool" >/dev/null || die "$tool not installed (apt-get install valgrind)"
+  done
+  start_upstreams
+  echo
+  echo "== i. instructions per proxied 1 KB request (callgrind, user space, every thread): wrk -t1 -c$conns_i -d${duration_i}s; $placement"
+  # nginx as one process (no master), doing one worker's work.
+  local ng_dir=$work/count-nginx port
+  mkdir -p "$ng_dir"
+  port=$(free_port)
+  {
+    nginx_head "$ng_dir" 1 | sed 's/^master_process on;/master_process off;/'
+    cat <<EOF
+  upstream up_small {
+    server 127.0.0.1:$up_small;
+    keepalive 256;
+  }
+  server {
+    listen 127.0.0.1:$port backlog=4096;
+    location / {
+      proxy_pass http://up_small;
+$(nginx_proxy_settings)
+    }
+  }
+}
+EOF
+  } >"$ng_dir/nginx.conf"
+  cat >"$work/zimon-i.yaml" <<EOF
+log:
+  level: warn
+server:
+  io_threads: 1
+gateway:
+  max_concurrent: 256
+  queue_capacity: 1024
+  quality_sample: 0
+  bad_image_is_failure: false
+  image_dir: $work/images
+  feedback_db: $work/feedback-i.db
+EOF
+  local nginx_line zimon_line
+  counted=("${on_proxy_cpu[@]}" valgrind --tool=callgrind -q
+    --callgrind-out-file="$work/cg.nginx")
+  start_nginx "$ng_dir/nginx.conf" "$ng_dir" "$port" counted
+  local nginx_pid=$started_pid
+  wait_ok "http://127.0.0.1:$port" "$req_body"
+  nginx_line=$(count_run "http://127.0.0.1:$port" "$nginx_pid" "$work/cg.nginx")
+  stop "$nginx_pid"
+
+  counted=("${on_proxy_cpu[@]}" valgrind --tool=callgrind -q
+    --callgrind-out-file="$work/cg.zimon")
+  start_zimon "$work/zimon-i.yaml" counted "http://127.0.0.1:$up_small"
+  local z_pid=$started_pid
+  wait_ok "$zimon_url" "$req_body"
+  zimon_line=$(count_run "$zimon_url" "$z_pid" "$work/cg.zimon")
+  stop "$z_pid"
+
+  printf '%-26s %9s %16s %16s\n' proxy requests instructions/req "image writer"
+  awk -v n="$nginx_line" -v z="$zimon_line" 'BEGIN {
+    split(n, a); split(z, b)
+    printf "%-26s %9d %16.0f %16s\n", "nginx 1.22 (1 worker)", a[1], (a[1] ? a[2] / a[1] : 0), "-"
+    printf "%-26s %9d %16.0f %16.0f\n", "zimon (1 I/O thread)", b[1], (b[1] ? b[2] / b[1] : 0),
+      (b[1] ? b[3] / b[1] : 0)
+    if (a[1] && b[1] && a[2])
+      printf "   ratio zimon/nginx: %.2fx (%.2fx without the image writer)\n",
+        (b[2] / b[1]) / (a[2] / a[1]), ((b[2] - b[3]) / b[1]) / (a[2] / a[1]) }'
 }
 
 # ---------------------------------------------------------------------------
@@ -588,6 +707,7 @@ for part in $parts; do
   case $part in
     a) part_a ;;
     b) part_b ;;
-    *) die "unknown part '$part' (PARTS: a, b)" ;;
+    i) part_i ;;
+    *) die "unknown part '$part' (PARTS: a, b, i)" ;;
   esac
 done
