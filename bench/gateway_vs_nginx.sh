@@ -470,7 +470,7 @@ count_run() {
 part_i() {
   local tool
   for tool in valgrind callgrind_control callgrind_annotate; do
-    command -v "$tool" >/dev/null || die "$tool not installed (apt-get install valgrind)"
+    command -v "$tool" >/dev/null || die "$tool not installed (scripts/install-deps.sh --with-bench)"
   done
   start_upstreams
   echo

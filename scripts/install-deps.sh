@@ -12,7 +12,7 @@ packages=(
   # real peers used by integration tests
   prometheus prometheus-node-exporter python3 python3-prometheus-client
 )
-bench_packages=(nginx wrk haproxy)
+bench_packages=(nginx wrk haproxy valgrind)
 if [[ "${1:-}" == "--with-bench" ]]; then
   packages+=("${bench_packages[@]}")
 fi
