@@ -194,6 +194,43 @@ nginx_proxy_settings() {
 EOF
 }
 
+# One proxying server of an nginx config: upstream up_$1 at port $2, listened
+# for on port $3.
+nginx_proxy_server() {
+  local name=$1 up=$2 px=$3
+  cat <<EOF
+  upstream up_$name {
+    server 127.0.0.1:$up;
+    keepalive 256;
+  }
+  server {
+    listen 127.0.0.1:$px backlog=4096;
+    location / {
+      proxy_pass http://up_$name;
+$(nginx_proxy_settings)
+    }
+  }
+EOF
+}
+
+# Writes a zimon config for parts a and i to $1: one I/O thread, quality
+# scoring on a share $2 of images, feedback database $3.
+zimon_proxy_config() {
+  cat >"$1" <<EOF
+log:
+  level: warn
+server:
+  io_threads: 1
+gateway:
+  max_concurrent: 256
+  queue_capacity: 1024
+  quality_sample: $2
+  bad_image_is_failure: false
+  image_dir: $work/images
+  feedback_db: $3
+EOF
+}
+
 # Starts `zimon serve` with config file $1 in front of backend URL(s) $2...;
 # sets started_pid and zimon_url. $runner pins it.
 start_zimon() {
@@ -312,22 +349,8 @@ part_a() {
   px_large=$(free_port)
   {
     nginx_head "$px_dir" 1
-    for pair in "small:$up_small:$px_small" "large:$up_large:$px_large"; do
-      IFS=: read -r name up px <<<"$pair"
-      cat <<EOF
-  upstream up_$name {
-    server 127.0.0.1:$up;
-    keepalive 256;
-  }
-  server {
-    listen 127.0.0.1:$px backlog=4096;
-    location / {
-      proxy_pass http://up_$name;
-$(nginx_proxy_settings)
-    }
-  }
-EOF
-    done
+    nginx_proxy_server small "$up_small" "$px_small"
+    nginx_proxy_server large "$up_large" "$px_large"
     echo "}"
   } >"$px_dir/nginx.conf"
   start_nginx "$px_dir/nginx.conf" "$px_dir" "$px_large" on_proxy_cpu
@@ -338,19 +361,7 @@ EOF
   # zimon configs: scoring off (like for like) and on.
   local sample
   for sample in 0 1; do
-    cat >"$work/zimon-a-$sample.yaml" <<EOF
-log:
-  level: warn
-server:
-  io_threads: 1
-gateway:
-  max_concurrent: 256
-  queue_capacity: 1024
-  quality_sample: $sample
-  bad_image_is_failure: false
-  image_dir: $work/images
-  feedback_db: $work/feedback-a-$sample.db
-EOF
+    zimon_proxy_config "$work/zimon-a-$sample.yaml" "$sample" "$work/feedback-a-$sample.db"
   done
 
   # One wrk run against $1; prints "rps p99_ms errors cpu_s requests".
@@ -481,34 +492,10 @@ part_i() {
   port=$(free_port)
   {
     nginx_head "$ng_dir" 1 | sed 's/^master_process on;/master_process off;/'
-    cat <<EOF
-  upstream up_small {
-    server 127.0.0.1:$up_small;
-    keepalive 256;
-  }
-  server {
-    listen 127.0.0.1:$port backlog=4096;
-    location / {
-      proxy_pass http://up_small;
-$(nginx_proxy_settings)
-    }
-  }
-}
-EOF
+    nginx_proxy_server small "$up_small" "$port"
+    echo "}"
   } >"$ng_dir/nginx.conf"
-  cat >"$work/zimon-i.yaml" <<EOF
-log:
-  level: warn
-server:
-  io_threads: 1
-gateway:
-  max_concurrent: 256
-  queue_capacity: 1024
-  quality_sample: 0
-  bad_image_is_failure: false
-  image_dir: $work/images
-  feedback_db: $work/feedback-i.db
-EOF
+  zimon_proxy_config "$work/zimon-i.yaml" 0 "$work/feedback-i.db"
   local nginx_line zimon_line
   counted=("${on_proxy_cpu[@]}" valgrind --tool=callgrind -q
     --callgrind-out-file="$work/cg.nginx")
