@@ -42,8 +42,27 @@ bool HasLineBreakOrNul(std::string_view s) {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
+  // Eight bytes at a time: equal words (the usual case, names written the
+  // same way) or equal once ASCII letters are lowered in both.
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighs = 0x8080808080808080ull;
+  auto lower = [](uint64_t x) {
+    const uint64_t low7 = x & ~kHighs;
+    const uint64_t above_z = low7 + kOnes * (0x7f - 'Z');
+    const uint64_t from_a = low7 + kOnes * (0x80 - 'A');
+    const uint64_t upper = (from_a ^ above_z) & ~x & kHighs;
+    return x | (upper >> 2);  // 0x80 >> 2 is the case bit
+  };
+  size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    uint64_t x;
+    uint64_t y;
+    std::memcpy(&x, a.data() + i, sizeof x);
+    std::memcpy(&y, b.data() + i, sizeof y);
+    if (x != y && lower(x) != lower(y)) return false;
+  }
+  for (; i < a.size(); ++i) {
+    if (a[i] != b[i] && Lower(a[i]) != Lower(b[i])) return false;
   }
   return true;
 }
@@ -165,6 +184,11 @@ void Headers::Add(std::string_view name, std::string_view value) {
   char* out = std::copy(name.begin(), name.end(), text_.get() + text_size_);
   std::copy(value.begin(), value.end(), out);
   text_size_ += bytes;
+}
+
+void Headers::Reserve(size_t fields, size_t bytes) {
+  if (bytes > text_capacity_ - text_size_) Grow(bytes);
+  spans_.reserve(spans_.size() + fields);
 }
 
 size_t Headers::Remove(std::string_view name) {

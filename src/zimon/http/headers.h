@@ -94,6 +94,9 @@ class Headers {
   void Add(std::string_view name, std::string_view value);
   // Removes every field named `name`; returns how many were removed.
   size_t Remove(std::string_view name);
+  // Makes room for `fields` more fields of `bytes` bytes of names and values
+  // in all, so that adding them allocates nothing.
+  void Reserve(size_t fields, size_t bytes);
 
   size_t size() const { return spans_.size(); }
   bool empty() const { return spans_.empty(); }

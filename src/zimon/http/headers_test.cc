@@ -7,6 +7,34 @@
 namespace zimon::http {
 namespace {
 
+TEST(EqualsIgnoreCase, FoldsAsciiLettersOnly) {
+  EXPECT_TRUE(EqualsIgnoreCase("Content-Length", "content-LENGTH"));
+  EXPECT_TRUE(EqualsIgnoreCase("", ""));
+  EXPECT_FALSE(EqualsIgnoreCase("Content-Length", "Content-Lengt"));
+  // Bytes 0x20 apart that are not a letter and its capital.
+  EXPECT_FALSE(EqualsIgnoreCase("@@@@@@@@[", "````````{"));
+  EXPECT_FALSE(EqualsIgnoreCase("\xc1\xc1\xc1\xc1\xc1\xc1\xc1\xc1\xc1",
+                                "\xe1\xe1\xe1\xe1\xe1\xe1\xe1\xe1\xe1"));
+  EXPECT_FALSE(EqualsIgnoreCase("keep\ralive", "keep-alive"));
+  // Against a byte-by-byte reference, over every pair of bytes at every
+  // position of a 9-byte string (the word and the tail).
+  auto lower = [](unsigned char c) {
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+  };
+  for (int at : {0, 3, 7, 8}) {
+    for (int x = 0; x < 256; ++x) {
+      for (int y = 0; y < 256; ++y) {
+        std::string a = "AbCdEfGhI";
+        std::string b = "aBcDeFgHi";
+        a[at] = static_cast<char>(x);
+        b[at] = static_cast<char>(y);
+        ASSERT_EQ(EqualsIgnoreCase(a, b), lower(x) == lower(y))
+            << at << " " << x << " " << y;
+      }
+    }
+  }
+}
+
 TEST(Headers, LooksUpNamesCaseInsensitively) {
   Headers h;
   h.Add("Content-Type", "text/plain");
@@ -60,6 +88,18 @@ TEST(Headers, KeepsEveryFieldAsTheBufferGrowsAndShrinks) {
   EXPECT_EQ(once.size(), 2u);
   EXPECT_EQ(once.Get("b"), "9999");
   EXPECT_EQ(once.Get("a"), "1");
+}
+
+TEST(Headers, ReserveMakesRoomForTheFieldsToCome) {
+  Headers h{{"A", "1"}};
+  h.Reserve(3, 600);
+  const char* text = (*h.begin()).first.data();
+  for (int i = 0; i < 3; ++i) h.Add("X", std::string(199, 'v'));
+  EXPECT_EQ((*h.begin()).first.data(), text);  // not moved: no allocation
+  EXPECT_EQ(h.size(), 4u);
+  EXPECT_EQ(h.GetAll("x").size(), 3u);
+  h.Reserve(0, 0);
+  EXPECT_EQ(h.Get("a"), "1");
 }
 
 TEST(Headers, CopiesAndMovesAsValues) {
