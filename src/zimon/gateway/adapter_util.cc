@@ -253,7 +253,13 @@ std::string ErrorDetail(std::string_view body) {
 }
 
 void JsonObjectWriter::Key(std::string_view key) {
-  out_ += out_.empty() ? '{' : ',';
+  if (out_.empty()) {
+    // Room for a request body with a long prompt, in one allocation.
+    out_.reserve(512);
+    out_ += '{';
+  } else {
+    out_ += ',';
+  }
   log::AppendJsonString(out_, key);
   out_ += ':';
 }

@@ -112,6 +112,8 @@ awaitable<http::Response> Gateway::Impl::Deliver(const ImageRequest& image,
   }
   auto score_and_store = [&] {
     Scored out;
+    out.reports.reserve(images.size());
+    out.ids.reserve(images.size());
     for (size_t i = 0; i < images.size(); ++i) {
       GeneratedImage& img = images[i];
       // Adapters check base64 before handing it over: DecodeImage only
