@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
@@ -23,10 +24,41 @@ Mimalloc g_mimalloc;
 // Set once, before threads start; null: glibc's malloc.
 std::atomic<const Mimalloc*> g_active{nullptr};
 
+// Every block operator new took from glibc lies in [g_glibc_low,
+// g_glibc_high). After the switch, a block freed from outside that span is
+// mimalloc's without asking mimalloc (its lookup was about a fortieth of a
+// small proxied request); one inside is looked up. Relaxed: a block's span
+// is noted before the pointer is handed out, and whoever frees it got it
+// through the synchronisation that orders the two.
+std::atomic<uintptr_t> g_glibc_low{UINTPTR_MAX};
+std::atomic<uintptr_t> g_glibc_high{0};
+
+void* NoteGlibcBlock(void* p, size_t size) noexcept {
+  if (p == nullptr) return p;
+  const auto low = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t high = low + size;
+  uintptr_t seen = g_glibc_low.load(std::memory_order_relaxed);
+  while (low < seen && !g_glibc_low.compare_exchange_weak(
+                           seen, low, std::memory_order_relaxed)) {
+  }
+  seen = g_glibc_high.load(std::memory_order_relaxed);
+  while (high > seen && !g_glibc_high.compare_exchange_weak(
+                            seen, high, std::memory_order_relaxed)) {
+  }
+  return p;
+}
+
+bool MayBeGlibcBlock(const void* p) noexcept {
+  const auto at = reinterpret_cast<uintptr_t>(p);
+  return at >= g_glibc_low.load(std::memory_order_relaxed) &&
+         at < g_glibc_high.load(std::memory_order_relaxed);
+}
+
 void* TryAllocate(size_t size) noexcept {
   if (size == 0) size = 1;
   const Mimalloc* mi = g_active.load(std::memory_order_acquire);
-  return mi != nullptr ? mi->malloc(size) : std::malloc(size);
+  return mi != nullptr ? mi->malloc(size)
+                       : NoteGlibcBlock(std::malloc(size), size);
 }
 
 void* TryAllocateAligned(size_t size, std::align_val_t align) noexcept {
@@ -38,13 +70,13 @@ void* TryAllocateAligned(size_t size, std::align_val_t align) noexcept {
   if (posix_memalign(&p, std::max(alignment, sizeof(void*)), size) != 0) {
     return nullptr;
   }
-  return p;
+  return NoteGlibcBlock(p, size);
 }
 
 void Release(void* p) noexcept {
   if (p == nullptr) return;
   const Mimalloc* mi = g_active.load(std::memory_order_acquire);
-  if (mi != nullptr && mi->owns(p)) {
+  if (mi != nullptr && (!MayBeGlibcBlock(p) || mi->owns(p))) {
     mi->free(p);
   } else {
     std::free(p);

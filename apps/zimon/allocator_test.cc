@@ -33,6 +33,8 @@ TEST(Allocator, BlocksFromBeforeAndAfterTheSwitchAreFreedByTheirOwner) {
   auto aligned_before = std::make_unique<CacheLine>();
   EXPECT_TRUE(IsAligned(aligned_before.get(), 64));
   auto* array_before = new int[1000];
+  // Large enough for glibc to map it apart from its heap.
+  auto mapped_before = std::make_unique<std::string>(4 << 20, 'm');
 
   std::string error;
   // install-deps installs libmimalloc-dev, which brings the library: this
@@ -61,6 +63,8 @@ TEST(Allocator, BlocksFromBeforeAndAfterTheSwitchAreFreedByTheirOwner) {
     after[i].reset();
   }
   delete[] array_before;
+  EXPECT_EQ(mapped_before->size(), size_t{4} << 20);
+  mapped_before.reset();
   delete[] nothrow;
   aligned_before.reset();
   aligned_after.reset();
