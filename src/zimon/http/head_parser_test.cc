@@ -120,6 +120,34 @@ TEST(ParseRequestHead, DeclinesWhatBeastShouldRead) {
   EXPECT_EQ(ParseRequestHead(many, head), HeadResult::kDeclined);
 }
 
+// Values and targets are scanned sixteen bytes at a time, then byte by byte:
+// a byte outside printable ASCII is found at every position.
+TEST(ParseRequestHead, FindsABadByteAnywhereInALongValueOrTarget) {
+  const std::string value(40, 'v');
+  ParsedHead head;
+  std::string good = "GET /" + value + " HTTP/1.1\r\nA: " + value + "\r\n\r\n";
+  ASSERT_EQ(ParseRequestHead(good, head), HeadResult::kParsed);
+  EXPECT_EQ(head.fields[0].value(good), value);
+  EXPECT_EQ(head.target, "/" + value);
+  for (char bad : {'\0', '\x01', '\n', '\x7f', '\x80', '\xff'}) {
+    for (size_t at = 0; at < value.size(); ++at) {
+      std::string v = value;
+      v[at] = bad;
+      const std::string in_value = "GET / HTTP/1.1\r\nA: " + v + "\r\n\r\n";
+      EXPECT_EQ(ParseRequestHead(in_value, head), HeadResult::kDeclined)
+          << at << " " << int{bad};
+      const std::string in_target = "GET /" + v + " HTTP/1.1\r\n\r\n";
+      EXPECT_EQ(ParseRequestHead(in_target, head), HeadResult::kDeclined)
+          << at << " " << int{bad};
+    }
+  }
+  // A tab inside a value is kept; spaces and tabs around it are not.
+  std::string tabbed =
+      "GET / HTTP/1.1\r\nA: \t" + value + "\t" + value + " \t\r\n\r\n";
+  ASSERT_EQ(ParseRequestHead(tabbed, head), HeadResult::kParsed);
+  EXPECT_EQ(head.fields[0].value(tabbed), value + "\t" + value);
+}
+
 TEST(ParseResponseHead, ReadsOnlyResponsesWithALengthAndABody) {
   ParsedHead head;
   ASSERT_EQ(ParseResponseHead(kResponse, head), HeadResult::kParsed);
