@@ -77,16 +77,6 @@ class HeadReader {
     return HeadResult::kParsed;
   }
 
-  // CR LF.
-  HeadResult LineEnd() {
-    if (p_ == end_) return HeadResult::kIncomplete;
-    if (*p_ != '\r') return HeadResult::kDeclined;
-    if (++p_ == end_) return HeadResult::kIncomplete;
-    if (*p_ != '\n') return HeadResult::kDeclined;
-    ++p_;
-    return HeadResult::kParsed;
-  }
-
   // One or more tchars ended by `stop`, which is passed.
   HeadResult Token(char stop, std::string_view& out) {
     const char* start = p_;
@@ -125,7 +115,7 @@ class HeadReader {
     }
     last = p_;
     while (last != start && IsBlank(last[-1])) --last;
-    return LineEnd();
+    return Literal("\r\n");
   }
 
   // A status line after the version: " DDD reason\r\n".
@@ -157,7 +147,7 @@ class HeadReader {
     while (true) {
       if (p_ == end_) return HeadResult::kIncomplete;
       if (*p_ == '\r') {
-        if (HeadResult r = LineEnd(); r != HeadResult::kParsed) return r;
+        if (HeadResult r = Literal("\r\n"); r != HeadResult::kParsed) return r;
         break;
       }
       // A line starting with a space or tab (obs-fold) ends here too.
@@ -242,7 +232,7 @@ HeadResult ParseRequestHead(std::string_view data, ParsedHead& out) {
   HeadResult r = reader.Token(' ', out.method);
   if (r == HeadResult::kParsed) r = reader.Target(out.target);
   if (r == HeadResult::kParsed) r = reader.Version(out.version);
-  if (r == HeadResult::kParsed) r = reader.LineEnd();
+  if (r == HeadResult::kParsed) r = reader.Literal("\r\n");
   if (r == HeadResult::kParsed) r = reader.Fields(out);
   return r;
 }
