@@ -1,7 +1,10 @@
 // The feedback store's image records (docs/feedback.md): what one batch of
 // the gateway's image recorder costs per row, committed to a database file
 // in a fresh temporary directory with the store's own settings (WAL,
-// synchronous FULL). Ids are time-ordered, as the gateway makes them.
+// synchronous FULL). Ids are time-ordered, as the gateway makes them:
+// client_ids:0 is a request without X-Request-Id, whose image ids the gateway
+// derives from the request id it makes (the row keeps no request id and no
+// index entry), client_ids:1 one whose client sent its own request id.
 //
 //   build/release/bench/feedback_bench
 //
@@ -19,8 +22,9 @@
 
 #include "zimon/common/clock.h"
 #include "zimon/common/logging.h"
-#include "zimon/common/random_id.h"
+#include "zimon/gateway/access_log.h"
 #include "zimon/gateway/feedback_store.h"
+#include "zimon/gateway/image_store.h"
 #include "zimon/metrics/registry.h"
 
 namespace zimon::gateway {
@@ -28,6 +32,7 @@ namespace {
 
 void BM_RecordImages(benchmark::State& state) {
   const size_t batch_size = static_cast<size_t>(state.range(0));
+  const bool client_ids = state.range(1) != 0;
   std::string dir_template =
       (std::filesystem::temp_directory_path() / "zimon-feedback-bench-XXXXXX")
           .string();
@@ -50,8 +55,13 @@ void BM_RecordImages(benchmark::State& state) {
     for (auto _ : state) {
       state.PauseTiming();
       for (ImageRecord& image : batch) {
-        image.request_id = NewTimeOrderedId("req_");
-        image.image_id = NewTimeOrderedId("img_");
+        image.request_id = AcceptOrMakeRequestId("");
+        if (client_ids) {
+          // The request id a client sent: stored with every image.
+          image.image_id = ImageStore::NewImageId();
+        } else {
+          image.image_id = *DerivedImageId(image.request_id, 0);
+        }
         image.backend = "gpu-0";
         image.size = "1024x1024";
         image.quality_score = 0.75;
@@ -71,10 +81,8 @@ void BM_RecordImages(benchmark::State& state) {
   std::filesystem::remove_all(dir, ignored);
 }
 BENCHMARK(BM_RecordImages)
-    ->Arg(1)
-    ->Arg(20)
-    ->Arg(100)
-    ->Arg(400)
+    ->ArgNames({"batch", "client_ids"})
+    ->ArgsProduct({{1, 20, 100, 400}, {0, 1}})
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace

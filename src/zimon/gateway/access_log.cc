@@ -82,7 +82,7 @@ bool IsValidRequestId(std::string_view id) {
 
 std::string AcceptOrMakeRequestId(std::string_view header) {
   if (IsValidRequestId(header)) return std::string(header);
-  return NewTimeOrderedId("req_");
+  return NewTimeOrderedId(kMadeRequestIdPrefix);
 }
 
 std::string FormatAccessLogLine(const AccessLogEntry& entry,

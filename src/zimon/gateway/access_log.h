@@ -38,8 +38,12 @@ namespace zimon::gateway {
 // The longest client-supplied X-Request-Id that is accepted as is.
 inline constexpr size_t kMaxRequestIdBytes = 128;
 
+// The prefix of the request ids the gateway makes.
+inline constexpr std::string_view kMadeRequestIdPrefix = "req_";
+
 // Returns `header` when it is a usable request id (1..128 bytes of
-// [A-Za-z0-9._:-]), otherwise a new random id "req_" + 24 hex digits. Ids
+// [A-Za-z0-9._:-]), otherwise a new id "req_" + NewTimeOrderedId's 36 hex
+// digits (creation time, then random ones). Ids
 // from clients are kept so that their own logs join ours; anything else is
 // replaced rather than escaped, since the id travels into headers, logs and
 // file names.

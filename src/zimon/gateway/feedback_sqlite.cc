@@ -48,9 +48,11 @@ void Statement::Bind(int index, std::optional<double> value) {
     sqlite3_bind_null(stmt_, index);
   }
 }
+void Statement::BindNull(int index) { sqlite3_bind_null(stmt_, index); }
+
 void Statement::BindTextOrNull(int index, std::string_view value) {
   if (value.empty()) {
-    sqlite3_bind_null(stmt_, index);
+    BindNull(index);
   } else {
     Bind(index, value);
   }

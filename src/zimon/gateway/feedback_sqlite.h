@@ -47,6 +47,7 @@ class Statement {
   // statement is stepped to its end and Reset().
   void BindUncopied(int index, std::string_view value);
   void Bind(int index, std::optional<double> value);
+  void BindNull(int index);
   // Binds NULL when `value` is empty.
   void BindTextOrNull(int index, std::string_view value);
 

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 
 #include "zimon/common/logging.h"
 #include "zimon/gateway/feedback_sqlite.h"
+#include "zimon/gateway/image_store.h"
 
 namespace zimon::gateway {
 namespace {
@@ -58,6 +61,29 @@ INSERT INTO images_v2 (image_id, request_id, created_ms, backend, size,
 DROP TABLE images;
 ALTER TABLE images_v2 RENAME TO images;
 CREATE INDEX images_by_request ON images(request_id);
+)sql",
+    // 2 -> 3: an image's request_id is NULL when its image_id implies it
+    // (ImpliedRequestId: the gateway derives image ids from the request ids
+    // it makes), and only the other rows are indexed by request. The usual
+    // row then costs one B-tree insert, not two, and no second copy of the
+    // id. Rows written before keep their request_id.
+    R"sql(
+CREATE TABLE images_v3 (
+  image_id      TEXT PRIMARY KEY NOT NULL,
+  request_id    TEXT,
+  created_ms    INTEGER NOT NULL,
+  backend       TEXT NOT NULL DEFAULT '',
+  size          TEXT NOT NULL DEFAULT '',
+  quality_score REAL
+) WITHOUT ROWID;
+INSERT INTO images_v3 (image_id, request_id, created_ms, backend, size,
+                       quality_score)
+  SELECT image_id, request_id, created_ms, backend, size, quality_score
+  FROM images;
+DROP TABLE images;
+ALTER TABLE images_v3 RENAME TO images;
+CREATE INDEX images_by_request ON images(request_id)
+  WHERE request_id IS NOT NULL;
 )sql",
 };
 static_assert(std::size(kMigrations) == FeedbackStore::kSchemaVersion);
@@ -183,6 +209,13 @@ Status Migrate(sqlite::Db& db) {
              {"from", version},
              {"to", FeedbackStore::kSchemaVersion}});
   return OkStatus();
+}
+
+// An image's request id: as stored, or implied by its id where the row
+// stores NULL (read as "").
+std::string RequestIdOf(std::string_view image_id, std::string stored) {
+  if (!stored.empty()) return stored;
+  return ImpliedRequestId(image_id).value_or("");
 }
 
 }  // namespace
@@ -365,7 +398,11 @@ Status FeedbackStore::InsertImagesLocked(const std::vector<ImageRecord>& images,
         const ImageRecord& image = images[next + r];
         const int base = static_cast<int>(r) * kColumns;
         stmt->BindUncopied(base + 1, image.image_id);
-        stmt->BindUncopied(base + 2, image.request_id);
+        if (ImpliedRequestId(image.image_id) == image.request_id) {
+          stmt->BindNull(base + 2);
+        } else {
+          stmt->BindUncopied(base + 2, image.request_id);
+        }
         stmt->Bind(base + 3, now_ms);
         stmt->BindUncopied(base + 4, image.backend);
         stmt->BindUncopied(base + 5, image.size);
@@ -395,7 +432,7 @@ StatusOr<ImageRecord> FeedbackStore::FindImage(
   if (!row) return NotFoundError("unknown image_id \"" + image_id + "\"");
   ImageRecord image;
   image.image_id = image_id;
-  image.request_id = stmt.ColumnText(0);
+  image.request_id = RequestIdOf(image_id, stmt.ColumnText(0));
   image.created = FromMillis(stmt.ColumnInt(1));
   image.backend = stmt.ColumnText(2);
   image.size = stmt.ColumnText(3);
@@ -416,7 +453,7 @@ StatusOr<Feedback> FeedbackStore::ResolveIds(
       return NotFoundError("unknown image_id \"" + request.image_id + "\"");
     }
     out.image_id = request.image_id;
-    out.request_id = stmt.ColumnText(0);
+    out.request_id = RequestIdOf(request.image_id, stmt.ColumnText(0));
     if (!request.request_id.empty() && request.request_id != out.request_id) {
       return InvalidArgumentError("image_id \"" + request.image_id +
                                   "\" does not belong to request_id \"" +
@@ -424,16 +461,42 @@ StatusOr<Feedback> FeedbackStore::ResolveIds(
     }
     return out;
   }
-  ZIMON_ASSIGN_OR_RETURN(
-      sqlite::Statement stmt,
-      db_->Prepare("SELECT 1 FROM images WHERE request_id = ? LIMIT 1"));
-  stmt.Bind(1, std::string_view(request.request_id));
-  ZIMON_ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) {
+  ZIMON_ASSIGN_OR_RETURN(bool known, HasRequestLocked(request.request_id));
+  if (!known) {
     return NotFoundError("unknown request_id \"" + request.request_id + "\"");
   }
   out.request_id = request.request_id;
   return out;
+}
+
+// Whether an image of `request_id` is recorded: stored with it (the partial
+// index), or under an image id that implies it (a range of the primary key:
+// ids that start with what the request id implies).
+StatusOr<bool> FeedbackStore::HasRequestLocked(
+    const std::string& request_id) const {
+  {
+    ZIMON_ASSIGN_OR_RETURN(
+        sqlite::Statement stmt,
+        db_->Prepare("SELECT 1 FROM images WHERE request_id = ? LIMIT 1"));
+    stmt.Bind(1, std::string_view(request_id));
+    ZIMON_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (row) return true;
+  }
+  std::optional<std::string> first_id = DerivedImageId(request_id, 0);
+  if (!first_id) return false;
+  // Every id implying request_id is first_id or first_id + "-" + digits,
+  // so it sorts in [first_id, first_id + "."), '.' following '-'.
+  ZIMON_ASSIGN_OR_RETURN(
+      sqlite::Statement stmt,
+      db_->Prepare("SELECT image_id FROM images WHERE image_id >= ? AND "
+                   "image_id < ? AND request_id IS NULL"));
+  stmt.Bind(1, std::string_view(*first_id));
+  stmt.Bind(2, std::string_view(*first_id + "."));
+  while (true) {
+    ZIMON_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return false;
+    if (ImpliedRequestId(stmt.ColumnText(0)) == request_id) return true;
+  }
 }
 
 StatusOr<Feedback> FeedbackStore::AddFeedback(const FeedbackRequest& request) {

@@ -111,7 +111,7 @@ class FeedbackStore {
   FeedbackStore& operator=(const FeedbackStore&) = delete;
 
   // The schema version this build writes.
-  static constexpr int64_t kSchemaVersion = 2;
+  static constexpr int64_t kSchemaVersion = 3;
 
   // Records a generated image. kInvalidArgument for a missing or over-long id
   // or a quality score outside 0..1; kAlreadyExists for a duplicate image id.
@@ -138,6 +138,7 @@ class FeedbackStore {
                 Clock& clock);
   // Resolves the ids of `request` to (request_id, image_id) as stored.
   StatusOr<Feedback> ResolveIds(const FeedbackRequest& request) const;
+  StatusOr<bool> HasRequestLocked(const std::string& request_id) const;
   Status InsertImagesLocked(const std::vector<ImageRecord>& images,
                             int64_t now_ms);
   std::string DuplicateMessageLocked(const std::vector<ImageRecord>& images,

@@ -29,6 +29,24 @@ ImageRecord Image(std::string request_id, std::string image_id) {
   return image;
 }
 
+// The first column of the first row of `sql` on the database at `path`, as
+// text ("" for none or NULL).
+std::string QueryText(const std::string& path, const std::string& sql) {
+  sqlite3* raw = nullptr;
+  std::string out;
+  if (sqlite3_open(path.c_str(), &raw) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(raw, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW &&
+        sqlite3_column_text(stmt, 0) != nullptr) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(raw);
+  return out;
+}
+
 FeedbackRequest Rate(std::string request_id, std::string image_id, int rating,
                      std::string comment = "") {
   FeedbackRequest request;
@@ -441,6 +459,56 @@ TEST_F(FeedbackStoreTest, UnopenablePathIsAnErrorNamingThePath) {
   EXPECT_THAT(on_dir.status().message(), HasSubstr(dir_.path()));
 }
 
+// The gateway derives image ids from the request ids it makes
+// (DerivedImageId): such a row keeps no request id of its own and no index
+// entry, and reads back with the request id its image id implies.
+TEST_F(FeedbackStoreTest, KeepsARequestIdTheImageIdImpliesOnlyOnce) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const std::string key = "01a2269c0aa8a8f2a69bb8733a2624c02f8d";
+  ASSERT_TRUE(store
+                  ->RecordImages({Image("req_" + key, "img_" + key),
+                                  Image("req_" + key, "img_" + key + "-1"),
+                                  // A client's own id of the same shape.
+                                  Image("req_abc", "img_" + key + "7")})
+                  .ok());
+  EXPECT_EQ(QueryText(path_,
+                      "SELECT COUNT(*) FROM images WHERE request_id "
+                      "IS NULL"),
+            "2");
+  EXPECT_EQ(QueryText(path_,
+                      "SELECT COUNT(*) FROM images INDEXED BY "
+                      "images_by_request WHERE request_id > ''"),
+            "1");
+
+  auto second = store->FindImage("img_" + key + "-1");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->request_id, "req_" + key);
+  EXPECT_EQ(second->backend, "gpu-0");
+  auto other = store->FindImage("img_" + key + "7");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->request_id, "req_abc");
+
+  auto by_image = store->AddFeedback(Rate("", "img_" + key + "-1", 5));
+  ASSERT_TRUE(by_image.ok()) << by_image.status().ToString();
+  EXPECT_EQ(by_image->request_id, "req_" + key);
+  EXPECT_TRUE(store->AddFeedback(Rate("req_" + key, "img_" + key, 4)).ok());
+  EXPECT_TRUE(store->AddFeedback(Rate("req_" + key, "", 3)).ok());
+  EXPECT_TRUE(store->AddFeedback(Rate("req_abc", "", 3)).ok());
+  // The image of another request, and requests no image implies: a prefix
+  // of the key, the key with the other image's suffix, the image's own id.
+  EXPECT_EQ(
+      store->AddFeedback(Rate("req_abc", "img_" + key, 2)).status().code(),
+      StatusCode::kInvalidArgument);
+  for (const std::string& unknown :
+       std::vector<std::string>{"req_" + key.substr(0, 30), "req_" + key + "7",
+                                "req_" + key + "-1", "img_" + key, "req_"}) {
+    EXPECT_EQ(store->AddFeedback(Rate(unknown, "", 2)).status().code(),
+              StatusCode::kNotFound)
+        << unknown;
+  }
+}
+
 TEST_F(FeedbackStoreTest, RefusesANewerSchema) {
   { ASSERT_NE(OpenStore(), nullptr); }
   // Mark the file as written by a later build.
@@ -531,6 +599,7 @@ PRAGMA user_version = 1;
             StatusCode::kAlreadyExists);
   ASSERT_TRUE(store->RecordImage(Image("req-new", "img-new")).ok());
   EXPECT_TRUE(store->AddFeedback(Rate("", "img-new", 3)).ok());
+  EXPECT_TRUE(store->AddFeedback(Rate("req-old", "", 4)).ok());
   store.reset();
 
   ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
@@ -544,6 +613,16 @@ PRAGMA user_version = 1;
   EXPECT_THAT(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)),
               HasSubstr("WITHOUT ROWID"));
   sqlite3_finalize(stmt);
+  // Version 3: request ids kept where no image id implies them, and only
+  // those indexed.
+  EXPECT_EQ(QueryText(path_,
+                      "SELECT request_id FROM images WHERE image_id "
+                      "= 'img-old'"),
+            "req-old");
+  EXPECT_THAT(QueryText(path_,
+                        "SELECT sql FROM sqlite_master WHERE name = "
+                        "'images_by_request'"),
+              HasSubstr("WHERE request_id IS NOT NULL"));
   int violations = 0;
   EXPECT_EQ(sqlite3_exec(
                 raw, "PRAGMA foreign_key_check",

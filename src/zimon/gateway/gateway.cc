@@ -439,8 +439,10 @@ std::string Gateway::Impl::FormatSeconds(Seconds s) {
 awaitable<http::Response> Gateway::Impl::HandleGenerate(http::Request& req) {
   Trail trail;
   trail.start = clock_.SteadyNow();
-  trail.entry.request_id =
-      AcceptOrMakeRequestId(req.headers.Get("X-Request-Id").value_or(""));
+  const std::string_view client_id =
+      req.headers.Get("X-Request-Id").value_or("");
+  trail.entry.request_id = AcceptOrMakeRequestId(client_id);
+  trail.request_id_made = trail.entry.request_id != client_id;
   trail.entry.method = req.method;
   trail.entry.path = req.path;
   http::Response response = co_await Generate(req, trail);

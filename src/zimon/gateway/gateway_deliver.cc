@@ -127,7 +127,10 @@ awaitable<http::Response> Gateway::Impl::Deliver(const ImageRequest& image,
       } else {
         out.reports.push_back(std::nullopt);
       }
-      out.ids.push_back(ImageStore::NewImageId());
+      std::optional<std::string> derived;
+      if (trail.request_id_made) derived = DerivedImageId(image.request_id, i);
+      out.ids.push_back(derived ? std::move(*derived)
+                                : ImageStore::NewImageId());
       if (to_files && out.stored.ok()) {
         out.stored =
             decoded.ok() ? images_.Put(out.ids.back(), img.bytes) : decoded;

@@ -81,6 +81,9 @@ class Gateway::Impl {
     AccessLogEntry entry;
     RequestOutcome outcome = RequestOutcome::kClientError;
     std::chrono::milliseconds timeout{0};
+    // The gateway made entry.request_id (no usable X-Request-Id): the
+    // images' ids are derived from it (DerivedImageId).
+    bool request_id_made = false;
   };
 
   // An OpenAI error answer; with Retry-After when the error has one.

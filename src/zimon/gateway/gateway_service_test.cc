@@ -382,6 +382,57 @@ TEST(GatewayService, UrlImagesAreServedAndRatable) {
   EXPECT_EQ(traversal.status, 404);
 }
 
+// Images of a request whose id the gateway made carry that id's key (the
+// feedback store then keeps one id per image, docs/feedback.md); a client's
+// own X-Request-Id, which need not be unique, gets the images new ids. Both
+// are ratable by either id.
+TEST(GatewayService, ImageIdsFollowARequestIdTheGatewayMade) {
+  auto sim = StartSim();
+  RunningGateway gw(OneBackend(sim->base_url()));
+  const std::string body =
+      R"({"prompt":"a fox","size":"256x256","response_format":"url","n":2})";
+  auto image_ids = [](const http::Headers& headers) {
+    std::string ids(headers.Get("X-Image-Ids").value_or(""));
+    size_t comma = ids.find(',');
+    return std::pair(ids.substr(0, comma),
+                     comma == std::string::npos ? "" : ids.substr(comma + 1));
+  };
+  auto rate = [&gw](const std::string& field, const std::string& id) {
+    return Call("POST", gw.url("/v1/feedback"),
+                R"({")" + field + R"(":")" + id + R"(","rating":4})");
+  };
+
+  auto made = Call("POST", gw.url("/v1/images/generations"), body);
+  ASSERT_EQ(made.status, 200) << made.body;
+  std::string request_id(made.headers.Get("X-Request-Id").value_or(""));
+  ASSERT_TRUE(request_id.starts_with("req_")) << request_id;
+  const std::string key = request_id.substr(4);
+  auto [first, second] = image_ids(made.headers);
+  EXPECT_EQ(first, "img_" + key);
+  EXPECT_EQ(second, "img_" + key + "-1");
+  std::string url = made.json["data"][1]["url"];
+  EXPECT_TRUE(url.ends_with("/images/img_" + key + "-1.png")) << url;
+  EXPECT_EQ(Call("GET", gw.url(url.substr(url.find("/images/")))).status, 200);
+  EXPECT_EQ(rate("image_id", second).status, 200);
+  EXPECT_EQ(rate("request_id", request_id).status, 200);
+
+  http::ClientRequest own("POST", gw.url("/v1/images/generations"), body);
+  own.headers.Set("X-Request-Id", "req_" + key);  // a client reusing an id
+  auto reused = http::Fetch(own);
+  ASSERT_TRUE(reused.ok());
+  ASSERT_EQ(reused->status, 200) << reused->body;
+  EXPECT_EQ(reused->headers.Get("X-Request-Id").value_or(""), request_id);
+  auto [third, fourth] = image_ids(reused->headers);
+  EXPECT_TRUE(third.starts_with("img_")) << third;
+  EXPECT_NE(third, first);
+  EXPECT_NE(fourth, second);
+  auto by_image = Call("POST", gw.url("/v1/feedback"),
+                       R"({"image_id":")" + fourth + R"(","rating":3})");
+  ASSERT_EQ(by_image.status, 200) << by_image.body;
+  EXPECT_EQ(by_image.json["request_id"], request_id) << by_image.body;
+  EXPECT_EQ(rate("request_id", "req_" + key.substr(0, 20)).status, 404);
+}
+
 TEST(GatewayService, ApiKeysGuardGenerationAndFeedback) {
   auto sim = StartSim();
   GatewayConfig config = OneBackend(sim->base_url());

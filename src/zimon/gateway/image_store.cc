@@ -1,14 +1,19 @@
 #include "zimon/gateway/image_store.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <string>
 #include <utility>
 
 #include "zimon/common/random_id.h"
+#include "zimon/gateway/access_log.h"
 
 namespace zimon::gateway {
 namespace {
 
 constexpr std::string_view kSuffix = ".png";
+constexpr std::string_view kImagePrefix = "img_";
 
 }  // namespace
 
@@ -22,7 +27,38 @@ bool IsValidImageId(std::string_view id) {
   return true;
 }
 
-std::string ImageStore::NewImageId() { return NewTimeOrderedId("img_"); }
+std::string ImageStore::NewImageId() { return NewTimeOrderedId(kImagePrefix); }
+
+std::optional<std::string> DerivedImageId(std::string_view request_id,
+                                          size_t index) {
+  if (!request_id.starts_with(kMadeRequestIdPrefix) ||
+      request_id.size() == kMadeRequestIdPrefix.size()) {
+    return std::nullopt;
+  }
+  std::string id(kImagePrefix);
+  id += request_id.substr(kMadeRequestIdPrefix.size());
+  if (index > 0) {
+    id += '-';
+    id += std::to_string(index);
+  }
+  return id;
+}
+
+std::optional<std::string> ImpliedRequestId(std::string_view image_id) {
+  if (!image_id.starts_with(kImagePrefix)) return std::nullopt;
+  std::string_view key = image_id.substr(kImagePrefix.size());
+  // A trailing "-" + digits is the image's index within its request.
+  size_t dash = key.rfind('-');
+  if (dash != std::string_view::npos && dash + 1 < key.size() &&
+      std::all_of(key.begin() + static_cast<ptrdiff_t>(dash) + 1, key.end(),
+                  [](char c) { return c >= '0' && c <= '9'; })) {
+    key = key.substr(0, dash);
+  }
+  if (key.empty()) return std::nullopt;
+  std::string request_id(kMadeRequestIdPrefix);
+  request_id += key;
+  return request_id;
+}
 
 std::string ImageUrl(std::string_view base, std::string_view id) {
   while (base.ends_with('/')) base.remove_suffix(1);

@@ -41,6 +41,22 @@ std::string ImageUrl(std::string_view base, std::string_view id);
 // unless the name is a valid id followed by ".png".
 std::optional<std::string> ImageIdFromFileName(std::string_view file_name);
 
+// The id of image `index` of request "req_" + K (the form of the request ids
+// the gateway makes, AcceptOrMakeRequestId): "img_" + K for the first image,
+// "img_" + K + "-" + index for the others; nullopt for a request id of
+// another form. The gateway gives the images of a request whose id it made
+// these ids (a client's X-Request-Id need not be unique, so its images get
+// new ones): as unguessable as the request id, and the feedback store keeps
+// the request id they imply rather than a second copy and a second index
+// entry per image (docs/feedback.md).
+std::optional<std::string> DerivedImageId(std::string_view request_id,
+                                          size_t index);
+
+// The request id an image id implies: "img_" + K, or "img_" + K + "-" +
+// digits, implies "req_" + K (DerivedImageId's inverse); nullopt for an id
+// without the "img_" prefix or with nothing after it.
+std::optional<std::string> ImpliedRequestId(std::string_view image_id);
+
 class ImageStore {
  public:
   ImageStore(FileSystem& fs, std::string dir);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <set>
 #include <string>
 
@@ -162,6 +163,36 @@ TEST(NewImageId, IsValidUniqueAndShaped) {
     EXPECT_TRUE(IsValidImageId(id));
     EXPECT_TRUE(seen.insert(id).second) << id;
   }
+}
+
+TEST(DerivedImageId, TakesTheKeyOfARequestIdTheGatewayMakes) {
+  EXPECT_EQ(DerivedImageId("req_0a1b", 0), "img_0a1b");
+  EXPECT_EQ(DerivedImageId("req_0a1b", 1), "img_0a1b-1");
+  EXPECT_EQ(DerivedImageId("req_0a1b", 12), "img_0a1b-12");
+  EXPECT_EQ(DerivedImageId("client-7", 0), std::nullopt);
+  EXPECT_EQ(DerivedImageId("req_", 0), std::nullopt);
+  EXPECT_EQ(DerivedImageId("", 0), std::nullopt);
+}
+
+TEST(ImpliedRequestId, InvertsDerivedImageId) {
+  for (const std::string request_id :
+       {"req_01a2269c0aa8a8f2a69bb8733a2624c02f8d", "req_a-b", "req_7"}) {
+    for (size_t index : {0u, 1u, 2u, 10u, 127u}) {
+      std::optional<std::string> id = DerivedImageId(request_id, index);
+      ASSERT_TRUE(id.has_value());
+      EXPECT_TRUE(IsValidImageId(*id)) << *id;
+      EXPECT_EQ(ImpliedRequestId(*id), request_id) << *id;
+    }
+  }
+  // Ids of other shapes: only a trailing "-" + digits is an index.
+  EXPECT_EQ(ImpliedRequestId("img_a-b"), "req_a-b");
+  EXPECT_EQ(ImpliedRequestId("img_a-"), "req_a-");
+  EXPECT_EQ(ImpliedRequestId("img_-1"), std::nullopt);
+  EXPECT_EQ(ImpliedRequestId("img_"), std::nullopt);
+  EXPECT_EQ(ImpliedRequestId("image-1"), std::nullopt);
+  EXPECT_EQ(
+      ImpliedRequestId(ImageStore::NewImageId()).value_or("").substr(0, 4),
+      "req_");
 }
 
 TEST(ImageUrl, JoinsBaseAndId) {
