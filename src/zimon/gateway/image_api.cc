@@ -63,14 +63,23 @@ struct RequestFields {
   std::array<json, std::size(kRequestFields)> values;
 };
 
-// The field, unless absent or null (both mean "use the default").
-const json* Field(const RequestFields& obj, std::string_view name) {
+// The index of `name` in kRequestFields, found while compiling (a name not
+// there does not compile), so that reading a field costs no search.
+consteval size_t Member(std::string_view name) {
   for (size_t i = 0; i < std::size(kRequestFields); ++i) {
-    if (kRequestFields[i] == name) {
-      return obj.values[i].is_null() ? nullptr : &obj.values[i];
-    }
+    if (kRequestFields[i] == name) return i;
   }
-  return nullptr;
+  throw "not one of kRequestFields";
+}
+
+// A field's name, for messages (kRequestFields are literals: NUL-ended).
+const char* NameOf(size_t member) { return kRequestFields[member].data(); }
+
+// The field, unless absent or null (both mean "use the default"). Not
+// const: strings are moved out of it.
+json* Field(RequestFields& obj, size_t member) {
+  json& value = obj.values[member];
+  return value.is_null() ? nullptr : &value;
 }
 
 ApiError WrongType(const char* field, const char* want, const json& got) {
@@ -86,20 +95,20 @@ ApiError BadValue(const char* field, std::string problem) {
       "invalid_value");
 }
 
-std::optional<ApiError> ReadString(const RequestFields& obj, const char* field,
+std::optional<ApiError> ReadString(RequestFields& obj, size_t member,
                                    std::string& out) {
-  const json* v = Field(obj, field);
+  json* v = Field(obj, member);
   if (v == nullptr) return std::nullopt;
-  if (!v->is_string()) return WrongType(field, "a string", *v);
-  out = v->get<std::string>();
+  if (!v->is_string()) return WrongType(NameOf(member), "a string", *v);
+  out = std::move(v->get_ref<std::string&>());
   return std::nullopt;
 }
 
 // An integer in [min, max]; 3.0 and "3" are rejected.
-std::optional<ApiError> ReadInt(const RequestFields& obj, const char* field,
-                                int64_t min, int64_t max,
-                                std::optional<int64_t>& out) {
-  const json* v = Field(obj, field);
+std::optional<ApiError> ReadInt(RequestFields& obj, size_t member, int64_t min,
+                                int64_t max, std::optional<int64_t>& out) {
+  const char* field = NameOf(member);
+  const json* v = Field(obj, member);
   if (v == nullptr) return std::nullopt;
   if (!v->is_number_integer()) return WrongType(field, "an integer", *v);
   // Compare in 64 bits before narrowing so huge values cannot wrap.
@@ -138,13 +147,13 @@ std::optional<int> ParseSide(std::string_view s) {
   return value;
 }
 
-std::optional<ApiError> ReadSize(const RequestFields& obj,
+std::optional<ApiError> ReadSize(RequestFields& obj,
                                  const ImageApiLimits& limits,
                                  ImageRequest& req) {
   // "auto": the model's native 1024x1024, within the configured range.
   const int native = std::clamp(1024, limits.min_side, limits.max_side);
   req.width = req.height = native;
-  const json* v = Field(obj, "size");
+  const json* v = Field(obj, Member("size"));
   if (v == nullptr) return std::nullopt;
   if (!v->is_string()) return WrongType("size", "a string", *v);
   const std::string& text = v->get_ref<const std::string&>();
@@ -174,22 +183,22 @@ std::optional<ApiError> ReadSize(const RequestFields& obj,
   return std::nullopt;
 }
 
-std::optional<ApiError> ReadPrompts(const RequestFields& obj,
-                                    ImageRequest& req) {
-  const json* prompt = Field(obj, "prompt");
+std::optional<ApiError> ReadPrompts(RequestFields& obj, ImageRequest& req) {
+  json* prompt = Field(obj, Member("prompt"));
   if (prompt == nullptr) {
     return InvalidRequest("Missing required parameter: 'prompt'.", "prompt",
                           "missing_required_parameter");
   }
   if (!prompt->is_string()) return WrongType("prompt", "a string", *prompt);
-  req.prompt = prompt->get<std::string>();
+  req.prompt = std::move(prompt->get_ref<std::string&>());
   if (Trim(req.prompt).empty()) return BadValue("prompt", "must not be empty");
   if (req.prompt.size() > kMaxPromptBytes) {
     return BadValue("prompt",
                     "must be at most " + std::to_string(kMaxPromptBytes) +
                         " bytes, got " + std::to_string(req.prompt.size()));
   }
-  if (auto e = ReadString(obj, "negative_prompt", req.negative_prompt)) {
+  if (auto e =
+          ReadString(obj, Member("negative_prompt"), req.negative_prompt)) {
     return e;
   }
   if (req.negative_prompt.size() > kMaxPromptBytes) {
@@ -201,10 +210,9 @@ std::optional<ApiError> ReadPrompts(const RequestFields& obj,
   return std::nullopt;
 }
 
-std::optional<ApiError> ReadFormat(const RequestFields& obj,
-                                   ImageRequest& req) {
+std::optional<ApiError> ReadFormat(RequestFields& obj, ImageRequest& req) {
   std::string format;
-  if (auto e = ReadString(obj, "response_format", format)) return e;
+  if (auto e = ReadString(obj, Member("response_format"), format)) return e;
   if (format == "url") {
     req.response_format = ResponseFormat::kUrl;
   } else if (format.empty() || format == "b64_json") {
@@ -214,7 +222,8 @@ std::optional<ApiError> ReadFormat(const RequestFields& obj,
                     "expected \"b64_json\" or \"url\", got " + Dump(format));
   }
   std::string output_format;
-  if (auto e = ReadString(obj, "output_format", output_format)) return e;
+  if (auto e = ReadString(obj, Member("output_format"), output_format))
+    return e;
   if (!output_format.empty() && output_format != "png") {
     return BadValue("output_format",
                     "only \"png\" is supported, got " + Dump(output_format));
@@ -222,19 +231,19 @@ std::optional<ApiError> ReadFormat(const RequestFields& obj,
   return std::nullopt;
 }
 
-std::optional<ApiError> ReadSampling(const RequestFields& obj,
-                                     ImageRequest& req) {
+std::optional<ApiError> ReadSampling(RequestFields& obj, ImageRequest& req) {
   std::optional<int64_t> value;
   // -1 is the "random seed" of sd.cpp and the webuis: the same as no seed.
-  if (auto e = ReadInt(obj, "seed", -1, std::numeric_limits<int64_t>::max(),
-                       value)) {
+  if (auto e = ReadInt(obj, Member("seed"), -1,
+                       std::numeric_limits<int64_t>::max(), value)) {
     return e;
   }
   if (value && *value >= 0) req.seed = *value;
   value.reset();
-  if (auto e = ReadInt(obj, "num_inference_steps", 1, 100, value)) return e;
+  if (auto e = ReadInt(obj, Member("num_inference_steps"), 1, 100, value))
+    return e;
   if (value) req.steps = static_cast<int>(*value);
-  if (const json* g = Field(obj, "guidance_scale")) {
+  if (const json* g = Field(obj, Member("guidance_scale"))) {
     if (!g->is_number()) return WrongType("guidance_scale", "a number", *g);
     const double scale = g->get<double>();
     if (!(scale >= 0 && scale <= 30)) {
@@ -455,9 +464,9 @@ ParsedImageRequest ParseImageRequest(std::string_view body,
   // quality, style, user, background, moderation and output_compression are
   // accepted and ignored, as are fields OpenAI does not define.
   if (auto e = ReadPrompts(fields, req)) return fail(std::move(*e));
-  if (auto e = ReadString(fields, "model", req.model))
+  if (auto e = ReadString(fields, Member("model"), req.model))
     return fail(std::move(*e));
-  if (auto e = ReadInt(fields, "n", 1, limits.max_images, n)) {
+  if (auto e = ReadInt(fields, Member("n"), 1, limits.max_images, n)) {
     return fail(std::move(*e));
   }
   if (n) req.n = static_cast<int>(*n);
