@@ -483,7 +483,14 @@ std::vector<http::SharedText> RenderImagesResponseParts(
   std::vector<http::SharedText> parts;
   std::string out;
   auto reserve = [&](size_t more) { out.reserve(out.size() + more); };
-  reserve(64);
+  // The usual answer (base64 text copied in) in one allocation.
+  size_t first = 64;
+  for (const RenderedImage& image : images) {
+    if (image.b64.size() >= kSharedPartBytes) break;
+    first += 32 + image.b64.size() + Base64EncodedSize(image.bytes.size()) +
+             2 * (image.url.size() + image.revised_prompt.size());
+  }
+  reserve(first);
   out += "{\"created\":";
   out += std::to_string(created_unix);
   out += ",\"data\":[";

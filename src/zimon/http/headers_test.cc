@@ -150,19 +150,22 @@ TEST(IsWritableField, RefusesEmptyNamesAndLineBreaks) {
   EXPECT_FALSE(IsWritableField("X-Bad", std::string_view("v\0w", 3)));
 }
 
-// Long values are checked eight bytes at a time: a bad byte anywhere, in a
-// full word or in the tail, must still be found.
-TEST(IsWritableField, FindsABadByteAtEveryPositionOfALongValue) {
-  const std::string good(37, 'a');
-  EXPECT_TRUE(IsWritableField("X-Long", good));
-  for (char bad : {'\r', '\n', '\0'}) {
-    for (size_t at = 0; at < good.size(); ++at) {
-      std::string value = good;
-      value[at] = bad;
-      EXPECT_FALSE(IsWritableField("X-Long", value))
-          << "byte " << int(bad) << " at " << at;
-      EXPECT_FALSE(IsWritableField(value, "v"))
-          << "byte " << int(bad) << " at " << at;
+// Values of eight bytes or more are checked eight bytes at a time, the last
+// word overlapping the one before: a bad byte anywhere, at every length
+// (shorter, a whole number of words, a tail), must still be found.
+TEST(IsWritableField, FindsABadByteAtEveryPositionOfAnyLength) {
+  for (size_t length = 1; length <= 40; ++length) {
+    const std::string good(length, 'a');
+    EXPECT_TRUE(IsWritableField("X-Long", good)) << length;
+    for (char bad : {'\r', '\n', '\0'}) {
+      for (size_t at = 0; at < good.size(); ++at) {
+        std::string value = good;
+        value[at] = bad;
+        EXPECT_FALSE(IsWritableField("X-Long", value))
+            << "byte " << int(bad) << " at " << at << " of " << length;
+        EXPECT_FALSE(IsWritableField(value, "v"))
+            << "byte " << int(bad) << " at " << at << " of " << length;
+      }
     }
   }
   // Bytes next to the bad ones in value (0x0c, 0x0e, 0x01, 0xff) pass.
