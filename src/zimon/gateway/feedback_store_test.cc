@@ -332,6 +332,33 @@ TEST_F(FeedbackStoreTest, RejectsLongOrInvalidComments) {
   EXPECT_THAT(bad_utf8.status().message(), HasSubstr("UTF-8"));
 }
 
+// Ids are checked eight bytes at a time when they are printable ASCII: a
+// control character or DEL anywhere, at any length, is still refused, and
+// non-ASCII text goes to the UTF-8 check.
+TEST(ValidateFeedbackRequest, FindsABadIdByteAtEveryPosition) {
+  for (size_t length = 1; length <= 24; ++length) {
+    FeedbackRequest request = Rate(std::string(length, 'r'), "", 3);
+    EXPECT_TRUE(ValidateFeedbackRequest(request).ok()) << length;
+    for (size_t at = 0; at < length; ++at) {
+      for (char bad : {'\x01', '\x1f', '\x7f', '\x80', '\xff'}) {
+        request.request_id = std::string(length, 'r');
+        request.request_id[at] = bad;
+        EXPECT_EQ(ValidateFeedbackRequest(request).code(),
+                  StatusCode::kInvalidArgument)
+            << "byte " << int(static_cast<unsigned char>(bad)) << " at " << at
+            << " of " << length;
+      }
+      request.request_id = std::string(length, 'r');
+      request.request_id.replace(at, 1, "\xc3\xbc");  // valid UTF-8
+      EXPECT_TRUE(ValidateFeedbackRequest(request).ok()) << at;
+      request.request_id = std::string(length, 'r');
+      request.request_id[at] = ' ';  // 0x20 and 0x7e are printable
+      request.request_id[length - 1] = '~';
+      EXPECT_TRUE(ValidateFeedbackRequest(request).ok()) << at;
+    }
+  }
+}
+
 TEST_F(FeedbackStoreTest, CountsRatingsInMetrics) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);

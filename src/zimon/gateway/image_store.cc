@@ -15,6 +15,22 @@ namespace {
 constexpr std::string_view kSuffix = ".png";
 constexpr std::string_view kImagePrefix = "img_";
 
+// The K of an image id "img_" + K or "img_" + K + "-" + digits; nullopt
+// for other ids.
+std::optional<std::string_view> ImageKey(std::string_view image_id) {
+  if (!image_id.starts_with(kImagePrefix)) return std::nullopt;
+  std::string_view key = image_id.substr(kImagePrefix.size());
+  // A trailing "-" + digits is the image's index within its request.
+  size_t dash = key.rfind('-');
+  if (dash != std::string_view::npos && dash + 1 < key.size() &&
+      std::all_of(key.begin() + static_cast<ptrdiff_t>(dash) + 1, key.end(),
+                  [](char c) { return c >= '0' && c <= '9'; })) {
+    key = key.substr(0, dash);
+  }
+  if (key.empty()) return std::nullopt;
+  return key;
+}
+
 }  // namespace
 
 bool IsValidImageId(std::string_view id) {
@@ -45,19 +61,17 @@ std::optional<std::string> DerivedImageId(std::string_view request_id,
 }
 
 std::optional<std::string> ImpliedRequestId(std::string_view image_id) {
-  if (!image_id.starts_with(kImagePrefix)) return std::nullopt;
-  std::string_view key = image_id.substr(kImagePrefix.size());
-  // A trailing "-" + digits is the image's index within its request.
-  size_t dash = key.rfind('-');
-  if (dash != std::string_view::npos && dash + 1 < key.size() &&
-      std::all_of(key.begin() + static_cast<ptrdiff_t>(dash) + 1, key.end(),
-                  [](char c) { return c >= '0' && c <= '9'; })) {
-    key = key.substr(0, dash);
-  }
-  if (key.empty()) return std::nullopt;
+  std::optional<std::string_view> key = ImageKey(image_id);
+  if (!key) return std::nullopt;
   std::string request_id(kMadeRequestIdPrefix);
-  request_id += key;
+  request_id += *key;
   return request_id;
+}
+
+bool ImpliesRequestId(std::string_view image_id, std::string_view request_id) {
+  std::optional<std::string_view> key = ImageKey(image_id);
+  return key && request_id.starts_with(kMadeRequestIdPrefix) &&
+         request_id.substr(kMadeRequestIdPrefix.size()) == *key;
 }
 
 std::string ImageUrl(std::string_view base, std::string_view id) {

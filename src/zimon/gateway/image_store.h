@@ -57,6 +57,9 @@ std::optional<std::string> DerivedImageId(std::string_view request_id,
 // without the "img_" prefix or with nothing after it.
 std::optional<std::string> ImpliedRequestId(std::string_view image_id);
 
+// ImpliedRequestId(image_id) == request_id, without making the string.
+bool ImpliesRequestId(std::string_view image_id, std::string_view request_id);
+
 class ImageStore {
  public:
   ImageStore(FileSystem& fs, std::string dir);

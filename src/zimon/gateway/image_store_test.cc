@@ -182,6 +182,9 @@ TEST(ImpliedRequestId, InvertsDerivedImageId) {
       ASSERT_TRUE(id.has_value());
       EXPECT_TRUE(IsValidImageId(*id)) << *id;
       EXPECT_EQ(ImpliedRequestId(*id), request_id) << *id;
+      EXPECT_TRUE(ImpliesRequestId(*id, request_id)) << *id;
+      EXPECT_FALSE(ImpliesRequestId(*id, request_id + "0")) << *id;
+      EXPECT_FALSE(ImpliesRequestId(*id, "x" + request_id)) << *id;
     }
   }
   // Ids of other shapes: only a trailing "-" + digits is an index.
@@ -190,6 +193,8 @@ TEST(ImpliedRequestId, InvertsDerivedImageId) {
   EXPECT_EQ(ImpliedRequestId("img_-1"), std::nullopt);
   EXPECT_EQ(ImpliedRequestId("img_"), std::nullopt);
   EXPECT_EQ(ImpliedRequestId("image-1"), std::nullopt);
+  EXPECT_FALSE(ImpliesRequestId("img_", "req_"));
+  EXPECT_FALSE(ImpliesRequestId("image-1", "req_ge-1"));
   EXPECT_EQ(
       ImpliedRequestId(ImageStore::NewImageId()).value_or("").substr(0, 4),
       "req_");
