@@ -157,7 +157,7 @@ CancelResult AdmissionController::Cancel(uint64_t ticket) {
     } else if (auto g = granted_.find(ticket); g != granted_.end()) {
       backends_.Release(g->second, UpstreamOutcome::kCancelled, now);
       granted_.erase(g);
-      completions_.push_back(now);
+      RecordCompletionLocked(now);
       result = CancelResult::kCancelUpstream;
     }
     DispatchLocked(now, deferred);
@@ -178,7 +178,7 @@ Status AdmissionController::Release(uint64_t ticket, UpstreamOutcome outcome) {
     }
     backends_.Release(g->second, outcome, now);
     granted_.erase(g);
-    completions_.push_back(now);
+    RecordCompletionLocked(now);
     ExpireLocked(now, deferred);
     DispatchLocked(now, deferred);
   }
@@ -302,6 +302,19 @@ bool AdmissionController::AnyUpLocked(
     any = std::find(exclude.begin(), exclude.end(), v.name) == exclude.end();
   });
   return any;
+}
+
+// Trimmed as it grows, not only when a rate is asked for: a gateway that
+// never fills its queue never asks, and kept every completion it ever had
+// (eight bytes a request, without end).
+void AdmissionController::RecordCompletionLocked(Clock::SteadyTime now) {
+  completions_.push_back(now);
+  TrimCompletionsLocked(now);
+}
+
+size_t AdmissionController::completions_held() const {
+  std::lock_guard lock(mu_);
+  return completions_.size();
 }
 
 void AdmissionController::TrimCompletionsLocked(Clock::SteadyTime now) const {

@@ -140,6 +140,9 @@ class AdmissionController {
   std::vector<BackendView> Backends() const;
   // Completions per second over the drain window.
   double DrainRate() const;
+  // The completions kept for DrainRate: those within the drain window (for
+  // tests).
+  size_t completions_held() const;
 
  private:
   using Deferred = std::vector<std::pair<AdmissionCallback, StatusOr<Grant>>>;
@@ -169,6 +172,7 @@ class AdmissionController {
                    const std::vector<std::string>& exclude) const;
   double DrainRateLocked(Clock::SteadyTime now) const;
   std::chrono::seconds RetryAfterLocked(Clock::SteadyTime now) const;
+  void RecordCompletionLocked(Clock::SteadyTime now);
   void TrimCompletionsLocked(Clock::SteadyTime now) const;
 
   const AdmissionOptions options_;

@@ -157,6 +157,25 @@ TEST_F(AdmissionTest, FullQueueDisplacesLowerPriority) {
   EXPECT_GE(ac.RetryAfter(), seconds(1));
 }
 
+// Completions older than the drain window are dropped as new ones come,
+// whether or not anyone asks for the rate: a gateway that never fills its
+// queue keeps a window's worth, not every request it ever served.
+TEST_F(AdmissionTest, KeepsOnlyTheDrainWindowsCompletions) {
+  AdmissionOptions options = Options();
+  options.drain_window = seconds(30);
+  AdmissionController ac(options, clock_, registry_);
+  ASSERT_TRUE(ac.AddBackend("a").ok());
+  for (int i = 0; i < 600; ++i) {  // ten a second for a minute
+    SubmitResult r = ac.Submit(Req(clock_));
+    ASSERT_TRUE(r.grant);
+    clock_.Advance(std::chrono::milliseconds(100));
+    ASSERT_TRUE(ac.Release(r.ticket, UpstreamOutcome::kSuccess).ok());
+  }
+  EXPECT_LE(ac.completions_held(), 300u);
+  EXPECT_GE(ac.completions_held(), 299u);
+  EXPECT_NEAR(ac.DrainRate(), 10.0, 0.05);
+}
+
 TEST_F(AdmissionTest, RetryAfterWithoutHistoryUsesCapacity) {
   AdmissionOptions o = Options();
   o.queue_capacity = 2;
