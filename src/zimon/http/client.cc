@@ -74,6 +74,7 @@ struct Connection {
 
   tcp::socket socket;
   beast::flat_buffer buffer;
+  std::string head;  // the request head being sent; its room is kept
   bool connected = false;
   Clock::time_point idle_since;
   // Last member: destroyed first, before the socket its callback closes.
@@ -266,16 +267,17 @@ class Client::Impl {
     co_return result;
   }
 
-  // The request line and header fields, as one string: the method as given,
-  // the caller's fields (less Content-Length and Transfer-Encoding), then
-  // Host, User-Agent and Content-Length where due. No Connection field:
+  // The request line and header fields, written over `head`: the method as
+  // given, the caller's fields (less Content-Length and Transfer-Encoding),
+  // then Host, User-Agent and Content-Length where due. No Connection field:
   // keep-alive is HTTP/1.1's default (a caller's own is sent as set).
-  std::string RequestHead(const Url& url, const ClientRequest& request) const {
+  void RequestHead(const Url& url, const ClientRequest& request,
+                   std::string& head) const {
     size_t size = request.method.size() + url.target.size() + 128 +
                   options_.user_agent.size() + url.host.size();
     for (const auto& [name, value] : request.headers)
       size += name.size() + value.size() + 4;
-    std::string head;
+    head.clear();
     head.reserve(size);
     head.append(request.method).append(" ").append(url.target);
     head.append(" HTTP/1.1\r\n");
@@ -300,7 +302,6 @@ class Client::Impl {
           .append("\r\n");
     }
     head.append("\r\n");
-    return head;
   }
 
   asio::awaitable<ExchangeResult> DoExchange(Connection& conn, const Url& url,
@@ -371,7 +372,8 @@ class Client::Impl {
     // for the (sooner) connect deadline re-arms itself when it fires.
     timer.Set(deadline);
 
-    const std::string head = RequestHead(url, request);
+    std::string& head = conn.head;
+    RequestHead(url, request, head);
     const asio::const_buffer buffers[] = {asio::buffer(head),
                                           asio::buffer(request.body)};
     const size_t sent = internal::WriteNow(conn.socket, buffers, ec);
