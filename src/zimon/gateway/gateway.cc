@@ -342,7 +342,7 @@ awaitable<void> Gateway::Impl::Admit(const ImageRequest& image, int priority,
   BackendAdapter& adapter = *adapters_.at(grant->backend);
   auto upstream_start = clock_.SteadyNow();
   auto remaining = deadline - upstream_start;
-  std::string shape = ServiceKey(grant->backend, image);
+  const ServiceShape shape = ShapeOf(grant->backend, image);
   std::optional<Seconds> typical = TypicalServiceTime(shape);
   if (typical && remaining < *typical) {
     // It cannot finish in time: answer now and leave the GPU to a request
@@ -393,8 +393,7 @@ auto Gateway::Impl::SoonestFinish(const ImageRequest& image, int ahead)
     if (!b.healthy || b.ejected || b.removed || b.effective_limit <= 0) {
       continue;
     }
-    std::optional<Seconds> typical =
-        TypicalServiceTime(ServiceKey(b.name, image));
+    std::optional<Seconds> typical = TypicalServiceTime(ShapeOf(b.name, image));
     if (!typical || typical->count() <= 0) return std::nullopt;
     slots += b.effective_limit;
     per_second += 2 * b.effective_limit / typical->count();
@@ -405,29 +404,29 @@ auto Gateway::Impl::SoonestFinish(const ImageRequest& image, int ahead)
   return Seconds(turnovers / per_second) + *quickest / 2;
 }
 
-std::string Gateway::Impl::ServiceKey(const std::string& backend,
-                                      const ImageRequest& image) {
-  // Built in one string: this runs once or twice per request.
-  const std::string size = image.SizeString();
-  const std::string n = std::to_string(image.n);
-  std::string key;
-  key.reserve(backend.size() + size.size() + n.size() + 2);
-  key.append(backend).append("/").append(size).append("/").append(n);
-  return key;
+auto Gateway::Impl::ShapeOf(std::string_view backend, const ImageRequest& image)
+    -> ServiceShape {
+  return {backend, image.width, image.height, image.n};
 }
 
-auto Gateway::Impl::TypicalServiceTime(const std::string& key)
+auto Gateway::Impl::TypicalServiceTime(const ServiceShape& shape)
     -> std::optional<Seconds> {
   std::lock_guard lock(service_mu_);
-  auto it = service_times_.find(key);
+  auto it = service_times_.find(shape);
   if (it == service_times_.end()) return std::nullopt;
   return Seconds(it->second);
 }
 
-void Gateway::Impl::RecordServiceTime(const std::string& key, Seconds took) {
+void Gateway::Impl::RecordServiceTime(const ServiceShape& shape, Seconds took) {
   std::lock_guard lock(service_mu_);
-  auto [it, fresh] = service_times_.try_emplace(key, took.count());
-  if (!fresh) it->second = 0.8 * it->second + 0.2 * took.count();
+  auto it = service_times_.find(shape);
+  if (it == service_times_.end()) {
+    service_times_.emplace(ServiceShapeKey{std::string(shape.backend),
+                                           shape.width, shape.height, shape.n},
+                           took.count());
+  } else {
+    it->second = 0.8 * it->second + 0.2 * took.count();
+  }
 }
 
 std::string Gateway::Impl::FormatSeconds(Seconds s) {

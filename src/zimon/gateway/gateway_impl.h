@@ -21,6 +21,8 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -139,12 +141,36 @@ class Gateway::Impl {
   // when a backend in service has no typical time for this shape yet.
   std::optional<Seconds> SoonestFinish(const ImageRequest& image, int ahead);
 
-  // Typical upstream time per (backend, size, n), from successful calls: an
-  // exponentially weighted mean (weight 0.2 for the newest).
-  static std::string ServiceKey(const std::string& backend,
-                                const ImageRequest& image);
-  std::optional<Seconds> TypicalServiceTime(const std::string& key);
-  void RecordServiceTime(const std::string& key, Seconds took);
+  // Typical upstream time per (backend, width, height, n), from successful
+  // calls: an exponentially weighted mean (weight 0.2 for the newest).
+  // Looked up by a view of the backend's name: no key is built per request.
+  struct ServiceShape {
+    std::string_view backend;
+    int width = 0;
+    int height = 0;
+    int n = 0;
+  };
+  struct ServiceShapeKey {
+    std::string backend;
+    int width = 0;
+    int height = 0;
+    int n = 0;
+  };
+  struct ServiceShapeLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return std::tie(a.width, a.height, a.n) <
+                 std::tie(b.width, b.height, b.n) ||
+             (std::tie(a.width, a.height, a.n) ==
+                  std::tie(b.width, b.height, b.n) &&
+              std::string_view(a.backend) < std::string_view(b.backend));
+    }
+  };
+  static ServiceShape ShapeOf(std::string_view backend,
+                              const ImageRequest& image);
+  std::optional<Seconds> TypicalServiceTime(const ServiceShape& shape);
+  void RecordServiceTime(const ServiceShape& shape, Seconds took);
   static std::string FormatSeconds(Seconds s);
 
   awaitable<http::Response> HandleGenerate(http::Request& req);
@@ -185,7 +211,8 @@ class Gateway::Impl {
   // Written once by Start() before started_ is set; read-only afterwards.
   std::map<std::string, std::unique_ptr<BackendAdapter>> adapters_;
   std::mutex service_mu_;
-  std::map<std::string, double> service_times_;  // guarded by service_mu_
+  // Guarded by service_mu_.
+  std::map<ServiceShapeKey, double, ServiceShapeLess> service_times_;
   metrics::Counter& doomed_ = registry_
                                   .AddCounter("zimon_requests_shed_total",
                                               "Requests answered 504 before "
