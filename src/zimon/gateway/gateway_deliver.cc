@@ -181,7 +181,7 @@ awaitable<http::Response> Gateway::Impl::Deliver(const ImageRequest& image,
              std::string(req.headers.Get("Host").value_or("localhost"));
     }
   }
-  const std::string size = image.SizeString();
+  const std::string& size = trail.entry.size;  // image.SizeString()
   std::vector<RenderedImage> rendered;
   rendered.reserve(images.size());
   std::string ids_header;
