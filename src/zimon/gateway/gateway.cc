@@ -442,8 +442,10 @@ awaitable<http::Response> Gateway::Impl::HandleGenerate(http::Request& req) {
       req.headers.Get("X-Request-Id").value_or("");
   trail.entry.request_id = AcceptOrMakeRequestId(client_id);
   trail.request_id_made = trail.entry.request_id != client_id;
-  trail.entry.method = req.method;
-  trail.entry.path = req.path;
+  if (access_log_enabled_) {  // the entry's only reader of these two
+    trail.entry.method = req.method;
+    trail.entry.path = req.path;
+  }
   http::Response response = co_await Generate(req, trail);
   response.headers.Set("X-Request-Id", trail.entry.request_id);
   trail.entry.status = response.status;

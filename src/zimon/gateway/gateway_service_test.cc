@@ -49,16 +49,17 @@ std::unique_ptr<sim::SimServer> StartSim(sim::Faults faults = {}) {
 class RunningGateway {
  public:
   // `before_start` runs with the image directory before the gateway starts.
+  // With `access_log`, lines go to access_log_path().
   explicit RunningGateway(
       GatewayConfig config,
       const std::function<void(const std::string&)>& before_start = {},
-      int io_threads = 2) {
+      int io_threads = 2, bool access_log = false) {
     config.image_dir = dir_.Join("images");
     if (before_start) before_start(config.image_dir);
     config.feedback_db = dir_.Join("feedback.db");
     GatewayOptions options;
     options.config = std::move(config);
-    options.access_log = "";
+    options.access_log = access_log ? access_log_path() : "";
     auto gateway = Gateway::Create(std::move(options), registry_);
     EXPECT_TRUE(gateway.ok()) << gateway.status().ToString();
     if (!gateway.ok()) return;
@@ -89,6 +90,7 @@ class RunningGateway {
   std::string url(const std::string& path) const {
     return server_->base_url() + path;
   }
+  std::string access_log_path() const { return dir_.Join("access.log"); }
   Gateway& gateway() { return *gateway_; }
 
   // The sum of the values of `family` (counter families without _total)
@@ -157,6 +159,27 @@ TEST(GatewayService, ServesAnImageAndCountsIt) {
                       {{"backend", "sim-0"}, {"outcome", "success"}}),
             1);
   EXPECT_EQ(gw.Metric("zimon_images_generated", {{"size", "256x256"}}), 1);
+}
+
+// One JSON line per request, naming it: id, method, path, status, outcome.
+TEST(GatewayService, AccessLogLineNamesTheRequest) {
+  auto sim = StartSim();
+  RunningGateway gw(OneBackend(sim->base_url()), {}, 2, /*access_log=*/true);
+  auto reply = Call("POST", gw.url("/v1/images/generations"), kSmall);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  std::ifstream file(gw.access_log_path());
+  std::string line;
+  ASSERT_TRUE(std::getline(file, line)) << "no access-log line";
+  nlohmann::json entry = nlohmann::json::parse(line);
+  EXPECT_EQ(entry["msg"], "access");
+  EXPECT_EQ(entry["request_id"],
+            std::string(reply.headers.Get("X-Request-Id").value_or("")));
+  EXPECT_EQ(entry["method"], "POST");
+  EXPECT_EQ(entry["path"], "/v1/images/generations");
+  EXPECT_EQ(entry["status"], 200);
+  EXPECT_EQ(entry["outcome"], "success");
+  EXPECT_EQ(entry["backend"], "sim-0");
+  EXPECT_FALSE(std::getline(file, line)) << line;
 }
 
 // top -H and perf tell the gateway's threads apart.
