@@ -18,7 +18,6 @@ struct Mimalloc {
   void* (*malloc_aligned)(size_t, size_t) = nullptr;
   void (*free)(void*) = nullptr;
   bool (*owns)(const void*) = nullptr;  // mi_is_in_heap_region
-  size_t (*usable_size)(const void*) = nullptr;
 };
 
 Mimalloc g_mimalloc;
@@ -199,14 +198,12 @@ bool UseMimalloc(std::string* error) {
   mi.free = reinterpret_cast<void (*)(void*)>(dlsym(lib, "mi_free"));
   mi.owns = reinterpret_cast<bool (*)(const void*)>(
       dlsym(lib, "mi_is_in_heap_region"));
-  mi.usable_size =
-      reinterpret_cast<size_t (*)(const void*)>(dlsym(lib, "mi_usable_size"));
   if (mi.malloc == nullptr || mi.malloc_aligned == nullptr ||
-      mi.free == nullptr || mi.owns == nullptr || mi.usable_size == nullptr) {
+      mi.free == nullptr || mi.owns == nullptr) {
     if (error != nullptr) {
       *error =
-          "libmimalloc.so.2 lacks mi_malloc, mi_malloc_aligned, mi_free, "
-          "mi_is_in_heap_region or mi_usable_size";
+          "libmimalloc.so.2 lacks mi_malloc, mi_malloc_aligned, mi_free "
+          "or mi_is_in_heap_region";
     }
     dlclose(lib);
     return false;

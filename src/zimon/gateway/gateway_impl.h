@@ -160,11 +160,11 @@ class Gateway::Impl {
     using is_transparent = void;
     template <typename A, typename B>
     bool operator()(const A& a, const B& b) const {
-      return std::tie(a.width, a.height, a.n) <
-                 std::tie(b.width, b.height, b.n) ||
-             (std::tie(a.width, a.height, a.n) ==
-                  std::tie(b.width, b.height, b.n) &&
-              std::string_view(a.backend) < std::string_view(b.backend));
+      return Fields(a) < Fields(b);
+    }
+    template <typename S>
+    static auto Fields(const S& s) {
+      return std::tuple(std::string_view(s.backend), s.width, s.height, s.n);
     }
   };
   static ServiceShape ShapeOf(std::string_view backend,
