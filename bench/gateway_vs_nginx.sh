@@ -9,7 +9,11 @@
 #     quality scoring off: gateway.quality_sample 0) against one nginx worker
 #     (worker_processes 1). Prints requests/s, p99 and the CPU each proxy
 #     used; targets: zimon >= 1.0x nginx's requests/s, p99 no worse. One more
-#     line has zimon with scoring on (gateway.quality_sample 1).
+#     line has zimon with scoring on (gateway.quality_sample 1). With LOGS=1
+#     (the default), a third pair of 1 KB runs has each proxy's access log
+#     on, written to a file as each writes it by default: nginx's combined
+#     format (a write per request) against zimon's JSON lines (docs/
+#     access_log.md).
 #  b. Goodput at 2x overload. SIMS `zimon sim --parallel` servers (each
 #     request runs at once; too many at once run out of simulated VRAM) get
 #     open-loop load at twice the fleet's capacity for OVERLOAD_S seconds,
@@ -34,7 +38,7 @@
 # Knobs (env): PARTS ("a b"; "i" too, or alone, for part i: DURATION_I, 8 s,
 # and CONNS_I, 4); part a: DURATION (10 s per run), CONNS (32),
 # WRK_THREADS (1), ROUNDS (2: runs alternate nginx, zimon; the best of each
-# is reported), UP_WORKERS (2, the static upstream's nginx workers), PIN (1:
+# is reported), LOGS (1; 0 leaves out the access-log pair), UP_WORKERS (2, the static upstream's nginx workers), PIN (1:
 # pin each proxy to the last CPU and everything else to the others; io: the
 # same, except that only zimon's I/O threads stay on the proxy's CPU and its
 # other threads (image-record writer, workers, collectors) join the others;
@@ -69,6 +73,7 @@ conns_i=${CONNS_I:-4}
 conns=${CONNS:-32}
 wrk_threads=${WRK_THREADS:-1}
 rounds=${ROUNDS:-2}
+logs=${LOGS:-1}
 up_workers=${UP_WORKERS:-2}
 pin=${PIN:-1}
 case $pin in
@@ -232,7 +237,9 @@ EOF
 }
 
 # Starts `zimon serve` with config file $1 in front of backend URL(s) $2...;
-# sets started_pid and zimon_url. $runner pins it.
+# sets started_pid and zimon_url. $2 names the pinning prefix. The access log
+# goes to $zimon_access_log (none when empty).
+zimon_access_log=""
 start_zimon() {
   local conf=$1 where=$2 out url
   local -n prefix=$where
@@ -241,7 +248,7 @@ start_zimon() {
   for url in "$@"; do backends+=(--backend "$url"); done
   out=$work/zimon.$RANDOM
   "${prefix[@]}" "$zimon" serve --config "$conf" --listen 127.0.0.1:0 \
-    --access-log '' "${backends[@]}" >"$out.out" 2>"$out.err" &
+    --access-log "$zimon_access_log" "${backends[@]}" >"$out.out" 2>"$out.err" &
   started_pid=$!
   pids+=("$started_pid")
   zimon_url=""
@@ -342,15 +349,19 @@ EOF
 part_a() {
   start_upstreams
 
-  # The nginx proxy: one worker, a port per upstream.
-  local px_dir=$work/proxy px_small px_large
+  # The nginx proxy: one worker, a port per upstream, and one more for the
+  # small answers with the access log on.
+  local px_dir=$work/proxy px_small px_large px_logged
   mkdir -p "$px_dir"
   px_small=$(free_port)
   px_large=$(free_port)
+  px_logged=$(free_port)
   {
     nginx_head "$px_dir" 1
     nginx_proxy_server small "$up_small" "$px_small"
     nginx_proxy_server large "$up_large" "$px_large"
+    nginx_proxy_server logged "$up_small" "$px_logged" |
+      sed "s|^    listen .*|&\n    access_log $px_dir/access.log combined;|"
     echo "}"
   } >"$px_dir/nginx.conf"
   start_nginx "$px_dir/nginx.conf" "$px_dir" "$px_large" on_proxy_cpu
@@ -394,11 +405,16 @@ part_a() {
   echo "== a. proxy overhead: wrk -t$wrk_threads -c$conns -d${duration}s, best of $rounds alternating runs; $placement"
   echo "   answers: ~1KB = $small_bytes bytes, ~1MB = $large_bytes bytes (OpenAI JSON, PNG as b64_json)"
   printf '%-7s %-26s %10s %9s %7s %8s %9s %10s\n' size proxy req/s p99_ms errors cpu_s cpu_core us/req
-  local name up px best_n best_z line z_pid r n_line z_line
+  local name up px logged best_n best_z line z_pid r n_line z_line
+  local cases=("1KB:$up_small:$px_small:" "1MB:$up_large:$px_large:")
+  [[ $logs == 1 ]] && cases+=("1KB+log:$up_small:$px_logged:log")
   declare -A result
-  for pair in "1KB:$up_small:$px_small" "1MB:$up_large:$px_large"; do
-    IFS=: read -r name up px <<<"$pair"
+  for pair in "${cases[@]}"; do
+    IFS=: read -r name up px logged <<<"$pair"
+    zimon_access_log=""
+    [[ -n $logged ]] && zimon_access_log=$work/zimon-access.log
     start_zimon "$work/zimon-a-0.yaml" on_proxy_cpu "http://127.0.0.1:$up"
+    zimon_access_log=""
     z_pid=$started_pid
     wait_ok "$zimon_url" "$req_body"
     best_n="0 0 0 0 0"
@@ -408,6 +424,11 @@ part_a() {
       z_line=$(run_wrk "$zimon_url" "$z_pid")
       awk -v a="$n_line" -v b="$best_n" 'BEGIN { split(a, x); split(b, y); exit !(x[1] > y[1]) }' && best_n=$n_line
       awk -v a="$z_line" -v b="$best_z" 'BEGIN { split(a, x); split(b, y); exit !(x[1] > y[1]) }' && best_z=$z_line
+      if [[ -n $logged ]]; then
+        # Both append: truncating keeps the disk from filling.
+        : >"$px_dir/access.log"
+        : >"$work/zimon-access.log"
+      fi
     done
     stop "$z_pid"
     result[$name.nginx]=$best_n
@@ -416,6 +437,10 @@ part_a() {
       read -r rps p99 errors cpu requests <<<"${result[$name.$peer]}"
       local label="nginx 1.22 (1 worker)"
       [[ $peer == zimon ]] && label="zimon (1 I/O thread)"
+      if [[ -n $logged ]]; then
+        label="nginx, access_log file"
+        [[ $peer == zimon ]] && label="zimon, --access-log file"
+      fi
       awk -v n="$name" -v l="$label" -v rps="$rps" -v p99="$p99" -v e="$errors" \
           -v cpu="$cpu" -v req="$requests" -v d="$duration" 'BEGIN {
         printf "%-7s %-26s %10.0f %9.2f %7d %8.2f %8.0f%% %10.1f\n", n, l, rps, p99, e, cpu,
@@ -434,10 +459,11 @@ part_a() {
     printf "%-7s %-26s %10.0f %9.2f %7d %8.2f %8.0f%% %10.1f\n", "1MB", "zimon, quality_sample 1", rps, p99, e,
       cpu, 100 * cpu / d, (req > 0 ? 1e6 * cpu / req : 0) }'
   echo "   ratios zimon/nginx (quality_sample 0; req/s target >= 1.00, p99 target <= 1.00):"
-  for name in 1KB 1MB; do
+  for pair in "${cases[@]}"; do
+    name=${pair%%:*}
     awk -v n="$name" -v z="${result[$name.zimon]}" -v g="${result[$name.nginx]}" 'BEGIN {
       split(z, a); split(g, b)
-      printf "   %-4s req/s %.2fx  p99 %.2fx  cpu/req %.2fx\n", n,
+      printf "   %-7s req/s %.2fx  p99 %.2fx  cpu/req %.2fx\n", n,
         (b[1] > 0 ? a[1] / b[1] : 0), (b[2] > 0 ? a[2] / b[2] : 0),
         (b[5] > 0 && a[5] > 0 && b[4] > 0 ? (a[4] / a[5]) / (b[4] / b[5]) : 0) }'
   done

@@ -1,8 +1,13 @@
 #include "zimon/gateway/access_log.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <memory>
+#include <utility>
 
 #include "zimon/common/logging.h"
 #include "zimon/common/random_id.h"
@@ -65,6 +70,17 @@ void AppendInteger(std::string& out, std::string_view key, int64_t value) {
   out += std::to_string(value);
 }
 
+// The most buffer a batch keeps between batches (about 3 000 lines).
+constexpr size_t kKeptBufferBytes = 1 << 20;
+
+metrics::Family<metrics::Counter>& LostLines(metrics::Registry& registry) {
+  return registry.AddCounter(
+      "zimon_access_log_lost_lines_total",
+      "Access-log lines dropped: the queue was full (the sink stalled) or the "
+      "sink failed.",
+      {"reason"});
+}
+
 std::optional<double> Seconds(std::optional<std::chrono::duration<double>> d) {
   if (!d.has_value()) return std::nullopt;
   return d->count();
@@ -85,10 +101,8 @@ std::string AcceptOrMakeRequestId(std::string_view header) {
   return NewTimeOrderedId(kMadeRequestIdPrefix);
 }
 
-std::string FormatAccessLogLine(const AccessLogEntry& entry,
-                                Clock::WallTime now) {
-  std::string out;
-  out.reserve(384);
+void AppendAccessLogLine(std::string& out, const AccessLogEntry& entry,
+                         Clock::WallTime now) {
   out += "{\"ts\":";
   AppendTimestamp(out, now);
   out += R"(,"level":"info","msg":"access")";
@@ -105,26 +119,82 @@ std::string FormatAccessLogLine(const AccessLogEntry& entry,
   AppendInteger(out, "images", entry.images);
   AppendNumber(out, "quality_score", entry.quality_score);
   AppendInteger(out, "bytes_out", static_cast<int64_t>(entry.bytes_out));
-  out += '}';
+  out += "}\n";
+}
+
+std::string FormatAccessLogLine(const AccessLogEntry& entry,
+                                Clock::WallTime now) {
+  std::string out;
+  out.reserve(384);
+  AppendAccessLogLine(out, entry, now);
+  out.pop_back();  // the newline
   return out;
 }
 
-AccessLog::AccessLog(Sink sink, Clock& clock)
-    : sink_(std::move(sink)), clock_(clock) {
-  if (!sink_) {
-    sink_ = [](std::string_view line) {
-      // One fwrite per line: stdio locks the stream, so lines never
-      // interleave.
-      std::string with_newline(line);
-      with_newline += '\n';
-      std::fwrite(with_newline.data(), 1, with_newline.size(), stdout);
-      std::fflush(stdout);
-    };
+AccessLog::AccessLog(Sink sink, Clock& clock, metrics::Registry& registry,
+                     size_t max_pending)
+    : sink_(std::move(sink)),
+      clock_(clock),
+      lost_queue_full_(LostLines(registry).WithLabels({"queue_full"})),
+      lost_write_error_(LostLines(registry).WithLabels({"write_error"})),
+      worker_("zimon-access", kGatherTime, max_pending,
+              [this](std::vector<Stamped>& batch) { WriteBatch(batch); }) {}
+
+void AccessLog::Write(AccessLogEntry entry) {
+  if (!worker_.Add({std::move(entry), clock_.Now()})) {
+    lost_queue_full_.Inc();
+    unreported_queue_full_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
-void AccessLog::Write(const AccessLogEntry& entry) const {
-  sink_(FormatAccessLogLine(entry, clock_.Now()));
+void AccessLog::WriteBatch(std::vector<Stamped>& batch) {
+  if (uint64_t dropped =
+          unreported_queue_full_.exchange(0, std::memory_order_relaxed)) {
+    log::Warn("access log queue full: lines lost", {{"lines", dropped}});
+  }
+  buffer_.clear();
+  for (const Stamped& s : batch) AppendAccessLogLine(buffer_, s.entry, s.at);
+  Status status = sink_(buffer_);
+  if (!status.ok()) {
+    lost_write_error_.Inc(static_cast<double>(batch.size()));
+    if (write_losses_ == 0) {
+      log::Error("cannot write the access log; lines are lost until it can",
+                 {{"error", status}});
+    }
+    write_losses_ += batch.size();
+  } else if (write_losses_ > 0) {
+    log::Info("the access log is written again",
+              {{"lines_lost", write_losses_}});
+    write_losses_ = 0;
+  }
+  // A burst must not keep its buffer forever.
+  if (buffer_.capacity() > kKeptBufferBytes) std::string().swap(buffer_);
+}
+
+AccessLog::Sink StdoutAccessSink() {
+  return [](std::string_view lines) -> Status {
+    while (!lines.empty()) {
+      ssize_t n = ::write(STDOUT_FILENO, lines.data(), lines.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoToStatus(errno, "standard output");
+      }
+      lines.remove_prefix(static_cast<size_t>(n));
+    }
+    return OkStatus();
+  };
+}
+
+StatusOr<AccessLog::Sink> FileAccessSink(FileSystem& fs,
+                                         const std::string& path) {
+  auto file = fs.NewAppendableFile(path);
+  if (!file.ok()) {
+    return Status(file.status().code(),
+                  "cannot open the access log: " + file.status().message());
+  }
+  std::shared_ptr<WritableFile> shared = std::move(*file);
+  return AccessLog::Sink(
+      [shared](std::string_view lines) { return shared->Append(lines); });
 }
 
 }  // namespace zimon::gateway

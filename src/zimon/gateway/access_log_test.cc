@@ -2,20 +2,32 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <future>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "zimon/metrics/registry.h"
+#include "zimon/testing/failing_file_system.h"
 #include "zimon/testing/fake_clock.h"
+#include "zimon/testing/in_memory_file_system.h"
 
 namespace zimon::gateway {
 namespace {
 
 using nlohmann::json;
+using testing::FailingFileSystem;
+using testing::FsOp;
+using testing::InMemoryFileSystem;
 using namespace std::chrono_literals;
 
 Clock::WallTime At(int64_t ms) {
@@ -99,17 +111,243 @@ TEST(FormatAccessLogLine, NonFiniteNumbersAreNull) {
   EXPECT_TRUE(j["quality_score"].is_null());
 }
 
-TEST(AccessLog, WritesOneLinePerEntryAtTheClocksTime) {
+// The value of zimon_access_log_lost_lines_total{reason=`reason`}.
+double Lost(metrics::Registry& registry, std::string_view reason) {
+  for (const auto& f : registry.Collect()) {
+    if (f.name != "zimon_access_log_lost_lines") continue;
+    for (const auto& p : f.points) {
+      if (p.labels.size() == 1 && p.labels[0].value == reason) return p.value;
+    }
+  }
+  return -1;
+}
+
+// A sink that keeps what it is handed; it can hold its first call until
+// Release(), and fail while `failing` is set.
+class TestSink {
+ public:
+  explicit TestSink(bool hold_first = false) {
+    if (!hold_first) release_.set_value();
+  }
+
+  AccessLog::Sink Sink() {
+    return [this](std::string_view lines) -> Status {
+      bool first;
+      {
+        std::lock_guard lock(mu_);
+        first = calls_++ == 0;
+      }
+      if (first) {
+        entered_.set_value();
+        released_.wait();
+      }
+      std::lock_guard lock(mu_);
+      if (failing_) return FailingFileSystem::NoSpace("access.log");
+      text_ += lines;
+      return OkStatus();
+    };
+  }
+  void WaitUntilFirstCall() { entered_.get_future().wait(); }
+  void Release() { release_.set_value(); }
+  void SetFailing(bool failing) {
+    std::lock_guard lock(mu_);
+    failing_ = failing;
+  }
+  int calls() {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+  // The lines written so far, parsed.
+  std::vector<json> Lines() {
+    std::lock_guard lock(mu_);
+    std::vector<json> out;
+    std::istringstream in(text_);
+    for (std::string line; std::getline(in, line);) {
+      out.push_back(json::parse(line));
+    }
+    EXPECT_TRUE(text_.empty() || text_.back() == '\n');
+    return out;
+  }
+
+ private:
+  std::mutex mu_;
+  int calls_ = 0;         // guarded by mu_
+  bool failing_ = false;  // guarded by mu_
+  std::string text_;      // guarded by mu_
+  std::promise<void> entered_;
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+};
+
+AccessLogEntry WithId(std::string id) {
+  AccessLogEntry e = Success();
+  e.request_id = std::move(id);
+  return e;
+}
+
+TEST(AccessLog, StampsEachLineWithTheTimeItWasWritten) {
   testing::FakeClock clock(At(1000));
-  std::vector<std::string> lines;
-  AccessLog log([&](std::string_view line) { lines.emplace_back(line); },
-                clock);
+  metrics::Registry registry;
+  TestSink sink;
+  AccessLog log(sink.Sink(), clock, registry);
   log.Write(Success());
   clock.Advance(2500ms);
   log.Write(Success());
+  log.Flush();
+  auto lines = sink.Lines();
   ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(json::parse(lines[0])["ts"], "1970-01-01T00:00:01.000Z");
-  EXPECT_EQ(json::parse(lines[1])["ts"], "1970-01-01T00:00:03.500Z");
+  EXPECT_EQ(lines[0]["ts"], "1970-01-01T00:00:01.000Z");
+  EXPECT_EQ(lines[1]["ts"], "1970-01-01T00:00:03.500Z");
+  EXPECT_EQ(lines[0], json::parse(FormatAccessLogLine(Success(), At(1000))));
+}
+
+// While the sink is busy, lines gather and go out in one call.
+TEST(AccessLog, WritesWhatGatheredInOneCall) {
+  testing::FakeClock clock(At(0));
+  metrics::Registry registry;
+  TestSink sink(/*hold_first=*/true);
+  AccessLog log(sink.Sink(), clock, registry);
+  log.Write(WithId("first"));
+  sink.WaitUntilFirstCall();
+  for (int i = 0; i < 100; ++i) log.Write(WithId("r" + std::to_string(i)));
+  sink.Release();
+  log.Flush();
+  EXPECT_EQ(sink.calls(), 2);
+  auto lines = sink.Lines();
+  ASSERT_EQ(lines.size(), 101u);
+  EXPECT_EQ(lines[0]["request_id"], "first");
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(lines[i + 1]["request_id"], "r" + std::to_string(i));
+  }
+}
+
+TEST(AccessLog, DropsAndCountsLinesPastTheQueueLimit) {
+  testing::FakeClock clock(At(0));
+  metrics::Registry registry;
+  TestSink sink(/*hold_first=*/true);
+  AccessLog log(sink.Sink(), clock, registry, /*max_pending=*/2);
+  log.Write(WithId("a"));
+  sink.WaitUntilFirstCall();  // "a" has left the queue
+  log.Write(WithId("b"));
+  log.Write(WithId("c"));
+  log.Write(WithId("lost"));
+  EXPECT_EQ(Lost(registry, "queue_full"), 1);
+  sink.Release();
+  log.Flush();
+  auto lines = sink.Lines();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[2]["request_id"], "c");
+  EXPECT_EQ(Lost(registry, "write_error"), 0);
+}
+
+TEST(AccessLog, CountsLinesTheSinkFailedToTake) {
+  testing::FakeClock clock(At(0));
+  metrics::Registry registry;
+  TestSink sink;
+  AccessLog log(sink.Sink(), clock, registry);
+  sink.SetFailing(true);
+  log.Write(WithId("a"));
+  log.Flush();
+  log.Write(WithId("b"));
+  log.Write(WithId("c"));
+  log.Flush();
+  EXPECT_EQ(Lost(registry, "write_error"), 3);
+  sink.SetFailing(false);
+  log.Write(WithId("d"));
+  log.Flush();
+  auto lines = sink.Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["request_id"], "d");
+  EXPECT_EQ(Lost(registry, "write_error"), 3);
+  EXPECT_EQ(Lost(registry, "queue_full"), 0);
+}
+
+TEST(AccessLog, DestructorWritesWhatIsQueued) {
+  testing::FakeClock clock(At(0));
+  metrics::Registry registry;
+  TestSink sink;
+  {
+    AccessLog log(sink.Sink(), clock, registry);
+    for (int i = 0; i < 20; ++i) log.Write(Success());
+  }
+  EXPECT_EQ(sink.Lines().size(), 20u);
+}
+
+TEST(FileAccessSink, AppendsToTheFile) {
+  InMemoryFileSystem fs;
+  ASSERT_TRUE(fs.WriteFileAtomic("/access.log", "earlier\n").ok());
+  auto sink = FileAccessSink(fs, "/access.log");
+  ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+  ASSERT_TRUE((*sink)("one\n").ok());
+  ASSERT_TRUE((*sink)("two\nthree\n").ok());
+  EXPECT_EQ(fs.ReadFile("/access.log").value_or(""),
+            "earlier\none\ntwo\nthree\n");
+}
+
+TEST(FileAccessSink, NamesAFileItCannotOpen) {
+  InMemoryFileSystem fs;
+  auto sink = FileAccessSink(fs, "/no/such/dir/access.log");
+  ASSERT_FALSE(sink.ok());
+  EXPECT_THAT(sink.status().message(),
+              ::testing::HasSubstr("/no/such/dir/access.log"));
+  EXPECT_THAT(sink.status().message(), ::testing::HasSubstr("access log"));
+}
+
+// A full disk costs lines, counted, and the log goes on once there is room.
+TEST(FileAccessSink, AFullDiskLosesLinesUntilThereIsRoom) {
+  InMemoryFileSystem mem;
+  FailingFileSystem fs(mem);
+  fs.FailNth(FsOp::kAppend, 1, FailingFileSystem::NoSpace("/access.log"));
+  auto sink = FileAccessSink(fs, "/access.log");
+  ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+  testing::FakeClock clock(At(0));
+  metrics::Registry registry;
+  AccessLog log(std::move(*sink), clock, registry);
+  log.Write(WithId("lost"));
+  log.Flush();
+  log.Write(WithId("kept"));
+  log.Flush();
+  EXPECT_EQ(Lost(registry, "write_error"), 1);
+  std::string text = mem.ReadFile("/access.log").value_or("");
+  EXPECT_EQ(text.find("lost"), std::string::npos) << text;
+  EXPECT_NE(text.find("kept"), std::string::npos) << text;
+}
+
+TEST(StdoutAccessSink, WritesToFileDescriptorOne) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::fflush(stdout);
+  const int saved = ::dup(STDOUT_FILENO);
+  ASSERT_GE(saved, 0);
+  ASSERT_GE(::dup2(fds[1], STDOUT_FILENO), 0);
+  Status status = StdoutAccessSink()("a line\n");
+  ::dup2(saved, STDOUT_FILENO);
+  ::close(saved);
+  ::close(fds[1]);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  char buf[64];
+  ssize_t n = ::read(fds[0], buf, sizeof buf);
+  ::close(fds[0]);
+  EXPECT_EQ(std::string(buf, n > 0 ? static_cast<size_t>(n) : 0), "a line\n");
+}
+
+TEST(StdoutAccessSink, ReportsAClosedReader) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ::close(fds[0]);
+  std::fflush(stdout);
+  const int saved = ::dup(STDOUT_FILENO);
+  ASSERT_GE(saved, 0);
+  ASSERT_GE(::dup2(fds[1], STDOUT_FILENO), 0);
+  // SIGPIPE is ignored in zimon (and in this test), so the write fails.
+  auto* old = std::signal(SIGPIPE, SIG_IGN);
+  Status status = StdoutAccessSink()("a line\n");
+  std::signal(SIGPIPE, old);
+  ::dup2(saved, STDOUT_FILENO);
+  ::close(saved);
+  ::close(fds[1]);
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), ::testing::HasSubstr("standard output"));
 }
 
 TEST(AcceptOrMakeRequestId, KeepsAUsableClientId) {

@@ -3,7 +3,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <cstdio>
-#include <fstream>
 #include <latch>
 
 #include "zimon/common/logging.h"
@@ -38,23 +37,21 @@ std::string BackendsJson(const std::vector<BackendView>& views) {
   return out;
 }
 
-AccessLog::Sink MakeAccessSink(const std::string& target) {
-  if (target.empty()) return [](std::string_view) {};
-  if (target == "-") return nullptr;  // stdout
-  auto file = std::make_shared<std::ofstream>(target, std::ios::app);
-  auto mu = std::make_shared<std::mutex>();
-  return [file, mu](std::string_view line) {
-    std::lock_guard lock(*mu);
-    *file << line << '\n';
-    file->flush();
-  };
+// The access log's sink for `target`: "" none, "-" standard output, else a
+// file.
+StatusOr<AccessLog::Sink> MakeAccessSink(const std::string& target,
+                                         FileSystem& fs) {
+  if (target.empty()) return AccessLog::Sink();
+  if (target == "-") return StdoutAccessSink();
+  return FileAccessSink(fs, target);
 }
 
 }  // namespace
 
 Gateway::Impl::Impl(GatewayOptions options, metrics::Registry& registry,
                     Clock& clock, FileSystem& fs,
-                    std::unique_ptr<FeedbackStore> feedback)
+                    std::unique_ptr<FeedbackStore> feedback,
+                    AccessLog::Sink access_sink)
     : options_(std::move(options)),
       registry_(registry),
       clock_(clock),
@@ -66,7 +63,9 @@ Gateway::Impl::Impl(GatewayOptions options, metrics::Registry& registry,
       feedback_(std::move(feedback)),
       recorder_(*feedback_, registry),
       images_(fs, options_.config.image_dir),
-      access_log_(MakeAccessSink(options_.access_log), clock),
+      access_log_(access_sink ? std::make_unique<AccessLog>(
+                                    std::move(access_sink), clock, registry)
+                              : nullptr),
       limits_(LimitsFrom(options_.config)),
       pool_(static_cast<size_t>(std::max(1, options_.worker_threads))) {
   NameWorkers();
@@ -87,6 +86,11 @@ void Gateway::Impl::NameWorkers() {
     });
   }
   started->wait();
+}
+
+void Gateway::Impl::Flush() {
+  recorder_.Flush();
+  if (access_log_) access_log_->Flush();
 }
 
 Status Gateway::Impl::Init() {
@@ -442,7 +446,7 @@ awaitable<http::Response> Gateway::Impl::HandleGenerate(http::Request& req) {
       req.headers.Get("X-Request-Id").value_or("");
   trail.entry.request_id = AcceptOrMakeRequestId(client_id);
   trail.request_id_made = trail.entry.request_id != client_id;
-  if (access_log_enabled_) {  // the entry's only reader of these two
+  if (access_log_) {  // the entry's only reader of these two
     trail.entry.method = req.method;
     trail.entry.path = req.path;
   }
@@ -452,10 +456,10 @@ awaitable<http::Response> Gateway::Impl::HandleGenerate(http::Request& req) {
   trail.entry.outcome = std::string(RequestOutcomeName(trail.outcome));
   trail.entry.total = Seconds(clock_.SteadyNow() - trail.start);
   trail.entry.bytes_out = response.BodySize();
-  if (access_log_enabled_) access_log_.Write(trail.entry);
   metrics_.Finish(
       trail.entry.backend.empty() ? kNoBackend : trail.entry.backend,
       trail.outcome, trail.entry.total.count());
+  if (access_log_) access_log_->Write(std::move(trail.entry));
   co_return response;
 }
 
@@ -509,8 +513,12 @@ StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options,
         feedback.status().code(),
         "gateway.feedback_db: " + std::string(feedback.status().message()));
   }
-  auto impl = std::make_unique<Impl>(std::move(options), registry, clock, fs,
-                                     std::move(*feedback));
+  StatusOr<AccessLog::Sink> access_sink =
+      MakeAccessSink(options.access_log, fs);
+  if (!access_sink.ok()) return access_sink.status();
+  auto impl =
+      std::make_unique<Impl>(std::move(options), registry, clock, fs,
+                             std::move(*feedback), std::move(*access_sink));
   ZIMON_RETURN_IF_ERROR(impl->Init());
   return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
 }
@@ -525,6 +533,8 @@ Status Gateway::Start(boost::asio::any_io_executor executor,
 }
 
 void Gateway::Stop() { impl_->Stop(); }
+
+void Gateway::Flush() { impl_->Flush(); }
 
 std::vector<BackendView> Gateway::Backends() const { return impl_->Backends(); }
 

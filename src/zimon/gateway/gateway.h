@@ -89,6 +89,11 @@ class Gateway {
 
   std::vector<BackendView> Backends() const;
 
+  // Waits until the access-log lines and image records of every request
+  // answered so far are written (both are written off the I/O threads, a few
+  // ms later). Blocks: never call it from an I/O thread.
+  void Flush();
+
   class Impl;
 
  private:

@@ -44,7 +44,8 @@ namespace zimon::gateway {
 class Gateway::Impl {
  public:
   Impl(GatewayOptions options, metrics::Registry& registry, Clock& clock,
-       FileSystem& fs, std::unique_ptr<FeedbackStore> feedback);
+       FileSystem& fs, std::unique_ptr<FeedbackStore> feedback,
+       AccessLog::Sink access_sink);
 
   ~Impl();
 
@@ -59,6 +60,7 @@ class Gateway::Impl {
   Status Start(boost::asio::any_io_executor executor, bool single_threaded);
 
   void Stop();
+  void Flush();
 
   std::vector<BackendView> Backends() const { return admission_.Backends(); }
 
@@ -203,8 +205,7 @@ class Gateway::Impl {
   std::unique_ptr<FeedbackStore> feedback_;
   ImageRecorder recorder_;
   ImageStore images_;
-  AccessLog access_log_;
-  const bool access_log_enabled_ = !options_.access_log.empty();
+  std::unique_ptr<AccessLog> access_log_;  // null without an access log
   const ImageApiLimits limits_;
   boost::asio::thread_pool pool_;
   std::unique_ptr<http::Client> client_;

@@ -2,6 +2,7 @@
 // in-process simulators (zimon_sim) on port 0. End-to-end tests of the real
 // binary live in tests/integration/gateway_e2e_test.cc.
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -167,6 +168,7 @@ TEST(GatewayService, AccessLogLineNamesTheRequest) {
   RunningGateway gw(OneBackend(sim->base_url()), {}, 2, /*access_log=*/true);
   auto reply = Call("POST", gw.url("/v1/images/generations"), kSmall);
   ASSERT_EQ(reply.status, 200) << reply.body;
+  gw.gateway().Flush();
   std::ifstream file(gw.access_log_path());
   std::string line;
   ASSERT_TRUE(std::getline(file, line)) << "no access-log line";
@@ -182,6 +184,20 @@ TEST(GatewayService, AccessLogLineNamesTheRequest) {
   EXPECT_FALSE(std::getline(file, line)) << line;
 }
 
+TEST(GatewayService, AnAccessLogThatCannotBeOpenedIsAStartError) {
+  testing::TempDir dir;
+  GatewayOptions options;
+  options.config = OneBackend("http://127.0.0.1:9");
+  options.config.image_dir = dir.Join("images");
+  options.config.feedback_db = dir.Join("feedback.db");
+  options.access_log = dir.Join("missing/access.log");
+  metrics::Registry registry;
+  auto gateway = Gateway::Create(std::move(options), registry);
+  ASSERT_FALSE(gateway.ok());
+  EXPECT_THAT(gateway.status().message(),
+              ::testing::HasSubstr(dir.Join("missing/access.log")));
+}
+
 // top -H and perf tell the gateway's threads apart.
 TEST(GatewayService, NamesItsThreads) {
   RunningGateway gw(OneBackend("http://127.0.0.1:9"));
@@ -193,6 +209,7 @@ TEST(GatewayService, NamesItsThreads) {
   EXPECT_EQ(count("zimon-io-1"), 1);
   EXPECT_EQ(count("zimon-records"), 1);
   EXPECT_EQ(count("zimon-work-0"), 1);
+  EXPECT_EQ(count("zimon-access"), 0);  // only with an access log
 }
 
 // One I/O thread: no strands, upstream exchanges inline (the cheapest mode).

@@ -1,0 +1,138 @@
+#include "zimon/common/batch_worker.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "zimon/common/thread_name.h"
+
+namespace zimon {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Records the batches it is handed; the first batch can be held back until
+// Release(), so a test knows what waits meanwhile.
+class Recorder {
+ public:
+  explicit Recorder(bool hold_first = false) {
+    if (!hold_first) release_.set_value();
+  }
+
+  BatchWorker<int>::Handler Handler() {
+    return [this](std::vector<int>& batch) {
+      bool first;
+      {
+        std::lock_guard lock(mu_);
+        first = batches_.empty();
+        batches_.push_back(batch);
+      }
+      if (first) {
+        entered_.set_value();
+        release_future_.wait();
+      }
+    };
+  }
+
+  void WaitUntilFirstBatch() { entered_.get_future().wait(); }
+  void Release() { release_.set_value(); }
+
+  std::vector<std::vector<int>> batches() {
+    std::lock_guard lock(mu_);
+    return batches_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::vector<int>> batches_;
+  std::promise<void> entered_;
+  std::promise<void> release_;
+  std::shared_future<void> release_future_ = release_.get_future().share();
+};
+
+TEST(BatchWorker, FlushWaitsForEveryItemAddedBefore) {
+  Recorder recorder;
+  BatchWorker<int> worker("zimon-test", 1ms, 1000, recorder.Handler());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&worker, t] {
+      for (int i = 0; i < 100; ++i) EXPECT_TRUE(worker.Add(t * 100 + i));
+    });
+  }
+  for (auto& t : threads) t.join();
+  worker.Flush();
+  std::vector<int> seen;
+  for (const auto& batch : recorder.batches()) {
+    seen.insert(seen.end(), batch.begin(), batch.end());
+  }
+  std::sort(seen.begin(), seen.end());
+  ASSERT_EQ(seen.size(), 400u);
+  for (int i = 0; i < 400; ++i) EXPECT_EQ(seen[i], i);
+}
+
+TEST(BatchWorker, ItemsThatArriveDuringABatchMakeTheNextOne) {
+  Recorder recorder(/*hold_first=*/true);
+  BatchWorker<int> worker("zimon-test", 1h, 1000, recorder.Handler());
+  worker.Add(0);
+  recorder.WaitUntilFirstBatch();
+  for (int i = 1; i <= 50; ++i) worker.Add(i);
+  recorder.Release();
+  worker.Flush();  // cuts the hour's gathering short
+  auto batches = recorder.batches();
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[0], std::vector<int>{0});
+  EXPECT_EQ(batches[1].size(), 50u);
+}
+
+TEST(BatchWorker, RefusesItemsPastMaxPending) {
+  Recorder recorder(/*hold_first=*/true);
+  BatchWorker<int> worker("zimon-test", 1ms, 2, recorder.Handler());
+  EXPECT_TRUE(worker.Add(0));
+  recorder.WaitUntilFirstBatch();  // 0 is out of the queue
+  EXPECT_TRUE(worker.Add(1));
+  EXPECT_TRUE(worker.Add(2));
+  EXPECT_FALSE(worker.Add(3));
+  recorder.Release();
+  worker.Flush();
+  EXPECT_TRUE(worker.Add(4));  // room again
+  worker.Flush();
+  auto batches = recorder.batches();
+  std::vector<int> seen;
+  for (const auto& batch : batches) {
+    seen.insert(seen.end(), batch.begin(), batch.end());
+  }
+  EXPECT_EQ(seen, (std::vector<int>{0, 1, 2, 4}));
+}
+
+TEST(BatchWorker, DestructorHandlesWhatIsPending) {
+  Recorder recorder;
+  {
+    BatchWorker<int> worker("zimon-test", 1h, 1000, recorder.Handler());
+    for (int i = 0; i < 10; ++i) worker.Add(i);
+  }
+  size_t handled = 0;
+  for (const auto& batch : recorder.batches()) handled += batch.size();
+  EXPECT_EQ(handled, 10u);
+}
+
+TEST(BatchWorker, RunsOnANamedThread) {
+  auto count = [] {
+    std::vector<std::string> names = ProcessThreadNames();
+    return std::count(names.begin(), names.end(), "zimon-batchtest");
+  };
+  const auto before = count();
+  {
+    Recorder recorder;
+    BatchWorker<int> worker("zimon-batchtest", 1ms, 10, recorder.Handler());
+    EXPECT_EQ(count(), before + 1);
+  }
+  EXPECT_EQ(count(), before);
+}
+
+}  // namespace
+}  // namespace zimon
