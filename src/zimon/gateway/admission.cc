@@ -14,6 +14,9 @@ double Seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
+// The drain window forgets in steps of a thirtieth (a second by default).
+constexpr int kDrainSlots = 30;
+
 }  // namespace
 
 AdmissionController::AdmissionController(AdmissionOptions options, Clock& clock,
@@ -33,7 +36,8 @@ AdmissionController::AdmissionController(AdmissionOptions options, Clock& clock,
                                     {}, metrics::DefaultLatencyBuckets())
                       .WithLabels({})),
       backends_(options_.ejection, registry),
-      balancer_(options_.seed) {
+      balancer_(options_.seed),
+      completions_(options_.drain_window, kDrainSlots) {
   queue_depth_gauge_.Set(0);
 }
 
@@ -157,7 +161,7 @@ CancelResult AdmissionController::Cancel(uint64_t ticket) {
     } else if (auto g = granted_.find(ticket); g != granted_.end()) {
       backends_.Release(g->second, UpstreamOutcome::kCancelled, now);
       granted_.erase(g);
-      RecordCompletionLocked(now);
+      completions_.Add(now);
       result = CancelResult::kCancelUpstream;
     }
     DispatchLocked(now, deferred);
@@ -178,7 +182,7 @@ Status AdmissionController::Release(uint64_t ticket, UpstreamOutcome outcome) {
     }
     backends_.Release(g->second, outcome, now);
     granted_.erase(g);
-    RecordCompletionLocked(now);
+    completions_.Add(now);
     ExpireLocked(now, deferred);
     DispatchLocked(now, deferred);
   }
@@ -304,31 +308,10 @@ bool AdmissionController::AnyUpLocked(
   return any;
 }
 
-// Trimmed as it grows, not only when a rate is asked for: a gateway that
-// never fills its queue never asks, and kept every completion it ever had
-// (eight bytes a request, without end).
-void AdmissionController::RecordCompletionLocked(Clock::SteadyTime now) {
-  completions_.push_back(now);
-  TrimCompletionsLocked(now);
-}
-
-size_t AdmissionController::completions_held() const {
-  std::lock_guard lock(mu_);
-  return completions_.size();
-}
-
-void AdmissionController::TrimCompletionsLocked(Clock::SteadyTime now) const {
-  while (!completions_.empty() &&
-         completions_.front() <= now - options_.drain_window) {
-    completions_.pop_front();
-  }
-}
-
 double AdmissionController::DrainRateLocked(Clock::SteadyTime now) const {
-  TrimCompletionsLocked(now);
   const auto span = std::min(options_.drain_window, now - started_);
   const double seconds = std::max(1.0, Seconds(span));
-  return static_cast<double>(completions_.size()) / seconds;
+  return completions_.Count(now) / seconds;
 }
 
 std::chrono::seconds AdmissionController::RetryAfterLocked(

@@ -31,7 +31,8 @@
 // `drain_window` / min(drain_window, time since start) (per second); estimate
 // = (queue depth + 1) / drain, rounded up, clamped to [1 s, max_retry_after].
 // With no completions yet, drain is taken as total capacity /
-// assumed_service_time.
+// assumed_service_time. Completions are counted in slots of a thirtieth
+// of the window (a WindowCounter), so memory stays constant at any rate.
 //
 // Ownership: owns its queue and backend set; references the clock and the
 // registry, which must outlive it.
@@ -43,7 +44,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -56,6 +56,7 @@
 
 #include "zimon/common/clock.h"
 #include "zimon/common/status.h"
+#include "zimon/common/window_counter.h"
 #include "zimon/gateway/backend_state.h"
 #include "zimon/gateway/balancer.h"
 #include "zimon/metrics/registry.h"
@@ -140,9 +141,6 @@ class AdmissionController {
   std::vector<BackendView> Backends() const;
   // Completions per second over the drain window.
   double DrainRate() const;
-  // The completions kept for DrainRate: those within the drain window (for
-  // tests).
-  size_t completions_held() const;
 
  private:
   using Deferred = std::vector<std::pair<AdmissionCallback, StatusOr<Grant>>>;
@@ -172,8 +170,6 @@ class AdmissionController {
                    const std::vector<std::string>& exclude) const;
   double DrainRateLocked(Clock::SteadyTime now) const;
   std::chrono::seconds RetryAfterLocked(Clock::SteadyTime now) const;
-  void RecordCompletionLocked(Clock::SteadyTime now);
-  void TrimCompletionsLocked(Clock::SteadyTime now) const;
 
   const AdmissionOptions options_;
   Clock& clock_;
@@ -190,7 +186,8 @@ class AdmissionController {
   std::unordered_map<uint64_t, QueueKey> queued_;               // ticket -> key
   std::set<std::pair<Clock::SteadyTime, uint64_t>> deadlines_;  // , ticket
   std::unordered_map<uint64_t, std::string> granted_;  // ticket -> backend
-  mutable std::deque<Clock::SteadyTime> completions_;
+  // Over the drain window, in constant memory whatever the rate.
+  mutable WindowCounter completions_;
 };
 
 }  // namespace zimon::gateway

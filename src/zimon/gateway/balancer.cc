@@ -39,44 +39,40 @@ bool IsRetryable(UpstreamOutcome outcome) {
   return outcome == UpstreamOutcome::kNotStarted;
 }
 
+// Twenty slots: the window forgets in steps of a twentieth.
+constexpr int kBudgetSlots = 20;
+
 RetryBudget::RetryBudget(RetryBudgetOptions options, const Clock& clock)
-    : options_(options), clock_(clock) {}
+    : options_(options),
+      clock_(clock),
+      requests_(options_.window, kBudgetSlots),
+      retries_(options_.window, kBudgetSlots) {}
 
-void RetryBudget::Trim(Clock::SteadyTime now) {
-  const auto cutoff = now - options_.window;
-  while (!requests_.empty() && requests_.front() <= cutoff) {
-    requests_.pop_front();
-  }
-  while (!retries_.empty() && retries_.front() <= cutoff) retries_.pop_front();
-}
-
-int RetryBudget::AllowedLocked() const {
-  const int by_ratio = static_cast<int>(
-      std::floor(options_.ratio * static_cast<double>(requests_.size())));
+int RetryBudget::AllowedLocked(Clock::SteadyTime now) {
+  const int by_ratio =
+      static_cast<int>(std::floor(options_.ratio * requests_.Count(now)));
   return std::max(options_.min_retries, by_ratio);
 }
 
 void RetryBudget::RecordRequest() {
   const auto now = clock_.SteadyNow();
   std::lock_guard lock(mu_);
-  Trim(now);
-  requests_.push_back(now);
+  requests_.Add(now);
 }
 
 bool RetryBudget::TryRetry() {
   const auto now = clock_.SteadyNow();
   std::lock_guard lock(mu_);
-  Trim(now);
-  if (static_cast<int>(retries_.size()) >= AllowedLocked()) return false;
-  retries_.push_back(now);
+  if (retries_.Count(now) >= AllowedLocked(now)) return false;
+  retries_.Add(now);
   return true;
 }
 
 int RetryBudget::Available() {
   const auto now = clock_.SteadyNow();
   std::lock_guard lock(mu_);
-  Trim(now);
-  return std::max(0, AllowedLocked() - static_cast<int>(retries_.size()));
+  const int spent = static_cast<int>(std::ceil(retries_.Count(now)));
+  return std::max(0, AllowedLocked(now) - spent);
 }
 
 }  // namespace zimon::gateway

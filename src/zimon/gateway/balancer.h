@@ -17,7 +17,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "zimon/common/clock.h"
+#include "zimon/common/window_counter.h"
 #include "zimon/gateway/backend_state.h"
 
 namespace zimon::gateway {
@@ -67,14 +67,14 @@ class RetryBudget {
   int Available();
 
  private:
-  void Trim(Clock::SteadyTime now);
-  int AllowedLocked() const;
+  int AllowedLocked(Clock::SteadyTime now);
 
   const RetryBudgetOptions options_;
   const Clock& clock_;
   std::mutex mu_;
-  std::deque<Clock::SteadyTime> requests_;
-  std::deque<Clock::SteadyTime> retries_;
+  // Over the window, in constant memory whatever the request rate.
+  WindowCounter requests_;  // guarded by mu_
+  WindowCounter retries_;   // guarded by mu_
 };
 
 }  // namespace zimon::gateway
