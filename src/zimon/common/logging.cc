@@ -6,6 +6,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "zimon/common/json_ascii.h"
+
 namespace zimon::log {
 namespace internal {
 std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
@@ -100,13 +102,10 @@ void AppendJsonString(std::string& out, std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+    if (PlainJsonAscii(static_cast<char>(c))) {
       size_t j = i + 1;
-      while (j < s.size()) {
-        const unsigned char d = static_cast<unsigned char>(s[j]);
-        if (d < 0x20 || d >= 0x80 || d == '"' || d == '\\') break;
-        ++j;
-      }
+      while (s.size() - j >= 8 && PlainJsonAscii8(s.data() + j)) j += 8;
+      while (j < s.size() && PlainJsonAscii(s[j])) ++j;
       out.append(s.data() + i, j - i);
       i = j;
       continue;

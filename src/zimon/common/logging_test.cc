@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace zimon::log {
@@ -58,6 +59,30 @@ TEST(AppendJsonString, ReplacesInvalidUtf8SoTheLineStaysJson) {
   EXPECT_EQ(out,
             "\"caf\xc3\xa9 \xef\xbf\xbd/\xef\xbf\xbd\xef\xbf\xbd"
             "\xef\xbf\xbd\"");
+}
+
+// Plain runs are skipped eight bytes at a time: a byte that needs escaping
+// is found wherever it falls in a word.
+TEST(AppendJsonString, EscapesAtEveryPositionOfALongRun) {
+  const std::string plain = "abcdefghijklmnopqrstuvwxyz0123";
+  for (const auto& [special, escaped] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"\"", "\\\""},
+           {"\\", "\\\\"},
+           {"\n", "\\n"},
+           {std::string(1, '\x01'), "\\u0001"},
+           {"\xc3\xa9", "\xc3\xa9"},
+           {"\xff", "\xef\xbf\xbd"}}) {
+    for (size_t at = 0; at <= plain.size(); ++at) {
+      std::string in = plain;
+      in.insert(at, special);
+      std::string out;
+      AppendJsonString(out, in);
+      std::string want = plain;
+      want.insert(at, escaped);
+      EXPECT_EQ(out, "\"" + want + "\"") << "at " << at;
+    }
+  }
 }
 
 TEST(LogLevel, ParsesNamesAndRejectsUnknown) {

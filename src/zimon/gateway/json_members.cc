@@ -7,6 +7,8 @@
 #include <cstring>
 #include <string>
 
+#include "zimon/common/json_ascii.h"
+
 namespace zimon::gateway {
 namespace {
 
@@ -56,21 +58,6 @@ void AppendUtf8(uint32_t cp, std::string& out) {
     out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
-}
-
-// True when none of the 8 bytes at p ends a plain ASCII run in a string: a
-// control character, a quote, a backslash or a byte of a UTF-8 sequence
-// (the usual bit tricks for "has a byte less than", "has a zero byte").
-bool PlainAscii8(const char* p) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull;
-  constexpr uint64_t kHighs = 0x8080808080808080ull;
-  uint64_t x;
-  std::memcpy(&x, p, sizeof x);
-  auto has_zero = [](uint64_t v) { return (v - kOnes) & ~v & kHighs; };
-  const uint64_t control = (x - kOnes * 0x20) & ~x & kHighs;
-  const uint64_t special =
-      has_zero(x ^ (kOnes * '"')) | has_zero(x ^ (kOnes * '\\')) | (x & kHighs);
-  return (control | special) == 0;
 }
 
 int HexDigit(char c) {
@@ -345,12 +332,8 @@ class Reader {
       // else.
       const char* p = text_.data() + pos_;
       const char* const end = text_.data() + text_.size();
-      while (end - p >= 8 && PlainAscii8(p)) p += 8;
-      while (p < end) {
-        const unsigned char b = static_cast<unsigned char>(*p);
-        if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
-        ++p;
-      }
+      while (end - p >= 8 && PlainJsonAscii8(p)) p += 8;
+      while (p < end && PlainJsonAscii(*p)) ++p;
       pos_ = static_cast<size_t>(p - text_.data());
       if (AtEnd()) return Error("unexpected end of input in a string");
       const unsigned char c = static_cast<unsigned char>(text_[pos_]);
