@@ -500,7 +500,8 @@ count_run() {
   callgrind_annotate --auto=no --inclusive=yes --threshold=100 "$file" 2>/dev/null |
     awk -v requests="$(awk '/requests in/ {print $1}' <<<"$wrk_out")" '
       /PROGRAM TOTALS/ { gsub(",", "", $1); total = $1 }
-      /ImageRecorder::Run\(\)/ && !writer { gsub(",", "", $1); writer = $1 }
+      # The writer thread: a BatchWorker of image records, from its start.
+      /_State_impl.*BatchWorker<zimon::gateway::ImageRecord>/ && !writer { gsub(",", "", $1); writer = $1 }
       END { printf "%d %d %d\n", requests, total, writer }'
 }
 
