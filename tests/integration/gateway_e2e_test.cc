@@ -1,11 +1,17 @@
 // zimon serve in front of zimon sim processes, end to end: overload is shed
 // with 429 before any GPU runs out of memory, a killed backend fails only
 // what it had in flight, deadlines give 504 (at a hung backend and in the
-// queue), the sd.cpp and ComfyUI adapters, every bad input with its code, and
-// feedback that survives a restart. Real processes on port 0; no timing
-// assertions beyond "answered, and not before the deadline".
+// queue), the sd.cpp and ComfyUI adapters, every bad input with its code,
+// feedback that survives a restart, and the access log reopened on SIGHUP. Real
+// processes on port 0; no timing assertions beyond "answered, and not before
+// the deadline".
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <ostream>
 #include <string>
 #include <thread>
@@ -22,6 +28,7 @@ namespace {
 
 using Json = nlohmann::json;
 using Seconds = std::chrono::duration<double>;
+using namespace std::chrono_literals;
 
 constexpr char kSize[] = "512x512";
 
@@ -407,6 +414,49 @@ TEST(GatewayE2E, FeedbackSurvivesARestart) {
   ASSERT_EQ(report.json["recent"].size(), 1u) << report.body;
   EXPECT_EQ(report.json["recent"][0]["image_id"], image_id) << report.body;
   EXPECT_EQ(report.json["recent"][0]["comment"], "kept") << report.body;
+}
+
+// Log rotation: logrotate moves the file away, then sends SIGHUP.
+TEST(GatewayE2E, HangupReopensTheAccessLog) {
+  testing::TempDir dir;
+  RunningSim sim;
+  ASSERT_TRUE(sim.started()) << sim.StartError();
+  GatewaySetup setup;
+  setup.backends = {"gpu=" + sim.url()};
+  setup.access_log = dir.Join("access.log");
+  RunningGateway gw(setup);
+  ASSERT_TRUE(gw.started()) << gw.StartError();
+  ASSERT_EQ(gw.Generate(ImageBody("256x256")).status, 200);
+
+  const std::string rotated = dir.Join("access.log.1");
+  ASSERT_EQ(std::rename(setup.access_log.c_str(), rotated.c_str()), 0);
+  ASSERT_TRUE(gw.Signal(SIGHUP).ok());
+  // Reopening creates the file at the path again.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!std::filesystem::exists(setup.access_log) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(std::filesystem::exists(setup.access_log)) << gw.Stderr();
+  ASSERT_EQ(gw.Generate(ImageBody("256x256")).status, 200);
+  StatusOr<testing::ExitStatus> exit = gw.Stop();  // writes what is queued
+  ASSERT_TRUE(exit.ok()) << exit.status().ToString();
+  EXPECT_TRUE(exit->success()) << exit->ToString() << gw.Stderr();
+
+  auto lines = [](const std::string& path) {
+    std::vector<Json> out;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+      out.push_back(Json::parse(line));
+    }
+    return out;
+  };
+  std::vector<Json> before = lines(rotated), after = lines(setup.access_log);
+  ASSERT_EQ(before.size(), 1u);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(before[0]["msg"], "access");
+  EXPECT_EQ(after[0]["status"], 200);
+  EXPECT_NE(before[0]["request_id"], after[0]["request_id"]);
 }
 
 }  // namespace

@@ -227,9 +227,10 @@ RunningGateway::RunningGateway(const GatewaySetup& setup) {
       return;
     }
   }
-  std::vector<std::string> args = {"serve",    "-c",          config_path,
-                                   "--listen", "127.0.0.1:0", "--access-log",
-                                   "",         "--adapter",   setup.adapter};
+  std::vector<std::string> args = {
+      "serve",          "-c",          config_path,
+      "--listen",       "127.0.0.1:0", "--access-log",
+      setup.access_log, "--adapter",   setup.adapter};
   for (const std::string& b : setup.backends) {
     args.push_back("--backend");
     args.push_back(b);

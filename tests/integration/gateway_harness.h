@@ -120,9 +120,12 @@ struct GatewaySetup {
   std::string server_yaml;
   // gateway.feedback_db; empty: a file in the gateway's temp directory.
   std::string feedback_db;
+  // --access-log; empty: none.
+  std::string access_log;
 };
 
-// `zimon serve -c <temp config> --listen 127.0.0.1:0 --access-log ''` with
+// `zimon serve -c <temp config> --listen 127.0.0.1:0 --access-log ''` (or
+// setup.access_log) with
 // gateway.image_dir and feedback_db in a temp directory and
 // gateway.health_interval 1s (unless gateway_yaml sets it; the health
 // check's timeout is the interval, so a shorter one can time out against a
@@ -148,6 +151,7 @@ class RunningGateway {
 
   // SIGTERM and wait for the exit.
   StatusOr<testing::ExitStatus> Stop();
+  Status Signal(int signal) { return child_->Signal(signal); }
   std::string Stderr() const { return child_ ? child_->StderrSoFar() : ""; }
 
  private:

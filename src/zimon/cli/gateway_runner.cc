@@ -116,6 +116,10 @@ StatusOr<std::unique_ptr<GatewayRunner>> GatewayRunner::Start(
 
 std::string GatewayRunner::base_url() const { return state_->base_url; }
 
+Status GatewayRunner::ReopenAccessLog() {
+  return state_->gateway->ReopenAccessLog();
+}
+
 void GatewayRunner::Shutdown() {
   State& s = *state_;
   if (s.stopped) return;

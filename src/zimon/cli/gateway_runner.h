@@ -40,6 +40,8 @@ class GatewayRunner {
 
   // "http://host:port", with 127.0.0.1 for a wildcard listen address.
   std::string base_url() const;
+  // See gateway::Gateway::ReopenAccessLog.
+  Status ReopenAccessLog();
   // Stops accepting, tells queued requests to leave, lets running ones finish
   // within server.shutdown_grace. Idempotent.
   void Shutdown();

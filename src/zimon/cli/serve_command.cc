@@ -74,7 +74,7 @@ int RunServe(const ServeOptions& opts, Context& ctx) {
     return kExitUsage;
   }
 
-  ShutdownSignals signals;  // before any thread starts
+  ShutdownSignals signals(/*hangup=*/true);  // before any thread starts
   // Images pass through as megabyte strings. With glibc's defaults each one
   // is mapped fresh and unmapped or trimmed when freed, so every answer pays
   // page faults and zeroing on pages it then overwrites. Keep them in the
@@ -99,7 +99,17 @@ int RunServe(const ServeOptions& opts, Context& ctx) {
   ctx.out << "zimon serve: image API " << url
           << "/v1/images/generations, metrics " << url << "/metrics, health "
           << url << "/healthz" << std::endl;
-  int signal = signals.Wait();
+  int signal;
+  while ((signal = signals.Wait()) == SIGHUP) {
+    // Log rotation moved the access log away (logrotate's postrotate).
+    Status reopened = (*runner)->ReopenAccessLog();
+    if (reopened.ok()) {
+      log::Info("access log reopened", {{"path", opts.access_log}});
+    } else {
+      log::Error("cannot reopen the access log; still writing the old file",
+                 {{"error", reopened}});
+    }
+  }
   log::Info("shutting down", {{"signal", signal}});
   (*runner)->Shutdown();
   return kExitOk;
@@ -135,7 +145,8 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
       "POST|GET /v1/feedback, GET /v1/backends, GET /metrics, GET /healthz. "
       "Per-backend concurrency: gateway.max_concurrent or "
       "MAX_CONCURRENT_REQUESTS (default 2). See docs/gateway.md. Stops "
-      "gracefully on SIGINT/SIGTERM.");
+      "gracefully on SIGINT/SIGTERM; SIGHUP reopens the --access-log file "
+      "(log rotation).");
   table.Add(sub, [opts](Context& ctx) { return RunServe(*opts, ctx); });
 }
 

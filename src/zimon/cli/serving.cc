@@ -33,10 +33,11 @@ http::ServerOptions MakeServerOptions(const ServerConfig& server,
   return options;
 }
 
-ShutdownSignals::ShutdownSignals() {
+ShutdownSignals::ShutdownSignals(bool hangup) {
   sigemptyset(&set_);
   sigaddset(&set_, SIGINT);
   sigaddset(&set_, SIGTERM);
+  if (hangup) sigaddset(&set_, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set_, &previous_);
 }
 

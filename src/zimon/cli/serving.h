@@ -1,6 +1,6 @@
 // What the long-running commands (agent, serve, sim, demo) share: loading the
 // config they start from, server options from it, and waiting for SIGINT or
-// SIGTERM.
+// SIGTERM (and SIGHUP, for serve).
 //
 // Thread safety: ShutdownSignals must be created on the main thread before any
 // other thread starts (threads inherit its signal mask); the rest is pure.
@@ -37,15 +37,17 @@ int ServeLocalMetrics(const Config& config, const HostPort& listen,
 
 // Blocks SIGINT and SIGTERM in this thread (and the threads it starts) so
 // that Wait() receives them instead of the default handler killing the
-// process before a graceful shutdown.
+// process before a graceful shutdown. With `hangup`, SIGHUP too (a command
+// that reopens its log files on it).
 class ShutdownSignals {
  public:
-  ShutdownSignals();
+  explicit ShutdownSignals(bool hangup = false);
   ~ShutdownSignals();
   ShutdownSignals(const ShutdownSignals&) = delete;
   ShutdownSignals& operator=(const ShutdownSignals&) = delete;
 
-  // Waits for SIGINT or SIGTERM; returns the signal number.
+  // Waits for SIGINT or SIGTERM (or SIGHUP, when asked for); returns the
+  // signal number.
   int Wait();
 
  private:

@@ -185,16 +185,49 @@ AccessLog::Sink StdoutAccessSink() {
   };
 }
 
-StatusOr<AccessLog::Sink> FileAccessSink(FileSystem& fs,
-                                         const std::string& path) {
+namespace {
+
+StatusOr<std::unique_ptr<WritableFile>> OpenLogFile(FileSystem& fs,
+                                                    const std::string& path) {
   auto file = fs.NewAppendableFile(path);
   if (!file.ok()) {
     return Status(file.status().code(),
                   "cannot open the access log: " + file.status().message());
   }
-  std::shared_ptr<WritableFile> shared = std::move(*file);
-  return AccessLog::Sink(
-      [shared](std::string_view lines) { return shared->Append(lines); });
+  return file;
+}
+
+}  // namespace
+
+StatusOr<std::shared_ptr<AccessLogFile>> AccessLogFile::Open(FileSystem& fs,
+                                                             std::string path) {
+  StatusOr<std::unique_ptr<WritableFile>> file = OpenLogFile(fs, path);
+  if (!file.ok()) return file.status();
+  return std::shared_ptr<AccessLogFile>(
+      new AccessLogFile(fs, std::move(path), std::move(*file)));
+}
+
+Status AccessLogFile::Append(std::string_view lines) {
+  std::lock_guard lock(mu_);
+  return file_->Append(lines);
+}
+
+Status AccessLogFile::Reopen() {
+  // Opened outside the lock: a slow open must not hold up the writer.
+  StatusOr<std::unique_ptr<WritableFile>> file = OpenLogFile(fs_, path_);
+  if (!file.ok()) return file.status();
+  std::unique_ptr<WritableFile> old;
+  {
+    std::lock_guard lock(mu_);
+    old = std::exchange(file_, std::move(*file));
+  }
+  return OkStatus();  // `old` closes here, off the lock
+}
+
+AccessLog::Sink AccessLogFile::Sink() {
+  return [self = shared_from_this()](std::string_view lines) {
+    return self->Append(lines);
+  };
 }
 
 }  // namespace zimon::gateway

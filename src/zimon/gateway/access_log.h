@@ -25,6 +25,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -137,10 +139,38 @@ class AccessLog {
 
 // A sink that writes to standard output (file descriptor 1).
 AccessLog::Sink StdoutAccessSink();
-// A sink that appends to `path`, created (0644) when missing. Fails when the
-// file cannot be opened, naming it.
-StatusOr<AccessLog::Sink> FileAccessSink(FileSystem& fs,
-                                         const std::string& path);
+// The access log's file: lines are appended (O_APPEND, created 0644 when
+// missing). Reopen() starts writing to whatever is at the path now, for log
+// rotation that moves the file away (`zimon serve` reopens on SIGHUP).
+//
+// Ownership: references the file system, which must outlive it; Sink() holds
+// a shared reference to this object.
+// Thread safety: Append() and Reopen() may be called from any thread.
+class AccessLogFile : public std::enable_shared_from_this<AccessLogFile> {
+ public:
+  // Fails when the file cannot be opened, naming it.
+  static StatusOr<std::shared_ptr<AccessLogFile>> Open(FileSystem& fs,
+                                                       std::string path);
+
+  Status Append(std::string_view lines);
+  // On failure (the directory is gone, say) lines keep going to the file
+  // open before, and the error names the path.
+  Status Reopen();
+  // A sink that appends here.
+  AccessLog::Sink Sink();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  AccessLogFile(FileSystem& fs, std::string path,
+                std::unique_ptr<WritableFile> file)
+      : fs_(fs), path_(std::move(path)), file_(std::move(file)) {}
+
+  FileSystem& fs_;
+  const std::string path_;
+  std::mutex mu_;
+  std::unique_ptr<WritableFile> file_;  // guarded by mu_
+};
 
 }  // namespace zimon::gateway
 

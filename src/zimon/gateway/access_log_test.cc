@@ -273,36 +273,66 @@ TEST(AccessLog, DestructorWritesWhatIsQueued) {
   EXPECT_EQ(sink.Lines().size(), 20u);
 }
 
-TEST(FileAccessSink, AppendsToTheFile) {
+TEST(AccessLogFile, AppendsToTheFile) {
   InMemoryFileSystem fs;
   ASSERT_TRUE(fs.WriteFileAtomic("/access.log", "earlier\n").ok());
-  auto sink = FileAccessSink(fs, "/access.log");
-  ASSERT_TRUE(sink.ok()) << sink.status().ToString();
-  ASSERT_TRUE((*sink)("one\n").ok());
-  ASSERT_TRUE((*sink)("two\nthree\n").ok());
+  auto file = AccessLogFile::Open(fs, "/access.log");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  AccessLog::Sink sink = (*file)->Sink();
+  ASSERT_TRUE(sink("one\n").ok());
+  ASSERT_TRUE(sink("two\nthree\n").ok());
   EXPECT_EQ(fs.ReadFile("/access.log").value_or(""),
             "earlier\none\ntwo\nthree\n");
 }
 
-TEST(FileAccessSink, NamesAFileItCannotOpen) {
+TEST(AccessLogFile, NamesAFileItCannotOpen) {
   InMemoryFileSystem fs;
-  auto sink = FileAccessSink(fs, "/no/such/dir/access.log");
-  ASSERT_FALSE(sink.ok());
-  EXPECT_THAT(sink.status().message(),
+  auto file = AccessLogFile::Open(fs, "/no/such/dir/access.log");
+  ASSERT_FALSE(file.ok());
+  EXPECT_THAT(file.status().message(),
               ::testing::HasSubstr("/no/such/dir/access.log"));
-  EXPECT_THAT(sink.status().message(), ::testing::HasSubstr("access log"));
+  EXPECT_THAT(file.status().message(), ::testing::HasSubstr("access log"));
+}
+
+// Rotation: the file is moved away, then the log reopened at its path.
+TEST(AccessLogFile, ReopenWritesToTheFileNowAtThePath) {
+  InMemoryFileSystem fs;
+  auto file = AccessLogFile::Open(fs, "/access.log");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  AccessLog::Sink sink = (*file)->Sink();
+  ASSERT_TRUE(sink("before\n").ok());
+  ASSERT_TRUE(fs.Rename("/access.log", "/access.log.1").ok());
+  ASSERT_TRUE(sink("late\n").ok());  // still the moved file
+  ASSERT_TRUE((*file)->Reopen().ok());
+  ASSERT_TRUE(sink("after\n").ok());
+  EXPECT_EQ(fs.ReadFile("/access.log.1").value_or(""), "before\nlate\n");
+  EXPECT_EQ(fs.ReadFile("/access.log").value_or(""), "after\n");
+}
+
+TEST(AccessLogFile, AFailedReopenKeepsTheOpenFile) {
+  InMemoryFileSystem mem;
+  FailingFileSystem fs(mem);
+  auto file = AccessLogFile::Open(fs, "/access.log");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  fs.FailNth(FsOp::kNewAppendableFile, 1,
+             FailingFileSystem::NoSpace("/access.log"));
+  Status reopened = (*file)->Reopen();
+  EXPECT_FALSE(reopened.ok());
+  EXPECT_THAT(reopened.message(), ::testing::HasSubstr("/access.log"));
+  ASSERT_TRUE((*file)->Sink()("kept\n").ok());
+  EXPECT_EQ(mem.ReadFile("/access.log").value_or(""), "kept\n");
 }
 
 // A full disk costs lines, counted, and the log goes on once there is room.
-TEST(FileAccessSink, AFullDiskLosesLinesUntilThereIsRoom) {
+TEST(AccessLogFile, AFullDiskLosesLinesUntilThereIsRoom) {
   InMemoryFileSystem mem;
   FailingFileSystem fs(mem);
   fs.FailNth(FsOp::kAppend, 1, FailingFileSystem::NoSpace("/access.log"));
-  auto sink = FileAccessSink(fs, "/access.log");
-  ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+  auto file = AccessLogFile::Open(fs, "/access.log");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
   testing::FakeClock clock(At(0));
   metrics::Registry registry;
-  AccessLog log(std::move(*sink), clock, registry);
+  AccessLog log((*file)->Sink(), clock, registry);
   log.Write(WithId("lost"));
   log.Flush();
   log.Write(WithId("kept"));

@@ -37,21 +37,13 @@ std::string BackendsJson(const std::vector<BackendView>& views) {
   return out;
 }
 
-// The access log's sink for `target`: "" none, "-" standard output, else a
-// file.
-StatusOr<AccessLog::Sink> MakeAccessSink(const std::string& target,
-                                         FileSystem& fs) {
-  if (target.empty()) return AccessLog::Sink();
-  if (target == "-") return StdoutAccessSink();
-  return FileAccessSink(fs, target);
-}
-
 }  // namespace
 
 Gateway::Impl::Impl(GatewayOptions options, metrics::Registry& registry,
                     Clock& clock, FileSystem& fs,
                     std::unique_ptr<FeedbackStore> feedback,
-                    AccessLog::Sink access_sink)
+                    AccessLog::Sink access_sink,
+                    std::shared_ptr<AccessLogFile> access_file)
     : options_(std::move(options)),
       registry_(registry),
       clock_(clock),
@@ -66,6 +58,7 @@ Gateway::Impl::Impl(GatewayOptions options, metrics::Registry& registry,
       access_log_(access_sink ? std::make_unique<AccessLog>(
                                     std::move(access_sink), clock, registry)
                               : nullptr),
+      access_file_(std::move(access_file)),
       limits_(LimitsFrom(options_.config)),
       pool_(static_cast<size_t>(std::max(1, options_.worker_threads))) {
   NameWorkers();
@@ -86,6 +79,10 @@ void Gateway::Impl::NameWorkers() {
     });
   }
   started->wait();
+}
+
+Status Gateway::Impl::ReopenAccessLog() {
+  return access_file_ ? access_file_->Reopen() : OkStatus();
 }
 
 void Gateway::Impl::Flush() {
@@ -513,12 +510,21 @@ StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options,
         feedback.status().code(),
         "gateway.feedback_db: " + std::string(feedback.status().message()));
   }
-  StatusOr<AccessLog::Sink> access_sink =
-      MakeAccessSink(options.access_log, fs);
-  if (!access_sink.ok()) return access_sink.status();
-  auto impl =
-      std::make_unique<Impl>(std::move(options), registry, clock, fs,
-                             std::move(*feedback), std::move(*access_sink));
+  // The access log: "" none, "-" standard output, else a file.
+  AccessLog::Sink access_sink;
+  std::shared_ptr<AccessLogFile> access_file;
+  if (options.access_log == "-") {
+    access_sink = StdoutAccessSink();
+  } else if (!options.access_log.empty()) {
+    StatusOr<std::shared_ptr<AccessLogFile>> file =
+        AccessLogFile::Open(fs, options.access_log);
+    if (!file.ok()) return file.status();
+    access_file = std::move(*file);
+    access_sink = access_file->Sink();
+  }
+  auto impl = std::make_unique<Impl>(
+      std::move(options), registry, clock, fs, std::move(*feedback),
+      std::move(access_sink), std::move(access_file));
   ZIMON_RETURN_IF_ERROR(impl->Init());
   return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
 }
@@ -535,6 +541,8 @@ Status Gateway::Start(boost::asio::any_io_executor executor,
 void Gateway::Stop() { impl_->Stop(); }
 
 void Gateway::Flush() { impl_->Flush(); }
+
+Status Gateway::ReopenAccessLog() { return impl_->ReopenAccessLog(); }
 
 std::vector<BackendView> Gateway::Backends() const { return impl_->Backends(); }
 

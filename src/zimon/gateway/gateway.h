@@ -94,6 +94,12 @@ class Gateway {
   // ms later). Blocks: never call it from an I/O thread.
   void Flush();
 
+  // Starts the access log anew at its path, for rotation that moved the file
+  // away; lines queued meanwhile go to the new file. OK with nothing done
+  // when the log goes to standard output or is off. On error (naming the
+  // path), lines keep going to the old file.
+  Status ReopenAccessLog();
+
   class Impl;
 
  private:

@@ -45,7 +45,7 @@ class Gateway::Impl {
  public:
   Impl(GatewayOptions options, metrics::Registry& registry, Clock& clock,
        FileSystem& fs, std::unique_ptr<FeedbackStore> feedback,
-       AccessLog::Sink access_sink);
+       AccessLog::Sink access_sink, std::shared_ptr<AccessLogFile> access_file);
 
   ~Impl();
 
@@ -61,6 +61,7 @@ class Gateway::Impl {
 
   void Stop();
   void Flush();
+  Status ReopenAccessLog();
 
   std::vector<BackendView> Backends() const { return admission_.Backends(); }
 
@@ -205,7 +206,8 @@ class Gateway::Impl {
   std::unique_ptr<FeedbackStore> feedback_;
   ImageRecorder recorder_;
   ImageStore images_;
-  std::unique_ptr<AccessLog> access_log_;  // null without an access log
+  std::unique_ptr<AccessLog> access_log_;       // null without an access log
+  std::shared_ptr<AccessLogFile> access_file_;  // null unless it is a file
   const ImageApiLimits limits_;
   boost::asio::thread_pool pool_;
   std::unique_ptr<http::Client> client_;

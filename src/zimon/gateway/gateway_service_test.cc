@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -182,6 +183,27 @@ TEST(GatewayService, AccessLogLineNamesTheRequest) {
   EXPECT_EQ(entry["outcome"], "success");
   EXPECT_EQ(entry["backend"], "sim-0");
   EXPECT_FALSE(std::getline(file, line)) << line;
+}
+
+// Log rotation: the file is moved away, then the gateway told to reopen.
+TEST(GatewayService, ReopenedAccessLogGoesToTheNewFile) {
+  auto sim = StartSim();
+  RunningGateway gw(OneBackend(sim->base_url()), {}, 2, /*access_log=*/true);
+  auto count_lines = [](const std::string& path) {
+    std::ifstream file(path);
+    int n = 0;
+    for (std::string line; std::getline(file, line);) ++n;
+    return n;
+  };
+  ASSERT_EQ(Call("POST", gw.url("/v1/images/generations"), kSmall).status, 200);
+  gw.gateway().Flush();
+  const std::string rotated = gw.access_log_path() + ".1";
+  ASSERT_EQ(std::rename(gw.access_log_path().c_str(), rotated.c_str()), 0);
+  ASSERT_TRUE(gw.gateway().ReopenAccessLog().ok());
+  ASSERT_EQ(Call("POST", gw.url("/v1/images/generations"), kSmall).status, 200);
+  gw.gateway().Flush();
+  EXPECT_EQ(count_lines(rotated), 1);
+  EXPECT_EQ(count_lines(gw.access_log_path()), 1);
 }
 
 TEST(GatewayService, AnAccessLogThatCannotBeOpenedIsAStartError) {
