@@ -70,6 +70,9 @@ void AppendInteger(std::string& out, std::string_view key, int64_t value) {
   out += std::to_string(value);
 }
 
+// How often a queue that keeps overflowing is reported.
+constexpr std::chrono::seconds kReportEvery{10};
+
 // The most buffer a batch keeps between batches (about 3 000 lines).
 constexpr size_t kKeptBufferBytes = 1 << 20;
 
@@ -148,9 +151,16 @@ void AccessLog::Write(AccessLogEntry entry) {
 }
 
 void AccessLog::WriteBatch(std::vector<Stamped>& batch) {
-  if (uint64_t dropped =
-          unreported_queue_full_.exchange(0, std::memory_order_relaxed)) {
-    log::Warn("access log queue full: lines lost", {{"lines", dropped}});
+  queue_full_losses_ +=
+      unreported_queue_full_.exchange(0, std::memory_order_relaxed);
+  const Clock::SteadyTime now = clock_.SteadyNow();
+  if (queue_full_losses_ > 0 &&
+      (!queue_full_reported_ || now - *queue_full_reported_ >= kReportEvery)) {
+    // At most one line per kReportEvery while the queue overflows.
+    log::Warn("access log queue full: lines lost",
+              {{"lines", queue_full_losses_}});
+    queue_full_losses_ = 0;
+    queue_full_reported_ = now;
   }
   buffer_.clear();
   for (const Stamped& s : batch) AppendAccessLogLine(buffer_, s.entry, s.at);

@@ -92,9 +92,10 @@ void AppendAccessLogLine(std::string& out, const AccessLogEntry& entry,
 //   - more than `max_pending` lines wait (the disk or pipe has stalled);
 //   - the sink fails (disk full, a closed pipe): the batch is dropped.
 // Both count in zimon_access_log_lost_lines_total{reason="queue_full" |
-// "write_error"}, and the writer logs when losses start and when they end,
-// not once per line. A crash loses the lines of the last kGatherTime; a
-// graceful stop writes everything (the destructor flushes).
+// "write_error"}. The writer logs when write errors start and when they
+// end, and a full queue at most once per 10 s, not once per line. A crash loses
+// the lines of the last kGatherTime; a graceful stop writes everything (the
+// destructor flushes).
 //
 // Ownership: keeps the sink and references the clock and registry, which
 // must outlive it.
@@ -131,8 +132,11 @@ class AccessLog {
   metrics::Counter& lost_write_error_;
   // Lines dropped by Write() that the writer has not yet reported.
   std::atomic<uint64_t> unreported_queue_full_{0};
-  // Writer thread only: lines lost to sink errors since the last success.
+  // Writer thread only: lines lost to sink errors since the last success;
+  // lines lost to a full queue not yet logged, and when that was last done.
   uint64_t write_losses_ = 0;
+  uint64_t queue_full_losses_ = 0;
+  std::optional<Clock::SteadyTime> queue_full_reported_;
   std::string buffer_;           // writer thread only: the batch's lines
   BatchWorker<Stamped> worker_;  // last: its thread calls WriteBatch()
 };

@@ -6,9 +6,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
-#include <future>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "zimon/common/logging.h"
 #include "zimon/metrics/registry.h"
 #include "zimon/testing/failing_file_system.h"
 #include "zimon/testing/fake_clock.h"
@@ -122,33 +123,43 @@ double Lost(metrics::Registry& registry, std::string_view reason) {
   return -1;
 }
 
-// A sink that keeps what it is handed; it can hold its first call until
-// Release(), and fail while `failing` is set.
+// A sink that keeps what it is handed. While held (Hold(), or from the
+// start), a call waits in the sink until Release(); while `failing`, calls
+// fail.
 class TestSink {
  public:
-  explicit TestSink(bool hold_first = false) {
-    if (!hold_first) release_.set_value();
-  }
+  explicit TestSink(bool held = false) : held_(held) {}
 
   AccessLog::Sink Sink() {
     return [this](std::string_view lines) -> Status {
-      bool first;
-      {
-        std::lock_guard lock(mu_);
-        first = calls_++ == 0;
+      std::unique_lock lock(mu_);
+      ++calls_;
+      if (held_) {
+        ++waiting_;
+        changed_.notify_all();
+        changed_.wait(lock, [&] { return !held_; });
+        --waiting_;
       }
-      if (first) {
-        entered_.set_value();
-        released_.wait();
-      }
-      std::lock_guard lock(mu_);
       if (failing_) return FailingFileSystem::NoSpace("access.log");
       text_ += lines;
       return OkStatus();
     };
   }
-  void WaitUntilFirstCall() { entered_.get_future().wait(); }
-  void Release() { release_.set_value(); }
+  void Hold() {
+    std::lock_guard lock(mu_);
+    held_ = true;
+  }
+  // Returns once a call waits in the sink: what it writes has left the
+  // queue.
+  void WaitUntilHeld() {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return waiting_ > 0; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    held_ = false;
+    changed_.notify_all();
+  }
   void SetFailing(bool failing) {
     std::lock_guard lock(mu_);
     failing_ = failing;
@@ -171,12 +182,12 @@ class TestSink {
 
  private:
   std::mutex mu_;
+  std::condition_variable changed_;
+  bool held_;             // guarded by mu_
+  int waiting_ = 0;       // guarded by mu_
   int calls_ = 0;         // guarded by mu_
   bool failing_ = false;  // guarded by mu_
   std::string text_;      // guarded by mu_
-  std::promise<void> entered_;
-  std::promise<void> release_;
-  std::shared_future<void> released_ = release_.get_future().share();
 };
 
 AccessLogEntry WithId(std::string id) {
@@ -205,10 +216,10 @@ TEST(AccessLog, StampsEachLineWithTheTimeItWasWritten) {
 TEST(AccessLog, WritesWhatGatheredInOneCall) {
   testing::FakeClock clock(At(0));
   metrics::Registry registry;
-  TestSink sink(/*hold_first=*/true);
+  TestSink sink(/*held=*/true);
   AccessLog log(sink.Sink(), clock, registry);
   log.Write(WithId("first"));
-  sink.WaitUntilFirstCall();
+  sink.WaitUntilHeld();
   for (int i = 0; i < 100; ++i) log.Write(WithId("r" + std::to_string(i)));
   sink.Release();
   log.Flush();
@@ -224,10 +235,10 @@ TEST(AccessLog, WritesWhatGatheredInOneCall) {
 TEST(AccessLog, DropsAndCountsLinesPastTheQueueLimit) {
   testing::FakeClock clock(At(0));
   metrics::Registry registry;
-  TestSink sink(/*hold_first=*/true);
+  TestSink sink(/*held=*/true);
   AccessLog log(sink.Sink(), clock, registry, /*max_pending=*/2);
   log.Write(WithId("a"));
-  sink.WaitUntilFirstCall();  // "a" has left the queue
+  sink.WaitUntilHeld();  // "a" has left the queue
   log.Write(WithId("b"));
   log.Write(WithId("c"));
   log.Write(WithId("lost"));
@@ -238,6 +249,65 @@ TEST(AccessLog, DropsAndCountsLinesPastTheQueueLimit) {
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[2]["request_id"], "c");
   EXPECT_EQ(Lost(registry, "write_error"), 0);
+}
+
+// Keeps zimon's own log lines (not the access log's) while alive.
+class LogCapture {
+ public:
+  LogCapture() {
+    log::SetSink([this](std::string_view line) {
+      std::lock_guard lock(mu_);
+      lines_.emplace_back(line);
+    });
+  }
+  ~LogCapture() { log::SetSink(nullptr); }
+  // The captured lines whose msg starts with `prefix`, parsed.
+  std::vector<json> With(std::string_view prefix) {
+    std::lock_guard lock(mu_);
+    std::vector<json> out;
+    for (const std::string& line : lines_) {
+      json j = json::parse(line);
+      if (j.value("msg", "").rfind(prefix, 0) == 0) out.push_back(j);
+    }
+    return out;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> lines_;
+};
+
+TEST(AccessLog, ReportsAFullQueueAtMostEveryTenSeconds) {
+  LogCapture logs;
+  testing::FakeClock clock(At(0));
+  metrics::Registry registry;
+  TestSink sink(/*held=*/true);
+  AccessLog log(sink.Sink(), clock, registry, /*max_pending=*/1);
+  log.Write(WithId("a"));
+  sink.WaitUntilHeld();
+  log.Write(WithId("b"));
+  log.Write(WithId("lost-1"));
+  sink.Release();
+  log.Flush();
+  ASSERT_EQ(logs.With("access log queue full").size(), 1u);
+  EXPECT_EQ(logs.With("access log queue full")[0]["lines"], 1);
+  // More losses within 10 s: counted, not logged yet.
+  clock.Advance(5s);
+  sink.Hold();
+  log.Write(WithId("c"));
+  sink.WaitUntilHeld();
+  log.Write(WithId("d"));
+  log.Write(WithId("lost-2"));
+  sink.Release();
+  log.Flush();
+  EXPECT_EQ(logs.With("access log queue full").size(), 1u);
+  clock.Advance(5s);
+  log.Write(WithId("e"));
+  log.Flush();
+  auto reports = logs.With("access log queue full");
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_EQ(reports[1]["lines"], 1);
+  EXPECT_EQ(Lost(registry, "queue_full"), 2);
 }
 
 TEST(AccessLog, CountsLinesTheSinkFailedToTake) {
