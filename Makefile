@@ -9,7 +9,7 @@ ifneq ($(CI),)
 CMAKE_FLAGS += -DZIMON_WERROR=ON
 endif
 
-.PHONY: all deps configure build test run bench format format-check clean
+.PHONY: all deps configure build test run bench pgo format format-check clean
 
 all: build
 
@@ -37,6 +37,12 @@ bench:
 	@bench/agent_vs_node_exporter.sh $(BUILD_DIR)/apps/zimon/zimon
 	@bench/sim_fleet.sh $(BUILD_DIR)
 	@bench/gateway_vs_nginx.sh $(BUILD_DIR)
+
+# A profile-guided build in build/pgo (scripts/pgo-build.sh; needs the
+# bench dependencies, which it installs).
+pgo:
+	@scripts/install-deps.sh --with-bench
+	@scripts/pgo-build.sh build/pgo
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
