@@ -39,9 +39,14 @@ ShutdownSignals::ShutdownSignals(bool hangup) {
   sigaddset(&set_, SIGTERM);
   if (hangup) sigaddset(&set_, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set_, &previous_);
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  sigaction(SIGPIPE, &ignore, &previous_pipe_);
 }
 
 ShutdownSignals::~ShutdownSignals() {
+  sigaction(SIGPIPE, &previous_pipe_, nullptr);
   pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
 }
 

@@ -39,6 +39,11 @@ int ServeLocalMetrics(const Config& config, const HostPort& listen,
 // that Wait() receives them instead of the default handler killing the
 // process before a graceful shutdown. With `hangup`, SIGHUP too (a command
 // that reopens its log files on it).
+//
+// It also ignores SIGPIPE while it lives: a server whose log reader went
+// away (a closed pipe on stdout or stderr) must keep serving; the write
+// fails with EPIPE instead, and the access log counts the lines it lost.
+// (Sockets never raise it: their sends use MSG_NOSIGNAL.)
 class ShutdownSignals {
  public:
   explicit ShutdownSignals(bool hangup = false);
@@ -53,6 +58,7 @@ class ShutdownSignals {
  private:
   sigset_t set_;
   sigset_t previous_;
+  struct sigaction previous_pipe_ {};
 };
 
 }  // namespace zimon::cli
