@@ -150,6 +150,7 @@ Status ErrnoToStatus(int errnum, std::string_view context) {
       break;
     case ECONNREFUSED:
     case ECONNRESET:
+    case EPIPE:  // the reader went away
     case EHOSTUNREACH:
     case ENETUNREACH:
     case EAGAIN:

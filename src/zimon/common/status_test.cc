@@ -69,6 +69,7 @@ TEST(Status, ErrnoMapsToCodes) {
   EXPECT_EQ(ErrnoToStatus(ENOENT, "open x").code(), StatusCode::kNotFound);
   EXPECT_EQ(ErrnoToStatus(ENOSPC, "write").code(),
             StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrnoToStatus(EPIPE, "write").code(), StatusCode::kUnavailable);
   EXPECT_NE(ErrnoToStatus(EACCES, "open y").message().find("open y: "),
             std::string::npos);
 }
