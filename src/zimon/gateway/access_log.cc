@@ -1,7 +1,11 @@
 #include "zimon/gateway/access_log.h"
 
+#include <limits.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -181,13 +185,47 @@ void AccessLog::WriteBatch(std::vector<Stamped>& batch) {
   if (buffer_.capacity() > kKeptBufferBytes) std::string().swap(buffer_);
 }
 
-AccessLog::Sink StdoutAccessSink() {
-  return [](std::string_view lines) -> Status {
+AccessLog::Sink StdoutAccessSink(int fd, std::chrono::milliseconds timeout) {
+  struct stat st {};
+  // A regular file takes a batch in one write and never waits on a reader.
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  return [fd, timeout, regular](std::string_view lines) -> Status {
+    const std::string what =
+        fd == STDOUT_FILENO ? "standard output" : "fd " + std::to_string(fd);
+    if (regular) {
+      while (!lines.empty()) {
+        const ssize_t n = ::write(fd, lines.data(), lines.size());
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          return ErrnoToStatus(errno, what);
+        }
+        lines.remove_prefix(static_cast<size_t>(n));
+      }
+      return OkStatus();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!lines.empty()) {
-      ssize_t n = ::write(STDOUT_FILENO, lines.data(), lines.size());
-      if (n < 0) {
+      // POLLOUT on a pipe means PIPE_BUF bytes fit without blocking; a file
+      // is always ready.
+      pollfd ready{fd, POLLOUT, 0};
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      const int n_ready = ::poll(
+          &ready, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
+      if (n_ready < 0) {
         if (errno == EINTR) continue;
-        return ErrnoToStatus(errno, "standard output");
+        return ErrnoToStatus(errno, what);
+      }
+      if (n_ready == 0) {
+        return DeadlineExceededError(what + ": no room to write for " +
+                                     std::to_string(timeout.count()) +
+                                     " ms (is its reader stopped?)");
+      }
+      const size_t chunk = std::min<size_t>(lines.size(), PIPE_BUF);
+      const ssize_t n = ::write(fd, lines.data(), chunk);
+      if (n < 0) {
+        if (errno == EINTR || errno == EAGAIN) continue;
+        return ErrnoToStatus(errno, what);
       }
       lines.remove_prefix(static_cast<size_t>(n));
     }

@@ -141,8 +141,15 @@ class AccessLog {
   BatchWorker<Stamped> worker_;  // last: its thread calls WriteBatch()
 };
 
-// A sink that writes to standard output (file descriptor 1).
-AccessLog::Sink StdoutAccessSink();
+// A sink that writes to file descriptor `fd` (standard output by default).
+// Where `fd` is a pipe, socket or terminal, it waits at most `timeout` for
+// room: a reader that stopped reading costs the batch (an error naming the
+// wait), never a writer stuck for good, so a stop cannot hang on it. The
+// descriptor stays blocking (it is shared with other processes): the sink
+// waits with poll(2) and writes at most PIPE_BUF bytes per call, which then
+// cannot block. A regular file gets each batch in one write.
+AccessLog::Sink StdoutAccessSink(
+    int fd = 1, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 // The access log's file: lines are appended (O_APPEND, created 0644 when
 // missing). Reopen() starts writing to whatever is at the path now, for log
 // rotation that moves the file away (`zimon serve` reopens on SIGHUP).

@@ -1,5 +1,6 @@
 #include "zimon/gateway/access_log.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,11 +10,13 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "zimon/common/logging.h"
@@ -21,6 +24,7 @@
 #include "zimon/testing/failing_file_system.h"
 #include "zimon/testing/fake_clock.h"
 #include "zimon/testing/in_memory_file_system.h"
+#include "zimon/testing/temp_dir.h"
 
 namespace zimon::gateway {
 namespace {
@@ -448,6 +452,63 @@ TEST(StdoutAccessSink, ReportsAClosedReader) {
   ::close(fds[1]);
   EXPECT_FALSE(status.ok());
   EXPECT_THAT(status.message(), ::testing::HasSubstr("standard output"));
+}
+
+// A reader that stops reading (the pipe stays open and full) costs the
+// batch after the timeout, not a writer blocked for good.
+TEST(StdoutAccessSink, AStoppedReaderCostsTheBatchNotTheWriter) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  // Fill the pipe, then make its writing end blocking again.
+  const int flags = ::fcntl(fds[1], F_GETFL);
+  ASSERT_EQ(::fcntl(fds[1], F_SETFL, flags | O_NONBLOCK), 0);
+  const std::string page(4096, 'x');
+  while (::write(fds[1], page.data(), page.size()) > 0) {
+  }
+  ASSERT_EQ(::fcntl(fds[1], F_SETFL, flags), 0);
+  Status status = StdoutAccessSink(fds[1], 50ms)("a line\n");
+  ::close(fds[0]);
+  ::close(fds[1]);
+  EXPECT_EQ(status.code(), StatusCode::kDeadlineExceeded) << status.ToString();
+  EXPECT_THAT(status.message(), ::testing::HasSubstr("no room"));
+}
+
+// A pipe gets a large batch whole, a PIPE_BUF at a time as its reader drains
+// it.
+TEST(StdoutAccessSink, APipeGetsALargeBatchWhole) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::string batch;
+  for (int i = 0; batch.size() < 300000; ++i) {
+    batch += "line " + std::to_string(i) + "\n";
+  }
+  std::string read_back;
+  std::thread reader([&] {
+    char buf[8192];
+    ssize_t n;
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0) read_back.append(buf, n);
+  });
+  Status status = StdoutAccessSink(fds[1])(batch);
+  ::close(fds[1]);
+  reader.join();
+  ::close(fds[0]);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(read_back, batch);
+}
+
+TEST(StdoutAccessSink, ARegularFileGetsTheBatchWhole) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("out.log");
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  ASSERT_GE(fd, 0);
+  const std::string batch(100000, 'y');
+  Status status = StdoutAccessSink(fd)(batch + "\n");
+  ::close(fd);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  std::ifstream in(path);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  EXPECT_EQ(line, batch);
 }
 
 TEST(AcceptOrMakeRequestId, KeepsAUsableClientId) {
