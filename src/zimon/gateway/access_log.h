@@ -93,9 +93,9 @@ void AppendAccessLogLine(std::string& out, const AccessLogEntry& entry,
 //   - the sink fails (disk full, a closed pipe): the batch is dropped.
 // Both count in zimon_access_log_lost_lines_total{reason="queue_full" |
 // "write_error"}. The writer logs when write errors start and when they
-// end, and a full queue at most once per 10 s, not once per line. A crash loses
-// the lines of the last kGatherTime; a graceful stop writes everything (the
-// destructor flushes).
+// end, and a full queue at most once per 10 s, not once per line.
+// A crash loses the lines of the last kGatherTime; a graceful stop writes
+// everything (the destructor flushes).
 //
 // Ownership: keeps the sink and references the clock and registry, which
 // must outlive it.
@@ -150,6 +150,7 @@ class AccessLog {
 // cannot block. A regular file gets each batch in one write.
 AccessLog::Sink StdoutAccessSink(
     int fd = 1, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
 // The access log's file: lines are appended (O_APPEND, created 0644 when
 // missing). Reopen() starts writing to whatever is at the path now, for log
 // rotation that moves the file away (`zimon serve` reopens on SIGHUP).
