@@ -6,7 +6,7 @@
 #include <ctime>
 #include <mutex>
 
-#include "zimon/common/json_ascii.h"
+#include "zimon/common/ascii_words.h"
 
 namespace zimon::log {
 namespace internal {

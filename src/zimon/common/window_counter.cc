@@ -39,11 +39,10 @@ void WindowCounter::AdvanceTo(int64_t slot) {
 }
 
 void WindowCounter::Add(Time now, uint64_t n) {
-  const int64_t slot = SlotOf(now);
-  AdvanceTo(slot);
+  AdvanceTo(SlotOf(now));
   // A time older than the newest slot (never with a steady clock) counts in
-  // the newest.
-  Slot(std::max(slot, newest_)) += n;
+  // the newest too.
+  Slot(newest_) += n;
 }
 
 double WindowCounter::Count(Time now) {

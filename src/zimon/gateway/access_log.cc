@@ -157,14 +157,15 @@ void AccessLog::Write(AccessLogEntry entry) {
 void AccessLog::WriteBatch(std::vector<Stamped>& batch) {
   queue_full_losses_ +=
       unreported_queue_full_.exchange(0, std::memory_order_relaxed);
-  const Clock::SteadyTime now = clock_.SteadyNow();
-  if (queue_full_losses_ > 0 &&
-      (!queue_full_reported_ || now - *queue_full_reported_ >= kReportEvery)) {
+  if (queue_full_losses_ > 0) {
     // At most one line per kReportEvery while the queue overflows.
-    log::Warn("access log queue full: lines lost",
-              {{"lines", queue_full_losses_}});
-    queue_full_losses_ = 0;
-    queue_full_reported_ = now;
+    const Clock::SteadyTime now = clock_.SteadyNow();
+    if (!queue_full_reported_ || now - *queue_full_reported_ >= kReportEvery) {
+      log::Warn("access log queue full: lines lost",
+                {{"lines", queue_full_losses_}});
+      queue_full_losses_ = 0;
+      queue_full_reported_ = now;
+    }
   }
   buffer_.clear();
   for (const Stamped& s : batch) AppendAccessLogLine(buffer_, s.entry, s.at);
@@ -185,43 +186,35 @@ void AccessLog::WriteBatch(std::vector<Stamped>& batch) {
   if (buffer_.capacity() > kKeptBufferBytes) std::string().swap(buffer_);
 }
 
-AccessLog::Sink StdoutAccessSink(int fd, std::chrono::milliseconds timeout) {
+AccessLog::Sink FdAccessSink(int fd, std::chrono::milliseconds timeout) {
   struct stat st {};
   // A regular file takes a batch in one write and never waits on a reader.
   const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-  return [fd, timeout, regular](std::string_view lines) -> Status {
-    const std::string what =
-        fd == STDOUT_FILENO ? "standard output" : "fd " + std::to_string(fd);
-    if (regular) {
-      while (!lines.empty()) {
-        const ssize_t n = ::write(fd, lines.data(), lines.size());
-        if (n < 0) {
+  std::string what =
+      fd == STDOUT_FILENO ? "standard output" : "fd " + std::to_string(fd);
+  return [fd, timeout, regular,
+          what = std::move(what)](std::string_view lines) -> Status {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!lines.empty()) {
+      if (!regular) {
+        // POLLOUT on a pipe means PIPE_BUF bytes fit without blocking.
+        pollfd ready{fd, POLLOUT, 0};
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        const int n_ready = ::poll(
+            &ready, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
+        if (n_ready < 0) {
           if (errno == EINTR) continue;
           return ErrnoToStatus(errno, what);
         }
-        lines.remove_prefix(static_cast<size_t>(n));
+        if (n_ready == 0) {
+          return DeadlineExceededError(what + ": no room to write for " +
+                                       std::to_string(timeout.count()) +
+                                       " ms (is its reader stopped?)");
+        }
       }
-      return OkStatus();
-    }
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!lines.empty()) {
-      // POLLOUT on a pipe means PIPE_BUF bytes fit without blocking; a file
-      // is always ready.
-      pollfd ready{fd, POLLOUT, 0};
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      const int n_ready = ::poll(
-          &ready, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
-      if (n_ready < 0) {
-        if (errno == EINTR) continue;
-        return ErrnoToStatus(errno, what);
-      }
-      if (n_ready == 0) {
-        return DeadlineExceededError(what + ": no room to write for " +
-                                     std::to_string(timeout.count()) +
-                                     " ms (is its reader stopped?)");
-      }
-      const size_t chunk = std::min<size_t>(lines.size(), PIPE_BUF);
+      const size_t chunk =
+          regular ? lines.size() : std::min<size_t>(lines.size(), PIPE_BUF);
       const ssize_t n = ::write(fd, lines.data(), chunk);
       if (n < 0) {
         if (errno == EINTR || errno == EAGAIN) continue;

@@ -1,7 +1,7 @@
 // The gateway's access log: one JSON line per request (issue 5, item 8;
 // format in docs/access_log.md), and the X-Request-Id rule.
 //
-//   AccessLog access_log(StdoutAccessSink(), SystemClock(), registry);
+//   AccessLog access_log(FdAccessSink(), SystemClock(), registry);
 //   std::string id = AcceptOrMakeRequestId(request.header("X-Request-Id"));
 //   ... // serve; echo `id` in the X-Request-Id response header
 //   access_log.Write(std::move(entry));
@@ -148,7 +148,7 @@ class AccessLog {
 // descriptor stays blocking (it is shared with other processes): the sink
 // waits with poll(2) and writes at most PIPE_BUF bytes per call, which then
 // cannot block. A regular file gets each batch in one write.
-AccessLog::Sink StdoutAccessSink(
+AccessLog::Sink FdAccessSink(
     int fd = 1, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 // The access log's file: lines are appended (O_APPEND, created 0644 when

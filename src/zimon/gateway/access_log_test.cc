@@ -417,14 +417,14 @@ TEST(AccessLogFile, AFullDiskLosesLinesUntilThereIsRoom) {
   EXPECT_NE(text.find("kept"), std::string::npos) << text;
 }
 
-TEST(StdoutAccessSink, WritesToFileDescriptorOne) {
+TEST(FdAccessSink, WritesToFileDescriptorOne) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   std::fflush(stdout);
   const int saved = ::dup(STDOUT_FILENO);
   ASSERT_GE(saved, 0);
   ASSERT_GE(::dup2(fds[1], STDOUT_FILENO), 0);
-  Status status = StdoutAccessSink()("a line\n");
+  Status status = FdAccessSink()("a line\n");
   ::dup2(saved, STDOUT_FILENO);
   ::close(saved);
   ::close(fds[1]);
@@ -435,7 +435,7 @@ TEST(StdoutAccessSink, WritesToFileDescriptorOne) {
   EXPECT_EQ(std::string(buf, n > 0 ? static_cast<size_t>(n) : 0), "a line\n");
 }
 
-TEST(StdoutAccessSink, ReportsAClosedReader) {
+TEST(FdAccessSink, ReportsAClosedReader) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   ::close(fds[0]);
@@ -445,7 +445,7 @@ TEST(StdoutAccessSink, ReportsAClosedReader) {
   ASSERT_GE(::dup2(fds[1], STDOUT_FILENO), 0);
   // SIGPIPE is ignored in zimon (and in this test), so the write fails.
   auto* old = std::signal(SIGPIPE, SIG_IGN);
-  Status status = StdoutAccessSink()("a line\n");
+  Status status = FdAccessSink()("a line\n");
   std::signal(SIGPIPE, old);
   ::dup2(saved, STDOUT_FILENO);
   ::close(saved);
@@ -456,7 +456,7 @@ TEST(StdoutAccessSink, ReportsAClosedReader) {
 
 // A reader that stops reading (the pipe stays open and full) costs the
 // batch after the timeout, not a writer blocked for good.
-TEST(StdoutAccessSink, AStoppedReaderCostsTheBatchNotTheWriter) {
+TEST(FdAccessSink, AStoppedReaderCostsTheBatchNotTheWriter) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   // Fill the pipe, then make its writing end blocking again.
@@ -466,7 +466,7 @@ TEST(StdoutAccessSink, AStoppedReaderCostsTheBatchNotTheWriter) {
   while (::write(fds[1], page.data(), page.size()) > 0) {
   }
   ASSERT_EQ(::fcntl(fds[1], F_SETFL, flags), 0);
-  Status status = StdoutAccessSink(fds[1], 50ms)("a line\n");
+  Status status = FdAccessSink(fds[1], 50ms)("a line\n");
   ::close(fds[0]);
   ::close(fds[1]);
   EXPECT_EQ(status.code(), StatusCode::kDeadlineExceeded) << status.ToString();
@@ -475,7 +475,7 @@ TEST(StdoutAccessSink, AStoppedReaderCostsTheBatchNotTheWriter) {
 
 // A pipe gets a large batch whole, a PIPE_BUF at a time as its reader drains
 // it.
-TEST(StdoutAccessSink, APipeGetsALargeBatchWhole) {
+TEST(FdAccessSink, APipeGetsALargeBatchWhole) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   std::string batch;
@@ -488,7 +488,7 @@ TEST(StdoutAccessSink, APipeGetsALargeBatchWhole) {
     ssize_t n;
     while ((n = ::read(fds[0], buf, sizeof buf)) > 0) read_back.append(buf, n);
   });
-  Status status = StdoutAccessSink(fds[1])(batch);
+  Status status = FdAccessSink(fds[1])(batch);
   ::close(fds[1]);
   reader.join();
   ::close(fds[0]);
@@ -496,13 +496,13 @@ TEST(StdoutAccessSink, APipeGetsALargeBatchWhole) {
   EXPECT_EQ(read_back, batch);
 }
 
-TEST(StdoutAccessSink, ARegularFileGetsTheBatchWhole) {
+TEST(FdAccessSink, ARegularFileGetsTheBatchWhole) {
   testing::TempDir dir;
   const std::string path = dir.Join("out.log");
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   ASSERT_GE(fd, 0);
   const std::string batch(100000, 'y');
-  Status status = StdoutAccessSink(fd)(batch + "\n");
+  Status status = FdAccessSink(fd)(batch + "\n");
   ::close(fd);
   ASSERT_TRUE(status.ok()) << status.ToString();
   std::ifstream in(path);

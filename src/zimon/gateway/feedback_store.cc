@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "zimon/common/ascii_words.h"
 #include "zimon/common/logging.h"
 #include "zimon/gateway/feedback_sqlite.h"
 #include "zimon/gateway/image_store.h"
@@ -134,25 +134,6 @@ std::optional<size_t> Utf8Length(std::string_view s) {
     i += len;
   }
   return count;
-}
-
-// Every byte in 0x20..0x7e; eight at a time (the bit tricks' "has a byte
-// less than" and "has a byte more than"), short tails byte by byte.
-bool PrintableAscii(std::string_view s) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull;
-  constexpr uint64_t kHighs = 0x8080808080808080ull;
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t x;
-    std::memcpy(&x, s.data() + i, sizeof x);
-    const uint64_t below = (x - kOnes * 0x20) & ~x & kHighs;
-    const uint64_t above = ((x + kOnes * (127 - 0x7e)) | x) & kHighs;
-    if ((below | above) != 0) return false;
-  }
-  for (; i < s.size(); ++i) {
-    if (s[i] < 0x20 || s[i] >= 0x7f) return false;
-  }
-  return true;
 }
 
 Status ValidateId(std::string_view field, std::string_view id) {

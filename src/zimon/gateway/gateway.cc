@@ -514,7 +514,7 @@ StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options,
   AccessLog::Sink access_sink;
   std::shared_ptr<AccessLogFile> access_file;
   if (options.access_log == "-") {
-    access_sink = StdoutAccessSink();
+    access_sink = FdAccessSink();
   } else if (!options.access_log.empty()) {
     StatusOr<std::shared_ptr<AccessLogFile>> file =
         AccessLogFile::Open(fs, options.access_log);

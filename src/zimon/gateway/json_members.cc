@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-#include "zimon/common/json_ascii.h"
+#include "zimon/common/ascii_words.h"
 
 namespace zimon::gateway {
 namespace {

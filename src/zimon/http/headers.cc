@@ -2,18 +2,15 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <limits>
 #include <stdexcept>
 #include <utility>
 
+#include "zimon/common/ascii_words.h"
+
 namespace zimon::http {
 namespace {
-
-// For the checks below that take eight bytes at a time.
-constexpr uint64_t kOnes = 0x0101010101010101ull;
-constexpr uint64_t kHighs = 0x8080808080808080ull;
 
 char Lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
@@ -23,12 +20,10 @@ char Lower(char c) {
 // string_view::find_first_of calls memchr on the set for every character, which
 // made this check a few per cent of a small proxied request.
 bool HasLineBreakOrNul(std::string_view s) {
-  auto has_zero = [](uint64_t v) { return (v - kOnes) & ~v & kHighs; };
-  auto bad = [&](const char* at) {
-    uint64_t x;
-    std::memcpy(&x, at, sizeof x);
-    return (has_zero(x) | has_zero(x ^ (kOnes * '\r')) |
-            has_zero(x ^ (kOnes * '\n'))) != 0;
+  auto bad = [](const char* at) {
+    const uint64_t x = LoadWord(at);
+    return (HasZeroByte(x) | HasZeroByte(x ^ (kEveryByte * '\r')) |
+            HasZeroByte(x ^ (kEveryByte * '\n'))) != 0;
   };
   if (s.size() >= 8) {
     // Whole words, then the last eight bytes (overlapping the words before):
@@ -51,18 +46,16 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   // Eight bytes at a time: equal words (the usual case, names written the
   // same way) or equal once ASCII letters are lowered in both.
   auto lower = [](uint64_t x) {
-    const uint64_t low7 = x & ~kHighs;
-    const uint64_t above_z = low7 + kOnes * (0x7f - 'Z');
-    const uint64_t from_a = low7 + kOnes * (0x80 - 'A');
-    const uint64_t upper = (from_a ^ above_z) & ~x & kHighs;
+    const uint64_t low7 = x & ~kHighBits;
+    const uint64_t above_z = low7 + kEveryByte * (0x7f - 'Z');
+    const uint64_t from_a = low7 + kEveryByte * (0x80 - 'A');
+    const uint64_t upper = (from_a ^ above_z) & ~x & kHighBits;
     return x | (upper >> 2);  // 0x80 >> 2 is the case bit
   };
   size_t i = 0;
   for (; i + 8 <= a.size(); i += 8) {
-    uint64_t x;
-    uint64_t y;
-    std::memcpy(&x, a.data() + i, sizeof x);
-    std::memcpy(&y, b.data() + i, sizeof y);
+    const uint64_t x = LoadWord(a.data() + i);
+    const uint64_t y = LoadWord(b.data() + i);
     if (x != y && lower(x) != lower(y)) return false;
   }
   for (; i < a.size(); ++i) {
