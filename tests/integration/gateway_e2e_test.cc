@@ -459,5 +459,30 @@ TEST(GatewayE2E, HangupReopensTheAccessLog) {
   EXPECT_NE(before[0]["request_id"], after[0]["request_id"]);
 }
 
+// `zimon demo` rotates the same way.
+TEST(GatewayE2E, HangupReopensTheDemosAccessLog) {
+  testing::TempDir dir;
+  RunningDemo demo(dir.Join("demo"));
+  ASSERT_TRUE(demo.started()) << demo.StartError();
+  // The worker warms up for a few seconds: the gateway answers 503 until then.
+  ASSERT_TRUE(PollUntil([&] {
+    return demo.Generate(ImageBody("256x256")).status == 200;
+  })) << demo.Stderr();
+  const std::string log = dir.Join("demo/access.log");
+  const std::string rotated = dir.Join("demo/access.log.1");
+  ASSERT_EQ(std::rename(log.c_str(), rotated.c_str()), 0);
+  ASSERT_TRUE(demo.Signal(SIGHUP).ok());
+  ASSERT_TRUE(PollUntil([&] { return std::filesystem::exists(log); }))
+      << demo.Stderr();
+  ASSERT_EQ(demo.Generate(ImageBody("256x256")).status, 200);  // still serving
+  StatusOr<testing::ExitStatus> exit = demo.Stop();  // writes what is queued
+  ASSERT_TRUE(exit.ok()) << exit.status().ToString();
+  EXPECT_TRUE(exit->success()) << exit->ToString() << demo.Stderr();
+  std::ifstream in(log);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line)) << "nothing written after the reopen";
+  EXPECT_EQ(Json::parse(line)["status"], 200);
+}
+
 }  // namespace
 }  // namespace zimon::integration

@@ -285,4 +285,28 @@ StatusOr<testing::ExitStatus> RunningGateway::Stop() {
   return child_->Wait(kGatewayGrace * 5);
 }
 
+RunningDemo::RunningDemo(const std::string& data_dir) {
+  std::vector<std::string> args = {"demo",       "--listen", "127.0.0.1:0",
+                                   "--workers",  "1",        "--no-load",
+                                   "--data-dir", data_dir};
+  // "  image API   http://127.0.0.1:PORT/v1/images/generations"
+  url_ = StartAndReadUrl(args, "  image API   ", "/v1/images/generations",
+                         child_, start_error_);
+}
+
+std::string RunningDemo::StartError() const {
+  if (started()) return "";
+  return start_error_ + "; stderr: " + Stderr();
+}
+
+Reply RunningDemo::Generate(const std::string& body) const {
+  return Call("POST", url_ + "/v1/images/generations", body);
+}
+
+StatusOr<testing::ExitStatus> RunningDemo::Stop() {
+  ZIMON_RETURN_IF_ERROR(child_->Signal(SIGTERM));
+  // The gateway's grace (the default, 10 s) plus the worker's 2 s.
+  return child_->Wait(std::chrono::seconds(30));
+}
+
 }  // namespace zimon::integration

@@ -161,6 +161,30 @@ class RunningGateway {
   std::string start_error_;
 };
 
+// `zimon demo --listen 127.0.0.1:0 --workers 1 --no-load --data-dir DIR`:
+// the gateway in front of one in-process simulated worker, its access log in
+// DIR/access.log.
+class RunningDemo {
+ public:
+  explicit RunningDemo(const std::string& data_dir);
+
+  bool started() const { return !url_.empty(); }
+  std::string StartError() const;
+  const std::string& url() const { return url_; }
+
+  // POST /v1/images/generations.
+  Reply Generate(const std::string& body) const;
+  // SIGTERM and wait for the exit.
+  StatusOr<testing::ExitStatus> Stop();
+  Status Signal(int signal) { return child_->Signal(signal); }
+  std::string Stderr() const { return child_ ? child_->StderrSoFar() : ""; }
+
+ private:
+  std::unique_ptr<testing::Subprocess> child_;
+  std::string url_;
+  std::string start_error_;
+};
+
 }  // namespace zimon::integration
 
 #endif  // ZIMON_TESTS_INTEGRATION_GATEWAY_HARNESS_H_

@@ -92,7 +92,7 @@ int RunDemo(const DemoOptions& opts, Context& ctx) {
     ctx.err << config.status().message() << "\n";
     return kExitFailure;
   }
-  ShutdownSignals signals;  // before any thread starts
+  ShutdownSignals signals(/*hangup=*/true);  // before any thread starts
 
   std::vector<std::unique_ptr<sim::SimServer>> sims;
   for (int i = 0; i < opts.workers; ++i) {
@@ -165,7 +165,7 @@ int RunDemo(const DemoOptions& opts, Context& ctx) {
     });
     SetThreadName(load.native_handle(), "zimon-demo-load");
   }
-  int signal = signals.Wait();
+  int signal = (*runner)->WaitForStop(signals);
   log::Info("shutting down", {{"signal", signal}});
   if (load.joinable()) {
     load.request_stop();

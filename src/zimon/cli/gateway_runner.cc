@@ -23,6 +23,7 @@ struct GatewayRunner::State {
   std::unique_ptr<gateway::Gateway> gateway;
   std::unique_ptr<http::Server> server;
   std::string base_url;
+  std::string access_log;
   bool stopped = false;
 
   ~State() {
@@ -58,6 +59,7 @@ StatusOr<std::unique_ptr<GatewayRunner>> GatewayRunner::Start(
   gateway::GatewayOptions gateway_options;
   gateway_options.config = config.gateway;
   gateway_options.access_log = options.access_log;
+  state->access_log = options.access_log;
   ZIMON_ASSIGN_OR_RETURN(
       state->gateway,
       gateway::Gateway::Create(std::move(gateway_options), state->registry));
@@ -118,6 +120,20 @@ std::string GatewayRunner::base_url() const { return state_->base_url; }
 
 Status GatewayRunner::ReopenAccessLog() {
   return state_->gateway->ReopenAccessLog();
+}
+
+int GatewayRunner::WaitForStop(ShutdownSignals& signals) {
+  int signal;
+  while ((signal = signals.Wait()) == SIGHUP) {
+    Status reopened = ReopenAccessLog();
+    if (reopened.ok()) {
+      log::Info("access log reopened", {{"path", state_->access_log}});
+    } else {
+      log::Error("cannot reopen the access log; still writing the old file",
+                 {{"error", reopened}});
+    }
+  }
+  return signal;
 }
 
 void GatewayRunner::Shutdown() {

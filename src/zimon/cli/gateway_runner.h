@@ -21,6 +21,8 @@
 
 namespace zimon::cli {
 
+class ShutdownSignals;
+
 struct GatewayRunnerOptions {
   Config config;
   HostPort listen;
@@ -42,6 +44,11 @@ class GatewayRunner {
   std::string base_url() const;
   // See gateway::Gateway::ReopenAccessLog.
   Status ReopenAccessLog();
+  // Serves until SIGINT or SIGTERM arrives and returns it. A SIGHUP (log
+  // rotation moved the access log away: logrotate's postrotate) reopens the
+  // access log and serving goes on; a failed reopen is logged and the old
+  // file kept. `signals` must have been made with hangup.
+  int WaitForStop(ShutdownSignals& signals);
   // Stops accepting, tells queued requests to leave, lets running ones finish
   // within server.shutdown_grace. Idempotent.
   void Shutdown();

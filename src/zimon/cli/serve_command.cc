@@ -99,17 +99,7 @@ int RunServe(const ServeOptions& opts, Context& ctx) {
   ctx.out << "zimon serve: image API " << url
           << "/v1/images/generations, metrics " << url << "/metrics, health "
           << url << "/healthz" << std::endl;
-  int signal;
-  while ((signal = signals.Wait()) == SIGHUP) {
-    // Log rotation moved the access log away (logrotate's postrotate).
-    Status reopened = (*runner)->ReopenAccessLog();
-    if (reopened.ok()) {
-      log::Info("access log reopened", {{"path", opts.access_log}});
-    } else {
-      log::Error("cannot reopen the access log; still writing the old file",
-                 {{"error", reopened}});
-    }
-  }
+  int signal = (*runner)->WaitForStop(signals);
   log::Info("shutting down", {{"signal", signal}});
   (*runner)->Shutdown();
   return kExitOk;

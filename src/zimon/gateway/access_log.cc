@@ -74,9 +74,6 @@ void AppendInteger(std::string& out, std::string_view key, int64_t value) {
   out += std::to_string(value);
 }
 
-// How often a queue that keeps overflowing is reported.
-constexpr std::chrono::seconds kReportEvery{10};
-
 // The most buffer a batch keeps between batches (about 3 000 lines).
 constexpr size_t kKeptBufferBytes = 1 << 20;
 
@@ -144,29 +141,19 @@ AccessLog::AccessLog(Sink sink, Clock& clock, metrics::Registry& registry,
       clock_(clock),
       lost_queue_full_(LostLines(registry).WithLabels({"queue_full"})),
       lost_write_error_(LostLines(registry).WithLabels({"write_error"})),
+      queue_full_report_("access log queue full: lines lost", "lines", clock),
       worker_("zimon-access", kGatherTime, max_pending,
               [this](std::vector<Stamped>& batch) { WriteBatch(batch); }) {}
 
 void AccessLog::Write(AccessLogEntry entry) {
   if (!worker_.Add({std::move(entry), clock_.Now()})) {
     lost_queue_full_.Inc();
-    unreported_queue_full_.fetch_add(1, std::memory_order_relaxed);
+    queue_full_report_.Add();
   }
 }
 
 void AccessLog::WriteBatch(std::vector<Stamped>& batch) {
-  queue_full_losses_ +=
-      unreported_queue_full_.exchange(0, std::memory_order_relaxed);
-  if (queue_full_losses_ > 0) {
-    // At most one line per kReportEvery while the queue overflows.
-    const Clock::SteadyTime now = clock_.SteadyNow();
-    if (!queue_full_reported_ || now - *queue_full_reported_ >= kReportEvery) {
-      log::Warn("access log queue full: lines lost",
-                {{"lines", queue_full_losses_}});
-      queue_full_losses_ = 0;
-      queue_full_reported_ = now;
-    }
-  }
+  queue_full_report_.Report();
   buffer_.clear();
   for (const Stamped& s : batch) AppendAccessLogLine(buffer_, s.entry, s.at);
   Status status = sink_(buffer_);

@@ -34,6 +34,7 @@
 
 #include "zimon/common/batch_worker.h"
 #include "zimon/common/clock.h"
+#include "zimon/common/drop_report.h"
 #include "zimon/common/file_system.h"
 #include "zimon/common/status.h"
 #include "zimon/metrics/registry.h"
@@ -130,13 +131,9 @@ class AccessLog {
   Clock& clock_;
   metrics::Counter& lost_queue_full_;
   metrics::Counter& lost_write_error_;
-  // Lines dropped by Write() that the writer has not yet reported.
-  std::atomic<uint64_t> unreported_queue_full_{0};
-  // Writer thread only: lines lost to sink errors since the last success;
-  // lines lost to a full queue not yet logged, and when that was last done.
+  DropReport queue_full_report_;  // lines Write() dropped, logged by the writer
+  // Writer thread only: lines lost to sink errors since the last success.
   uint64_t write_losses_ = 0;
-  uint64_t queue_full_losses_ = 0;
-  std::optional<Clock::SteadyTime> queue_full_reported_;
   std::string buffer_;           // writer thread only: the batch's lines
   BatchWorker<Stamped> worker_;  // last: its thread calls WriteBatch()
 };

@@ -24,6 +24,7 @@
 #include "zimon/testing/failing_file_system.h"
 #include "zimon/testing/fake_clock.h"
 #include "zimon/testing/in_memory_file_system.h"
+#include "zimon/testing/log_capture.h"
 #include "zimon/testing/temp_dir.h"
 
 namespace zimon::gateway {
@@ -255,34 +256,8 @@ TEST(AccessLog, DropsAndCountsLinesPastTheQueueLimit) {
   EXPECT_EQ(Lost(registry, "write_error"), 0);
 }
 
-// Keeps zimon's own log lines (not the access log's) while alive.
-class LogCapture {
- public:
-  LogCapture() {
-    log::SetSink([this](std::string_view line) {
-      std::lock_guard lock(mu_);
-      lines_.emplace_back(line);
-    });
-  }
-  ~LogCapture() { log::SetSink(nullptr); }
-  // The captured lines whose msg starts with `prefix`, parsed.
-  std::vector<json> With(std::string_view prefix) {
-    std::lock_guard lock(mu_);
-    std::vector<json> out;
-    for (const std::string& line : lines_) {
-      json j = json::parse(line);
-      if (j.value("msg", "").rfind(prefix, 0) == 0) out.push_back(j);
-    }
-    return out;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<std::string> lines_;
-};
-
 TEST(AccessLog, ReportsAFullQueueAtMostEveryTenSeconds) {
-  LogCapture logs;
+  testing::LogCapture logs;
   testing::FakeClock clock(At(0));
   metrics::Registry registry;
   TestSink sink(/*held=*/true);

@@ -53,7 +53,7 @@ Gateway::Impl::Impl(GatewayOptions options, metrics::Registry& registry,
       metrics_(registry),
       quality_metrics_(registry),
       feedback_(std::move(feedback)),
-      recorder_(*feedback_, registry),
+      recorder_(*feedback_, registry, clock),
       images_(fs, options_.config.image_dir),
       access_log_(access_sink ? std::make_unique<AccessLog>(
                                     std::move(access_sink), clock, registry)

@@ -1,24 +1,37 @@
 #include "zimon/gateway/image_recorder.h"
 
-#include <limits>
-
 #include "zimon/common/logging.h"
 
 namespace zimon::gateway {
 
-ImageRecorder::ImageRecorder(FeedbackStore& store, metrics::Registry& registry)
+ImageRecorder::ImageRecorder(FeedbackStore& store, metrics::Registry& registry,
+                             Clock& clock, size_t max_pending)
     : store_(store),
       errors_(registry
                   .AddCounter("zimon_feedback_record_errors_total",
                               "Batches of generated-image records that could "
                               "not be written to the feedback store.")
                   .WithLabels({})),
-      // Unbounded: a record is a few hundred bytes, and the store only stalls
-      // as long as its disk does.
-      worker_("zimon-records", kGatherTime, std::numeric_limits<size_t>::max(),
+      dropped_(registry
+                   .AddCounter("zimon_feedback_records_dropped_total",
+                               "Generated-image records dropped unwritten "
+                               "because too many waited for the feedback "
+                               "store (its disk stalled).")
+                   .WithLabels({})),
+      drop_report_("image records dropped: the feedback store is behind",
+                   "records", clock),
+      worker_("zimon-records", kGatherTime, max_pending,
               [this](std::vector<ImageRecord>& batch) { Write(batch); }) {}
 
+void ImageRecorder::Record(ImageRecord image) {
+  if (!worker_.Add(std::move(image))) {
+    dropped_.Inc();
+    drop_report_.Add();
+  }
+}
+
 void ImageRecorder::Write(std::vector<ImageRecord>& batch) {
+  drop_report_.Report();
   Status status = store_.RecordImages(batch);
   if (!status.ok() && batch.size() > 1) {
     // One bad record (a duplicate id) must not cost the others theirs.

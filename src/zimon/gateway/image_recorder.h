@@ -21,6 +21,13 @@
 // logged and counted in zimon_feedback_record_errors_total; the gateway keeps
 // serving.
 //
+// At most `max_pending` records wait (kMaxPending, about 40 MB): past that,
+// with the store's disk stalled, Record() drops the record rather than let
+// memory grow without bound. Drops count in
+// zimon_feedback_records_dropped_total and are logged by the writer once it
+// runs again (at most once per 10 s, and at the stop); feedback naming such
+// an image gets 404.
+//
 // Ownership: references the store and registry, which must outlive it. The
 // destructor writes what is pending, then stops the thread.
 // Thread safety: Record() and Flush() are thread-safe; Flush() blocks, so call
@@ -29,10 +36,12 @@
 #define ZIMON_GATEWAY_IMAGE_RECORDER_H_
 
 #include <chrono>
-#include <utility>
+#include <cstddef>
 #include <vector>
 
 #include "zimon/common/batch_worker.h"
+#include "zimon/common/clock.h"
+#include "zimon/common/drop_report.h"
 #include "zimon/gateway/feedback_store.h"
 #include "zimon/metrics/registry.h"
 
@@ -41,12 +50,15 @@ namespace zimon::gateway {
 class ImageRecorder {
  public:
   static constexpr std::chrono::milliseconds kGatherTime{5};
+  // About 5 s of records at 25 000 images/s.
+  static constexpr size_t kMaxPending = 131072;
 
-  ImageRecorder(FeedbackStore& store, metrics::Registry& registry);
+  ImageRecorder(FeedbackStore& store, metrics::Registry& registry,
+                Clock& clock = SystemClock(), size_t max_pending = kMaxPending);
   ImageRecorder(const ImageRecorder&) = delete;
   ImageRecorder& operator=(const ImageRecorder&) = delete;
 
-  void Record(ImageRecord image) { worker_.Add(std::move(image)); }
+  void Record(ImageRecord image);
   // Waits until everything recorded before the call has been written.
   void Flush() { worker_.Flush(); }
 
@@ -55,6 +67,8 @@ class ImageRecorder {
 
   FeedbackStore& store_;
   metrics::Counter& errors_;
+  metrics::Counter& dropped_;
+  DropReport drop_report_;  // records Record() dropped, logged by the writer
   BatchWorker<ImageRecord> worker_;  // last: its thread calls Write()
 };
 

@@ -9,6 +9,8 @@
 
 #include "zimon/common/thread_name.h"
 #include "zimon/metrics/registry.h"
+#include "zimon/testing/fake_clock.h"
+#include "zimon/testing/log_capture.h"
 #include "zimon/testing/temp_dir.h"
 
 namespace zimon::gateway {
@@ -23,11 +25,16 @@ ImageRecord Image(const std::string& request, const std::string& image) {
   return r;
 }
 
-double ErrorCount(metrics::Registry& registry) {
+// The value of the unlabelled counter `name` (without _total).
+double Count(metrics::Registry& registry, std::string_view name) {
   for (const auto& f : registry.Collect()) {
-    if (f.name == "zimon_feedback_record_errors") return f.points[0].value;
+    if (f.name == name) return f.points[0].value;
   }
   return -1;
+}
+
+double ErrorCount(metrics::Registry& registry) {
+  return Count(registry, "zimon_feedback_record_errors");
 }
 
 TEST(ImageRecorder, FlushMakesEveryRecordFindable) {
@@ -106,6 +113,30 @@ TEST(ImageRecorder, DestructorWritesWhatIsPending) {
   for (int i = 0; i < 20; ++i) {
     EXPECT_TRUE((*store)->FindImage("img-" + std::to_string(i)).ok()) << i;
   }
+}
+
+TEST(ImageRecorder, DropsCountsAndLogsRecordsPastItsBound) {
+  testing::TempDir dir;
+  testing::FakeClock clock;
+  testing::LogCapture logs;
+  metrics::Registry registry;
+  auto store = FeedbackStore::Open(dir.Join("f.db"), registry);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  {
+    // No room at all: every record is turned away, as when max_pending
+    // records already wait behind a stalled disk.
+    ImageRecorder recorder(**store, registry, clock, /*max_pending=*/0);
+    for (int i = 0; i < 3; ++i) {
+      recorder.Record(Image("req", "img-" + std::to_string(i)));
+    }
+    recorder.Flush();
+    EXPECT_EQ(Count(registry, "zimon_feedback_records_dropped"), 3);
+  }
+  auto warnings = logs.With("image records dropped");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0]["records"], 3);
+  EXPECT_FALSE((*store)->FindImage("img-0").ok());
+  EXPECT_EQ(ErrorCount(registry), 0);
 }
 
 }  // namespace
