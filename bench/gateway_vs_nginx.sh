@@ -375,6 +375,18 @@ part_a() {
     zimon_proxy_config "$work/zimon-a-$sample.yaml" "$sample" "$work/feedback-a-$sample.db"
   done
 
+  # zimon's writers never block a request: past their bounds they drop
+  # image records or access-log lines (counted). A figure bought with drops
+  # would not count, so any are reported.
+  lost_report() {
+    local what=$1 lost
+    lost=$(curl -fsS "$zimon_url/metrics" 2>/dev/null | awk '
+      /^zimon_feedback_records_dropped_total / { r += $2 }
+      /^zimon_access_log_lost_lines_total/ { l += $2 }
+      END { if (r + l > 0) printf "%d image records dropped, %d access-log lines lost", r, l }')
+    [[ -z $lost ]] || echo "   $what: zimon $lost"
+  }
+
   # One wrk run against $1; prints "rps p99_ms errors cpu_s requests".
   run_wrk() {
     local url=$1 proxy_pid=$2 before after out
@@ -430,6 +442,7 @@ part_a() {
         : >"$work/zimon-access.log"
       fi
     done
+    lost_report "$name"
     stop "$z_pid"
     result[$name.nginx]=$best_n
     result[$name.zimon]=$best_z
