@@ -416,6 +416,34 @@ TEST(GatewayE2E, FeedbackSurvivesARestart) {
   EXPECT_EQ(report.json["recent"][0]["comment"], "kept") << report.body;
 }
 
+// A graceful stop waits for the requests in flight, up to the shutdown
+// grace; a second SIGTERM (or Ctrl-C) ends it at once.
+TEST(GatewayE2E, ASecondStopSignalExitsAtOnce) {
+  RunningSim sim({"--hang-rate", "1"});
+  ASSERT_TRUE(sim.started()) << sim.StartError();
+  GatewaySetup setup;
+  setup.backends = {"hung=" + sim.url()};
+  setup.shutdown_grace = std::chrono::seconds(120);
+  RunningGateway gw(setup);
+  ASSERT_TRUE(gw.started()) << gw.StartError();
+  std::thread client([&] { (void)gw.Generate(ImageBody(kSize)); });
+  ASSERT_TRUE(PollUntil([&] { return sim.Stat("running_requests") == 1; }));
+
+  ASSERT_TRUE(gw.Signal(SIGTERM).ok());
+  // The first stop waits for the hung request: still running a moment later.
+  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(gw.Signal(SIGTERM).ok());
+  const auto sent = std::chrono::steady_clock::now();
+  StatusOr<testing::ExitStatus> exit = gw.Wait(std::chrono::seconds(20));
+  ASSERT_TRUE(exit.ok()) << exit.status().ToString() << gw.Stderr();
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, 20s);
+  EXPECT_TRUE(exit->exited) << exit->ToString();
+  EXPECT_EQ(exit->code, 128 + SIGTERM) << exit->ToString();
+  EXPECT_NE(gw.Stderr().find("second stop signal"), std::string::npos)
+      << gw.Stderr();
+  client.join();  // its connection closed with the process
+}
+
 // The JSON lines of an access-log file (a line still being written, cut
 // short, is left out).
 std::vector<Json> AccessLines(const std::string& path) {

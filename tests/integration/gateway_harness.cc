@@ -207,7 +207,7 @@ RunningGateway::RunningGateway(const GatewaySetup& setup) {
   config << "log:\n"
          << "  level: warn\n"
          << "server:\n"
-         << "  shutdown_grace: " << kGatewayGrace.count() << "s\n"
+         << "  shutdown_grace: " << setup.shutdown_grace.count() << "s\n"
          << setup.server_yaml << "gateway:\n"
          << "  image_dir: \"" << dir_.Join("images") << "\"\n"
          << "  feedback_db: \""

@@ -122,6 +122,8 @@ struct GatewaySetup {
   std::string feedback_db;
   // --access-log; empty: none.
   std::string access_log;
+  // server.shutdown_grace.
+  std::chrono::seconds shutdown_grace = kGatewayGrace;
 };
 
 // `zimon serve -c <temp config> --listen 127.0.0.1:0 --access-log ''` (or
@@ -152,6 +154,10 @@ class RunningGateway {
   // SIGTERM and wait for the exit.
   StatusOr<testing::ExitStatus> Stop();
   Status Signal(int signal) { return child_->Signal(signal); }
+  // Waits for the exit (after a Signal).
+  StatusOr<testing::ExitStatus> Wait(std::chrono::milliseconds timeout) {
+    return child_->Wait(timeout);
+  }
   std::string Stderr() const { return child_ ? child_->StderrSoFar() : ""; }
 
  private:

@@ -167,6 +167,7 @@ int RunDemo(const DemoOptions& opts, Context& ctx) {
   }
   int signal = (*runner)->WaitForStop(signals);
   log::Info("shutting down", {{"signal", signal}});
+  signals.ExitOnNextSignal();
   if (load.joinable()) {
     load.request_stop();
     load.join();

@@ -101,6 +101,7 @@ int RunServe(const ServeOptions& opts, Context& ctx) {
           << url << "/healthz" << std::endl;
   int signal = (*runner)->WaitForStop(signals);
   log::Info("shutting down", {{"signal", signal}});
+  signals.ExitOnNextSignal();
   (*runner)->Shutdown();
   return kExitOk;
 }

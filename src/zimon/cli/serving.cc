@@ -2,10 +2,14 @@
 
 #include <pthread.h>
 
+#include <cstdlib>
+#include <thread>
+
 #include "zimon/cli/cli.h"
 #include "zimon/collect/local_collectors.h"
 #include "zimon/common/build_info.h"
 #include "zimon/common/logging.h"
+#include "zimon/common/thread_name.h"
 #include "zimon/http/metrics_handler.h"
 #include "zimon/http/router.h"
 #include "zimon/metrics/registry.h"
@@ -55,6 +59,26 @@ int ShutdownSignals::Wait() {
   while (sigwait(&set_, &signal) != 0) {
   }
   return signal;
+}
+
+void ShutdownSignals::ExitOnNextSignal() {
+  sigset_t stop_set;
+  sigemptyset(&stop_set);
+  sigaddset(&stop_set, SIGINT);
+  sigaddset(&stop_set, SIGTERM);
+  // Blocked in this thread already (the constructor's mask), so the new
+  // thread inherits it and sigwait receives the next one.
+  std::thread([stop_set] {
+    SetThreadName("zimon-signals");
+    int signal = 0;
+    while (sigwait(&stop_set, &signal) != 0) {
+    }
+    log::Warn(
+        "second stop signal: exiting without finishing the graceful "
+        "stop",
+        {{"signal", signal}});
+    std::_Exit(128 + signal);
+  }).detach();
 }
 
 int ServeLocalMetrics(const Config& config, const HostPort& listen,
@@ -112,6 +136,7 @@ int ServeLocalMetrics(const Config& config, const HostPort& listen,
 
   int signal = signals.Wait();
   log::Info("shutting down", {{"signal", signal}});
+  signals.ExitOnNextSignal();
   (*server)->Shutdown(config.server.shutdown_grace);
   return kExitOk;
 }

@@ -55,6 +55,14 @@ class ShutdownSignals {
   // signal number.
   int Wait();
 
+  // Call once the graceful stop has begun: from then on, another SIGINT or
+  // SIGTERM (a second Ctrl-C, an impatient supervisor) ends the process at
+  // once with status 128 + signal, after a log line saying so, instead of
+  // being ignored until the stop completes (which can take the whole
+  // shutdown grace, or longer on a stalled disk). SIGHUP is still ignored.
+  // Starts a thread that outlives this object.
+  void ExitOnNextSignal();
+
  private:
   sigset_t set_;
   sigset_t previous_;

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 
 namespace zimon::cli {
 namespace {
@@ -43,6 +44,23 @@ TEST(ShutdownSignals, AWriteToAClosedPipeFailsInsteadOfKilling) {
     close(fds[1]);
   }
   EXPECT_EQ(Disposition(SIGPIPE), before);
+}
+
+// After the first stop signal, the next one ends the process at once.
+TEST(ShutdownSignalsDeathTest, ASecondStopSignalExits) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        ShutdownSignals signals(/*hangup=*/true);
+        ASSERT_EQ(kill(getpid(), SIGINT), 0);
+        if (signals.Wait() != SIGINT) std::_Exit(1);
+        signals.ExitOnNextSignal();
+        ASSERT_EQ(kill(getpid(), SIGHUP), 0);  // still not a way out
+        ASSERT_EQ(kill(getpid(), SIGTERM), 0);
+        sleep(10);  // the graceful stop, taking its time
+        std::_Exit(2);
+      },
+      ::testing::ExitedWithCode(128 + SIGTERM), "second stop signal");
 }
 
 }  // namespace

@@ -203,6 +203,7 @@ int RunSim(const SimFlags& flags, Context& ctx) {
 
   int signal = signals.Wait();
   log::Info("shutting down", {{"signal", signal}, {"simulated", true}});
+  signals.ExitOnNextSignal();
   sim.Shutdown(config->server.shutdown_grace);
   return kExitOk;
 }
