@@ -153,14 +153,9 @@ int RunDemo(const DemoOptions& opts, Context& ctx) {
           << "/v1/images/generations -d '{\"prompt\":\"a cat\","
              "\"response_format\":\"url\"}'\n";
   if (!opts.no_load) {
-    ctx.out
-        << "Background load: about " << opts.rate
-        << " requests/s. Stop with Ctrl-C (twice to skip the graceful stop)."
-        << std::endl;
-  } else {
-    ctx.out << "Stop with Ctrl-C (twice to skip the graceful stop)."
-            << std::endl;
+    ctx.out << "Background load: about " << opts.rate << " requests/s. ";
   }
+  ctx.out << "Stop with Ctrl-C (twice to skip the graceful stop)." << std::endl;
   std::jthread load;
   if (!opts.no_load && opts.rate > 0) {
     load = std::jthread([url, rate = opts.rate](std::stop_token stop) {

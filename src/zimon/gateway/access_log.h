@@ -20,7 +20,6 @@
 #ifndef ZIMON_GATEWAY_ACCESS_LOG_H_
 #define ZIMON_GATEWAY_ACCESS_LOG_H_
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

@@ -260,25 +260,24 @@ TEST(AccessLog, ReportsAFullQueueAtMostEveryTenSeconds) {
   testing::LogCapture logs;
   testing::FakeClock clock(At(0));
   metrics::Registry registry;
-  TestSink sink(/*held=*/true);
+  TestSink sink;
   AccessLog log(sink.Sink(), clock, registry, /*max_pending=*/1);
-  log.Write(WithId("a"));
-  sink.WaitUntilHeld();
-  log.Write(WithId("b"));
-  log.Write(WithId("lost-1"));
-  sink.Release();
-  log.Flush();
+  // One line in the held sink, one waiting in the queue, one lost.
+  const auto lose_one = [&](const std::string& tag) {
+    sink.Hold();
+    log.Write(WithId(tag + "-taken"));
+    sink.WaitUntilHeld();
+    log.Write(WithId(tag + "-queued"));
+    log.Write(WithId(tag + "-lost"));
+    sink.Release();
+    log.Flush();
+  };
+  lose_one("1");
   ASSERT_EQ(logs.With("access log queue full").size(), 1u);
   EXPECT_EQ(logs.With("access log queue full")[0]["lines"], 1);
   // More losses within 10 s: counted, not logged yet.
   clock.Advance(5s);
-  sink.Hold();
-  log.Write(WithId("c"));
-  sink.WaitUntilHeld();
-  log.Write(WithId("d"));
-  log.Write(WithId("lost-2"));
-  sink.Release();
-  log.Flush();
+  lose_one("2");
   EXPECT_EQ(logs.With("access log queue full").size(), 1u);
   clock.Advance(5s);
   log.Write(WithId("e"));

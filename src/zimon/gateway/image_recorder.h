@@ -28,8 +28,8 @@
 // runs again (at most once per 10 s, and at the stop); feedback naming such
 // an image gets 404.
 //
-// Ownership: references the store and registry, which must outlive it. The
-// destructor writes what is pending, then stops the thread.
+// Ownership: references the store, registry and clock, which must outlive
+// it. The destructor writes what is pending, then stops the thread.
 // Thread safety: Record() and Flush() are thread-safe; Flush() blocks, so call
 // it from a worker thread, not an I/O thread.
 #ifndef ZIMON_GATEWAY_IMAGE_RECORDER_H_
