@@ -3,12 +3,13 @@
 // in a fresh temporary directory with the store's own settings (WAL,
 // synchronous FULL). Ids are time-ordered, as the gateway makes them:
 // client_ids:0 is a request without X-Request-Id, whose image ids the gateway
-// derives from the request id it makes (the row keeps no request id and no
-// index entry), client_ids:1 one whose client sent its own request id.
+// derives from the request id it makes (stored many to a row of
+// image_batches), client_ids:1 one whose client sent its own request id (a
+// row of images each, with the request id indexed).
 //
 //   build/release/bench/feedback_bench
 //
-// The counter rows_per_s is rows committed per CPU second of this thread
+// The counter rows_per_s is images committed per CPU second of this thread
 // (waits for the disk excluded): the recorder shares a core with the
 // gateway's I/O thread, so every microsecond of CPU a row costs here is one a
 // proxied request pays there.

@@ -41,6 +41,10 @@ void Statement::BindUncopied(int index, std::string_view value) {
   sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
                     SQLITE_STATIC);
 }
+void Statement::BindBlobUncopied(int index, std::string_view bytes) {
+  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
+                    SQLITE_STATIC);
+}
 void Statement::Bind(int index, std::optional<double> value) {
   if (value.has_value()) {
     Bind(index, *value);
@@ -84,6 +88,13 @@ std::string Statement::ColumnText(int column) const {
 std::optional<double> Statement::ColumnOptionalDouble(int column) const {
   if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
   return sqlite3_column_double(stmt_, column);
+}
+
+std::string_view Statement::ColumnBlob(int column) const {
+  const void* bytes = sqlite3_column_blob(stmt_, column);
+  if (bytes == nullptr) return {};
+  return {static_cast<const char*>(bytes),
+          static_cast<size_t>(sqlite3_column_bytes(stmt_, column))};
 }
 
 StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path) {

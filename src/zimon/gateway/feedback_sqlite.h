@@ -47,6 +47,8 @@ class Statement {
   // statement is stepped to its end and Reset().
   void BindUncopied(int index, std::string_view value);
   void Bind(int index, std::optional<double> value);
+  // Binds bytes as a BLOB without copying them (lifetime as above).
+  void BindBlobUncopied(int index, std::string_view bytes);
   void BindNull(int index);
   // Binds NULL when `value` is empty.
   void BindTextOrNull(int index, std::string_view value);
@@ -60,6 +62,8 @@ class Statement {
   int64_t ColumnInt(int column) const;
   std::string ColumnText(int column) const;
   std::optional<double> ColumnOptionalDouble(int column) const;
+  // A BLOB column's bytes, valid until the next Step() or Reset().
+  std::string_view ColumnBlob(int column) const;
 
  private:
   friend class Db;

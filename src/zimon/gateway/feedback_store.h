@@ -37,10 +37,12 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "zimon/common/clock.h"
@@ -111,10 +113,13 @@ class FeedbackStore {
   FeedbackStore& operator=(const FeedbackStore&) = delete;
 
   // The schema version this build writes.
-  static constexpr int64_t kSchemaVersion = 3;
+  static constexpr int64_t kSchemaVersion = 4;
 
   // Records a generated image. kInvalidArgument for a missing or over-long id
-  // or a quality score outside 0..1; kAlreadyExists for a duplicate image id.
+  // or a quality score outside 0..1; kAlreadyExists for a duplicate image id,
+  // except among images whose ids the gateway derived from request ids it
+  // made (DerivedImageId): those are stored many to a row, unchecked, since
+  // each such id is made once and carries 96 random bits.
   Status RecordImage(const ImageRecord& image);
   // Records several images in one transaction (one fsync): all or none.
   Status RecordImages(const std::vector<ImageRecord>& images);
@@ -139,8 +144,17 @@ class FeedbackStore {
   // Resolves the ids of `request` to (request_id, image_id) as stored.
   StatusOr<Feedback> ResolveIds(const FeedbackRequest& request) const;
   StatusOr<bool> HasRequestLocked(const std::string& request_id) const;
+  // The recorded image `image_id`, or nullopt.
+  StatusOr<std::optional<ImageRecord>> FindImageLocked(
+      const std::string& image_id) const;
+  // The first image batched under `second` whose id `match` accepts.
+  StatusOr<std::optional<ImageRecord>> FindBatchedLocked(
+      int64_t second,
+      const std::function<bool(std::string_view image_id)>& match) const;
   Status InsertImagesLocked(const std::vector<ImageRecord>& images,
                             int64_t now_ms);
+  Status InsertBatchLocked(int64_t second, std::string_view records,
+                           int64_t now_ms);
   std::string DuplicateMessageLocked(const std::vector<ImageRecord>& images,
                                      size_t first, size_t count) const;
 
@@ -153,6 +167,7 @@ class FeedbackStore {
   // guarded by mu_ and finalised before db_ closes.
   static constexpr std::array<size_t, 4> kInsertRows = {64, 16, 4, 1};
   std::array<std::optional<sqlite::Statement>, kInsertRows.size()> inserts_;
+  std::optional<sqlite::Statement> insert_batch_;  // as inserts_
 };
 
 }  // namespace zimon::gateway

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -18,6 +19,7 @@ namespace zimon::gateway {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 ImageRecord Image(std::string request_id, std::string image_id) {
   ImageRecord image;
@@ -487,8 +489,8 @@ TEST_F(FeedbackStoreTest, UnopenablePathIsAnErrorNamingThePath) {
 }
 
 // The gateway derives image ids from the request ids it makes
-// (DerivedImageId): such a row keeps no request id of its own and no index
-// entry, and reads back with the request id its image id implies.
+// (DerivedImageId): such images are kept many to a row, with no request id
+// of their own, and read back with the request id their image ids imply.
 TEST_F(FeedbackStoreTest, KeepsARequestIdTheImageIdImpliesOnlyOnce) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
@@ -499,10 +501,10 @@ TEST_F(FeedbackStoreTest, KeepsARequestIdTheImageIdImpliesOnlyOnce) {
                                   // A client's own id of the same shape.
                                   Image("req_abc", "img_" + key + "7")})
                   .ok());
-  EXPECT_EQ(QueryText(path_,
-                      "SELECT COUNT(*) FROM images WHERE request_id "
-                      "IS NULL"),
-            "2");
+  EXPECT_EQ(QueryText(path_, "SELECT COUNT(*) FROM image_batches"), "1");
+  EXPECT_EQ(QueryText(path_, "SELECT second FROM image_batches"),
+            std::to_string(0x01a2269c0aa8 / 1000));
+  EXPECT_EQ(QueryText(path_, "SELECT COUNT(*) FROM images"), "1");
   EXPECT_EQ(QueryText(path_,
                       "SELECT COUNT(*) FROM images INDEXED BY "
                       "images_by_request WHERE request_id > ''"),
@@ -534,6 +536,121 @@ TEST_F(FeedbackStoreTest, KeepsARequestIdTheImageIdImpliesOnlyOnce) {
               StatusCode::kNotFound)
         << unknown;
   }
+}
+
+// A derived id for every second the ids carry: "img_" + 12 hex digits of
+// `ms` + 24 more + an optional "-index".
+std::string DerivedKey(int64_t ms, int n) {
+  char key[64];
+  std::snprintf(key, sizeof(key), "%012llx%024x",
+                static_cast<unsigned long long>(ms), n);
+  return key;
+}
+
+// Images of requests made over three seconds, recorded in one call, go in
+// one row per second; each reads back whole, before and after a restart, and
+// feedback finds them by image and by request.
+TEST_F(FeedbackStoreTest, BatchesDerivedImagesOneRowPerSecond) {
+  std::vector<ImageRecord> batch;
+  for (int i = 0; i < 300; ++i) {
+    const std::string key = DerivedKey(1'700'000'000'000 + i * 10, i);
+    ImageRecord image = Image("req_" + key, "img_" + key);
+    image.backend = "gpu-" + std::to_string(i % 3) + std::string(i % 200, 'b');
+    image.size = std::to_string(256 + 16 * i) + "x512";
+    if (i % 5 == 0) {
+      image.quality_score.reset();
+    } else {
+      image.quality_score = i / 300.0;
+    }
+    batch.push_back(image);
+    if (i % 7 == 0) {
+      image.image_id += "-1";
+      batch.push_back(image);
+    }
+  }
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->RecordImages(batch).ok());
+  }
+  EXPECT_EQ(QueryText(path_, "SELECT COUNT(*) FROM image_batches"), "3");
+  EXPECT_EQ(QueryText(path_, "SELECT COUNT(*) FROM images"), "0");
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  for (const ImageRecord& want : batch) {
+    StatusOr<ImageRecord> got = store->FindImage(want.image_id);
+    ASSERT_TRUE(got.ok()) << want.image_id << ": " << got.status().ToString();
+    EXPECT_EQ(got->request_id, want.request_id);
+    EXPECT_EQ(got->backend, want.backend);
+    EXPECT_EQ(got->size, want.size);
+    EXPECT_EQ(got->quality_score, want.quality_score) << want.image_id;
+    EXPECT_EQ(
+        got->created,
+        std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.Now()));
+  }
+  const std::string last = batch.back().request_id;
+  EXPECT_TRUE(store->AddFeedback(Rate(last, "", 4)).ok());
+  auto by_image = store->AddFeedback(Rate("", batch[1].image_id, 5));
+  ASSERT_TRUE(by_image.ok()) << by_image.status().ToString();
+  EXPECT_EQ(by_image->request_id, batch[1].request_id);
+  // Same second, never recorded: not found, by either id.
+  const std::string missing = DerivedKey(1'700'000'000'005, 9999);
+  EXPECT_EQ(store->FindImage("img_" + missing).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store->AddFeedback(Rate("req_" + missing, "", 3)).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store->AddFeedback(Rate("", "img_" + missing, 3)).status().code(),
+            StatusCode::kNotFound);
+}
+
+// Derived images and rows of their own land together or not at all.
+TEST_F(FeedbackStoreTest, RecordsBatchedAndOwnRowsInOneTransaction) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->RecordImage(Image("req-0", "img-0")).ok());
+  const std::string key = DerivedKey(1'700'000'000'000, 1);
+  EXPECT_EQ(store
+                ->RecordImages({Image("req_" + key, "img_" + key),
+                                Image("req-1", "img-0")})
+                .code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(store->FindImage("img_" + key).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(QueryText(path_, "SELECT COUNT(*) FROM image_batches"), "0");
+  ASSERT_TRUE(store
+                  ->RecordImages({Image("req_" + key, "img_" + key),
+                                  Image("req-1", "img-1")})
+                  .ok());
+  EXPECT_TRUE(store->FindImage("img_" + key).ok());
+  EXPECT_TRUE(store->FindImage("img-1").ok());
+}
+
+// A batch row whose bytes are cut short is reported as data loss naming the
+// file and row, not read past its end; rows of their own still work.
+TEST_F(FeedbackStoreTest, CorruptBatchRowIsDataLoss) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const std::string key = DerivedKey(1'700'000'000'000, 1);
+  ASSERT_TRUE(store
+                  ->RecordImages({Image("req_" + key, "img_" + key),
+                                  Image("req-1", "img-1")})
+                  .ok());
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "UPDATE image_batches SET records = "
+                         "substr(records, 1, 30)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  StatusOr<ImageRecord> found = store->FindImage("img_" + key);
+  EXPECT_EQ(found.status().code(), StatusCode::kDataLoss);
+  EXPECT_THAT(found.status().message(), HasSubstr(path_));
+  EXPECT_THAT(found.status().message(), HasSubstr("row 1"));
+  EXPECT_EQ(store->AddFeedback(Rate("req_" + key, "", 3)).status().code(),
+            StatusCode::kDataLoss);
+  EXPECT_TRUE(store->FindImage("img-1").ok());
+  EXPECT_TRUE(store->AddFeedback(Rate("", "img-1", 3)).ok());
 }
 
 TEST_F(FeedbackStoreTest, RefusesANewerSchema) {
@@ -621,12 +738,20 @@ PRAGMA user_version = 1;
   ASSERT_EQ(recent->size(), 1u);
   EXPECT_EQ((*recent)[0].image_id, "img-old");
   EXPECT_EQ((*recent)[0].comment, "kept");
-  // Still enforced after the rebuild: duplicates and dangling references.
+  // Still refused after the rebuilds: duplicates and unknown images.
   EXPECT_EQ(store->RecordImage(Image("req-x", "img-old")).code(),
             StatusCode::kAlreadyExists);
+  EXPECT_EQ(store->AddFeedback(Rate("", "img-gone", 3)).status().code(),
+            StatusCode::kNotFound);
   ASSERT_TRUE(store->RecordImage(Image("req-new", "img-new")).ok());
-  EXPECT_TRUE(store->AddFeedback(Rate("", "img-new", 3)).ok());
+  auto added = store->AddFeedback(Rate("", "img-new", 3));
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  // AUTOINCREMENT's counter came through the rebuild of the feedback table.
+  EXPECT_EQ(added->id, 2);
   EXPECT_TRUE(store->AddFeedback(Rate("req-old", "", 4)).ok());
+  const std::string key = DerivedKey(1'700'000'000'000, 1);
+  ASSERT_TRUE(store->RecordImage(Image("req_" + key, "img_" + key)).ok());
+  EXPECT_TRUE(store->AddFeedback(Rate("", "img_" + key, 5)).ok());
   store.reset();
 
   ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
@@ -650,6 +775,13 @@ PRAGMA user_version = 1;
                         "SELECT sql FROM sqlite_master WHERE name = "
                         "'images_by_request'"),
               HasSubstr("WHERE request_id IS NOT NULL"));
+  // Version 4: derived images batched; feedback references no table.
+  EXPECT_EQ(QueryText(path_, "SELECT COUNT(*) FROM image_batches"), "1");
+  EXPECT_THAT(QueryText(path_,
+                        "SELECT sql FROM sqlite_master WHERE name = "
+                        "'feedback'"),
+              Not(HasSubstr("REFERENCES")));
+  EXPECT_EQ(QueryText(path_, "SELECT COUNT(*) FROM feedback"), "4");
   int violations = 0;
   EXPECT_EQ(sqlite3_exec(
                 raw, "PRAGMA foreign_key_check",
