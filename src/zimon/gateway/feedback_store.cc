@@ -91,7 +91,7 @@ CREATE INDEX images_by_request ON images(request_id)
     // 3 -> 4: images whose ids the gateway derived from a request id it made
     // are kept many to a row: one row per recorded batch and second of
     // creation (the second the ids carry), its images packed in `records`
-    // (AppendBatchedImage). A row per image cost the recorder some 8 500
+    // (BatchWriter). A row per image cost the recorder some 8 500
     // instructions, a seventh of all the gateway spends on a small request.
     // Such images are not in `images`, so feedback no longer references it;
     // the store checks every id it is given. Rebuilt with foreign keys off,
@@ -241,28 +241,38 @@ Status Migrate(sqlite::Db& db) {
   return OkStatus();
 }
 
-// The second of the creation time an id "img_" + K carries (K from
-// NewTimeOrderedId: 12 hex digits of Unix ms first); nullopt for another id.
-std::optional<int64_t> IdSecond(std::string_view image_id) {
-  constexpr std::string_view kPrefix = "img_";
-  constexpr size_t kTimeDigits = 12;
-  if (!image_id.starts_with(kPrefix) ||
-      image_id.size() < kPrefix.size() + kTimeDigits) {
+constexpr std::string_view kImageIdPrefix = "img_";
+constexpr size_t kTimeDigits = 12;    // NewTimeOrderedId: Unix ms, in hex
+constexpr size_t kRandomDigits = 24;  // then 12 random bytes, in hex
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// The creation time in Unix ms an id "img_" + K carries (K from
+// NewTimeOrderedId: 12 lowercase hex digits of it first); nullopt for
+// another id.
+std::optional<int64_t> IdMillis(std::string_view image_id) {
+  if (!image_id.starts_with(kImageIdPrefix) ||
+      image_id.size() < kImageIdPrefix.size() + kTimeDigits) {
     return std::nullopt;
   }
   int64_t ms = 0;
-  for (char c : image_id.substr(kPrefix.size(), kTimeDigits)) {
-    int digit;
-    if (c >= '0' && c <= '9') {
-      digit = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      digit = c - 'a' + 10;
-    } else {
-      return std::nullopt;
-    }
+  for (char c : image_id.substr(kImageIdPrefix.size(), kTimeDigits)) {
+    const int digit = HexValue(c);
+    if (digit < 0) return std::nullopt;
     ms = ms * 16 + digit;
   }
-  return ms / 1000;
+  return ms;
+}
+
+std::optional<int64_t> IdSecond(std::string_view image_id) {
+  const std::optional<int64_t> ms = IdMillis(image_id);
+  if (!ms) return std::nullopt;
+  return *ms / 1000;
 }
 
 // The second an image is batched under: an id the gateway derived from a
@@ -274,10 +284,25 @@ std::optional<int64_t> BatchSecond(const ImageRecord& image) {
   return IdSecond(image.image_id);
 }
 
-// A batch row's `records`: per image, its id, backend and size, each as a
-// LEB128 length and the bytes, then one byte 1 and the quality score's 8
-// bytes (IEEE 754, little-endian) or one byte 0 for none. The request id is
-// the one the image id implies.
+// A batch row's `records`, format 1 (lengths, counts and numbers are
+// LEB128 varints; the request id is the one each image id implies):
+//   the byte 1;
+//   the row's distinct backend and size strings: a count, then each as a
+//   length and its bytes;
+//   per image: a flags byte (kScored; kHexTail: the id's 24 digits after its
+//   time are lowercase hex; kIndex: then "-" and an index), the id's
+//   milliseconds within the row's second, the rest of the id (with kHexTail
+//   the 12 bytes those digits spell, then with kIndex the index; otherwise
+//   a length and the bytes), the backend's and the size's places in the
+//   string table, and with kScored the score as 8 bytes (IEEE 754,
+//   little-endian).
+// An image so takes about 25 bytes where its text takes 70: SQLite writes
+// each byte twice (the WAL, then the checkpoint into the database file) on
+// the core the I/O thread may share, and that volume, more than the CPU of
+// the inserts, set zimon's 1 KB p99 (docs/gateway.md, session 13).
+constexpr char kBatchFormat = 1;
+enum : uint8_t { kScored = 1, kHexTail = 2, kIndex = 4 };
+
 void AppendVarint(std::string& out, uint64_t value) {
   while (value >= 0x80) {
     out += static_cast<char>((value & 0x7f) | 0x80);
@@ -286,75 +311,199 @@ void AppendVarint(std::string& out, uint64_t value) {
   out += static_cast<char>(value);
 }
 
-void AppendBatchedImage(std::string& out, const ImageRecord& image) {
-  for (std::string_view field :
-       {std::string_view(image.image_id), std::string_view(image.backend),
-        std::string_view(image.size)}) {
-    AppendVarint(out, field.size());
-    out.append(field);
-  }
-  if (image.quality_score.has_value()) {
-    static_assert(std::endian::native == std::endian::little);
-    char bytes[1 + sizeof(double)] = {1};
-    std::memcpy(bytes + 1, &*image.quality_score, sizeof(double));
-    out.append(bytes, sizeof(bytes));
-  } else {
-    out += '\0';
-  }
+void AppendString(std::string& out, std::string_view s) {
+  AppendVarint(out, s.size());
+  out.append(s);
 }
 
-// Reads the images of a batch row's `records` in order.
+// The index of "-" + index when `suffix` is that, written as std::to_string
+// writes it (so that it reads back the same); nullopt otherwise.
+std::optional<uint64_t> IndexSuffix(std::string_view suffix) {
+  if (suffix.size() < 2 || suffix.size() > 10 || suffix[0] != '-') {
+    return std::nullopt;
+  }
+  uint64_t index = 0;
+  for (char c : suffix.substr(1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    index = index * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (std::to_string(index) != suffix.substr(1)) return std::nullopt;
+  return index;
+}
+
+// Packs the images of one row (all batched under one second).
+class BatchWriter {
+ public:
+  void Reserve(size_t images) { body_.reserve(images * 32); }
+
+  void Add(const ImageRecord& image) {
+    const std::string_view id = image.image_id;
+    const auto ms_in_second = static_cast<uint64_t>(*IdMillis(id) % 1000);
+    const std::string_view tail =
+        id.substr(kImageIdPrefix.size() + kTimeDigits);
+    uint8_t flags = image.quality_score.has_value() ? kScored : 0;
+    std::optional<uint64_t> index;
+    bool hex = tail.size() >= kRandomDigits &&
+               std::all_of(tail.begin(), tail.begin() + kRandomDigits,
+                           [](char c) { return HexValue(c) >= 0; });
+    if (hex && tail.size() > kRandomDigits) {
+      index = IndexSuffix(tail.substr(kRandomDigits));
+      hex = index.has_value();
+    }
+    if (hex) flags |= kHexTail;
+    if (index) flags |= kIndex;
+    body_ += static_cast<char>(flags);
+    AppendVarint(body_, ms_in_second);
+    if (hex) {
+      for (size_t i = 0; i < kRandomDigits; i += 2) {
+        body_ +=
+            static_cast<char>(HexValue(tail[i]) << 4 | HexValue(tail[i + 1]));
+      }
+      if (index) AppendVarint(body_, *index);
+    } else {
+      AppendString(body_, tail);
+    }
+    AppendVarint(body_, StringIndex(image.backend));
+    AppendVarint(body_, StringIndex(image.size));
+    if (image.quality_score.has_value()) {
+      static_assert(std::endian::native == std::endian::little);
+      char bytes[sizeof(double)];
+      std::memcpy(bytes, &*image.quality_score, sizeof(double));
+      body_.append(bytes, sizeof(bytes));
+    }
+  }
+
+  std::string Finish() const {
+    std::string out(1, kBatchFormat);
+    AppendVarint(out, strings_.size());
+    for (const std::string& s : strings_) AppendString(out, s);
+    out += body_;
+    return out;
+  }
+
+ private:
+  // Most images of a batch share their backend and size: the last string
+  // looked up is tried first.
+  size_t StringIndex(const std::string& s) {
+    if (last_ < strings_.size() && strings_[last_] == s) return last_;
+    auto found = std::find(strings_.begin(), strings_.end(), s);
+    if (found != strings_.end()) {
+      last_ = static_cast<size_t>(found - strings_.begin());
+    } else {
+      strings_.push_back(s);
+      last_ = strings_.size() - 1;
+    }
+    return last_;
+  }
+
+  std::vector<std::string> strings_;
+  size_t last_ = 0;
+  std::string body_;
+};
+
+// Reads the images of a row's `records` in order.
 class BatchReader {
  public:
   struct Image {
-    std::string_view image_id;
+    std::string image_id;
     std::string_view backend;
     std::string_view size;
     std::optional<double> quality_score;
   };
 
-  explicit BatchReader(std::string_view records) : rest_(records) {}
+  // False when `records` is not format 1 or its string table is cut short.
+  bool Open(std::string_view records, int64_t second) {
+    rest_ = records;
+    second_ = second;
+    if (rest_.empty() || rest_[0] != kBatchFormat) return false;
+    rest_.remove_prefix(1);
+    uint64_t count;
+    if (!Varint(count) || count > rest_.size()) return false;
+    strings_.clear();
+    for (uint64_t i = 0; i < count; ++i) {
+      std::string_view s;
+      if (!String(s)) return false;
+      strings_.push_back(s);
+    }
+    return true;
+  }
 
   // The next image: true and `image` set, false at the end, or nullopt when
   // the bytes do not hold a whole image (a corrupt row).
   std::optional<bool> Next(Image& image) {
     if (rest_.empty()) return false;
-    if (!Field(image.image_id) || !Field(image.backend) || !Field(image.size) ||
-        rest_.empty()) {
+    const auto flags = static_cast<uint8_t>(rest_[0]);
+    rest_.remove_prefix(1);
+    uint64_t ms_in_second, backend, size;
+    if ((flags & ~(kScored | kHexTail | kIndex)) != 0 ||
+        ((flags & kIndex) && !(flags & kHexTail)) || !Varint(ms_in_second) ||
+        ms_in_second >= 1000) {
       return std::nullopt;
     }
-    const char has_score = rest_[0];
-    rest_.remove_prefix(1);
-    if (has_score == 0) {
-      image.quality_score.reset();
-    } else if (has_score == 1 && rest_.size() >= sizeof(double)) {
+    image.image_id.assign(kImageIdPrefix);
+    const auto ms = static_cast<uint64_t>(second_) * 1000 + ms_in_second;
+    for (int shift = 4 * (kTimeDigits - 1); shift >= 0; shift -= 4) {
+      image.image_id += kHexDigits[(ms >> shift) & 0xf];
+    }
+    if (flags & kHexTail) {
+      if (rest_.size() < kRandomDigits / 2) return std::nullopt;
+      for (size_t i = 0; i < kRandomDigits / 2; ++i) {
+        const auto byte = static_cast<uint8_t>(rest_[i]);
+        image.image_id += kHexDigits[byte >> 4];
+        image.image_id += kHexDigits[byte & 0xf];
+      }
+      rest_.remove_prefix(kRandomDigits / 2);
+      uint64_t index;
+      if (flags & kIndex) {
+        if (!Varint(index)) return std::nullopt;
+        image.image_id += '-';
+        image.image_id += std::to_string(index);
+      }
+    } else {
+      std::string_view tail;
+      if (!String(tail)) return std::nullopt;
+      image.image_id += tail;
+    }
+    if (!Varint(backend) || backend >= strings_.size() || !Varint(size) ||
+        size >= strings_.size()) {
+      return std::nullopt;
+    }
+    image.backend = strings_[backend];
+    image.size = strings_[size];
+    image.quality_score.reset();
+    if (flags & kScored) {
+      if (rest_.size() < sizeof(double)) return std::nullopt;
       double score;
       std::memcpy(&score, rest_.data(), sizeof(double));
       image.quality_score = score;
       rest_.remove_prefix(sizeof(double));
-    } else {
-      return std::nullopt;
     }
     return true;
   }
 
  private:
-  bool Field(std::string_view& out) {
-    uint64_t size = 0;
+  bool Varint(uint64_t& value) {
+    value = 0;
     for (int shift = 0;; shift += 7) {
-      if (rest_.empty() || shift > 28) return false;
+      if (rest_.empty() || shift > 56) return false;
       const auto byte = static_cast<unsigned char>(rest_[0]);
       rest_.remove_prefix(1);
-      size |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) break;
+      value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return true;
     }
-    if (size > rest_.size()) return false;
+  }
+
+  bool String(std::string_view& out) {
+    uint64_t size;
+    if (!Varint(size) || size > rest_.size()) return false;
     out = rest_.substr(0, size);
     rest_.remove_prefix(size);
     return true;
   }
 
   std::string_view rest_;
+  int64_t second_ = 0;
+  std::vector<std::string_view> strings_;
 };
 
 // An image's request id: as stored, or implied by its id where the row
@@ -475,7 +624,7 @@ Status FeedbackStore::RecordImages(const std::vector<ImageRecord>& images) {
   if (images.empty()) return OkStatus();
   // Images the gateway derived ids for go many to a row, one row per second
   // their ids carry (nearly always one or two per batch); others a row each.
-  std::vector<std::pair<int64_t, std::string>> batches;
+  std::vector<std::pair<int64_t, BatchWriter>> batches;
   std::vector<ImageRecord> rows;
   bool any_row = false;
   for (const ImageRecord& image : images) {
@@ -488,10 +637,10 @@ Status FeedbackStore::RecordImages(const std::vector<ImageRecord>& images) {
         std::find_if(batches.begin(), batches.end(),
                      [&](const auto& b) { return b.first == *second; });
     if (batch == batches.end()) {
-      batch = batches.emplace(batches.end(), *second, std::string());
-      batch->second.reserve(images.size() * 64);
+      batch = batches.emplace(batches.end(), *second, BatchWriter());
+      batch->second.Reserve(images.size());
     }
-    AppendBatchedImage(batch->second, image);
+    batch->second.Add(image);
   }
   if (any_row && !batches.empty()) {
     for (const ImageRecord& image : images) {
@@ -506,7 +655,8 @@ Status FeedbackStore::RecordImages(const std::vector<ImageRecord>& images) {
   if (any_row)
     status = InsertImagesLocked(batches.empty() ? images : rows, now_ms);
   for (size_t i = 0; i < batches.size() && status.ok(); ++i) {
-    status = InsertBatchLocked(batches[i].first, batches[i].second, now_ms);
+    status =
+        InsertBatchLocked(batches[i].first, batches[i].second.Finish(), now_ms);
   }
   if (!status.ok()) {
     (void)db_->Exec("ROLLBACK");
@@ -625,20 +775,24 @@ StatusOr<std::optional<ImageRecord>> FeedbackStore::FindBatchedLocked(
   while (true) {
     ZIMON_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return std::optional<ImageRecord>();
-    BatchReader reader(stmt.ColumnBlob(2));
+    auto corrupt = [&](std::string_view what) {
+      return DataLossError(db_->path() + ": image_batches row " +
+                           std::to_string(stmt.ColumnInt(0)) + " is corrupt (" +
+                           std::string(what) + ")");
+    };
+    BatchReader reader;
+    if (!reader.Open(stmt.ColumnBlob(2), second)) {
+      return corrupt("not a format this build reads, or cut short");
+    }
     BatchReader::Image batched;
     while (true) {
       const std::optional<bool> next = reader.Next(batched);
-      if (!next) {
-        return DataLossError(db_->path() + ": image_batches row " +
-                             std::to_string(stmt.ColumnInt(0)) +
-                             " is corrupt (an image record is cut short)");
-      }
+      if (!next) return corrupt("an image record is cut short");
       if (!*next) break;
       if (!match(batched.image_id)) continue;
       ImageRecord image;
-      image.image_id = std::string(batched.image_id);
-      image.request_id = ImpliedRequestId(batched.image_id).value_or("");
+      image.image_id = std::move(batched.image_id);
+      image.request_id = ImpliedRequestId(image.image_id).value_or("");
       image.created = FromMillis(stmt.ColumnInt(1));
       image.backend = std::string(batched.backend);
       image.size = std::string(batched.size);

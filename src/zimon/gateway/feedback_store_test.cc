@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "zimon/gateway/image_store.h"
 #include "zimon/metrics/registry.h"
 #include "zimon/testing/fake_clock.h"
 #include "zimon/testing/temp_dir.h"
@@ -603,6 +604,43 @@ TEST_F(FeedbackStoreTest, BatchesDerivedImagesOneRowPerSecond) {
             StatusCode::kNotFound);
 }
 
+// Batched ids of every shape read back exactly: 24 hex digits after the
+// time (packed as bytes), with an index suffix, and any other tail (kept as
+// text): upper-case hex, a suffix with a leading zero, a short tail.
+TEST_F(FeedbackStoreTest, BatchesIdsOfEveryShape) {
+  const std::string key = DerivedKey(1'700'000'000'999, 0xabcdef);
+  const std::string time = key.substr(0, 12);
+  std::vector<ImageRecord> batch;
+  for (const std::string& tail :
+       {key.substr(12), key.substr(12) + "-0", key.substr(12) + "-1",
+        key.substr(12) + "-123456789", key.substr(12) + "-01",
+        key.substr(12) + "-", std::string("0123456789ABCDEF01234567"),
+        std::string("x"), std::string(""), key.substr(12) + "ff"}) {
+    const std::string id = "img_" + time + tail;
+    batch.push_back(Image(ImpliedRequestId(id).value_or(""), id));
+    batch.back().backend = tail.size() % 2 ? "odd" : "";
+    batch.back().size = tail.size() % 3 ? "512x512" : "";
+  }
+  for (const ImageRecord& image : batch) {
+    ASSERT_TRUE(ImpliesRequestId(image.image_id, image.request_id))
+        << image.image_id;
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->RecordImages(batch).ok());
+  EXPECT_EQ(QueryText(path_, "SELECT COUNT(*) FROM image_batches"), "1");
+  for (const ImageRecord& want : batch) {
+    StatusOr<ImageRecord> got = store->FindImage(want.image_id);
+    ASSERT_TRUE(got.ok()) << want.image_id << ": " << got.status().ToString();
+    EXPECT_EQ(got->request_id, want.request_id);
+    EXPECT_EQ(got->backend, want.backend) << want.image_id;
+    EXPECT_EQ(got->size, want.size) << want.image_id;
+  }
+  EXPECT_EQ(
+      store->FindImage("img_" + time + key.substr(12) + "-2").status().code(),
+      StatusCode::kNotFound);
+}
+
 // Derived images and rows of their own land together or not at all.
 TEST_F(FeedbackStoreTest, RecordsBatchedAndOwnRowsInOneTransaction) {
   auto store = OpenStore();
@@ -651,6 +689,15 @@ TEST_F(FeedbackStoreTest, CorruptBatchRowIsDataLoss) {
             StatusCode::kDataLoss);
   EXPECT_TRUE(store->FindImage("img-1").ok());
   EXPECT_TRUE(store->AddFeedback(Rate("", "img-1", 3)).ok());
+  // A row in a format this build does not read.
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "UPDATE image_batches SET records = x'0700'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  found = store->FindImage("img_" + key);
+  EXPECT_EQ(found.status().code(), StatusCode::kDataLoss);
+  EXPECT_THAT(found.status().message(), HasSubstr("not a format"));
 }
 
 TEST_F(FeedbackStoreTest, RefusesANewerSchema) {
