@@ -772,22 +772,30 @@ StatusOr<std::optional<ImageRecord>> FeedbackStore::FindBatchedLocked(
       db_->Prepare("SELECT rowid, created_ms, records FROM image_batches "
                    "WHERE second = ?"));
   stmt.Bind(1, second);
+  // A corrupt row costs only its own images: the other rows of the second
+  // are still read, and the error is returned only when none matched.
+  Status corrupt = OkStatus();
+  auto note_corrupt = [&](std::string_view what) {
+    if (!corrupt.ok()) return;
+    corrupt = DataLossError(db_->path() + ": image_batches row " +
+                            std::to_string(stmt.ColumnInt(0)) +
+                            " is corrupt (" + std::string(what) + ")");
+  };
   while (true) {
     ZIMON_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return std::optional<ImageRecord>();
-    auto corrupt = [&](std::string_view what) {
-      return DataLossError(db_->path() + ": image_batches row " +
-                           std::to_string(stmt.ColumnInt(0)) + " is corrupt (" +
-                           std::string(what) + ")");
-    };
+    if (!row) break;
     BatchReader reader;
     if (!reader.Open(stmt.ColumnBlob(2), second)) {
-      return corrupt("not a format this build reads, or cut short");
+      note_corrupt("not a format this build reads, or cut short");
+      continue;
     }
     BatchReader::Image batched;
     while (true) {
       const std::optional<bool> next = reader.Next(batched);
-      if (!next) return corrupt("an image record is cut short");
+      if (!next) {
+        note_corrupt("an image record is cut short");
+        break;
+      }
       if (!*next) break;
       if (!match(batched.image_id)) continue;
       ImageRecord image;
@@ -800,6 +808,8 @@ StatusOr<std::optional<ImageRecord>> FeedbackStore::FindBatchedLocked(
       return std::optional<ImageRecord>(std::move(image));
     }
   }
+  if (!corrupt.ok()) return corrupt;
+  return std::optional<ImageRecord>();
 }
 
 StatusOr<std::optional<ImageRecord>> FeedbackStore::FindImageLocked(

@@ -664,7 +664,8 @@ TEST_F(FeedbackStoreTest, RecordsBatchedAndOwnRowsInOneTransaction) {
 }
 
 // A batch row whose bytes are cut short is reported as data loss naming the
-// file and row, not read past its end; rows of their own still work.
+// file and row, not read past its end; rows of their own and other batch
+// rows still work.
 TEST_F(FeedbackStoreTest, CorruptBatchRowIsDataLoss) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
@@ -698,6 +699,14 @@ TEST_F(FeedbackStoreTest, CorruptBatchRowIsDataLoss) {
   found = store->FindImage("img_" + key);
   EXPECT_EQ(found.status().code(), StatusCode::kDataLoss);
   EXPECT_THAT(found.status().message(), HasSubstr("not a format"));
+  // A corrupt row costs only its own images: a later row of the same second
+  // still answers, and the corrupt one is reported only for ids not found.
+  const std::string later = DerivedKey(1'700'000'000'500, 2);
+  ASSERT_TRUE(store->RecordImage(Image("req_" + later, "img_" + later)).ok());
+  EXPECT_TRUE(store->FindImage("img_" + later).ok());
+  EXPECT_TRUE(store->AddFeedback(Rate("req_" + later, "", 4)).ok());
+  EXPECT_EQ(store->FindImage("img_" + key).status().code(),
+            StatusCode::kDataLoss);
 }
 
 TEST_F(FeedbackStoreTest, RefusesANewerSchema) {
