@@ -40,8 +40,8 @@ class RandomPool {
   size_t used_ = sizeof(block_);
 };
 
-void AppendHex(uint64_t value, int digits, char* out) {
-  for (int i = digits - 1; i >= 0; --i) {
+void AppendHex(uint64_t value, size_t digits, char* out) {
+  for (size_t i = digits; i-- > 0;) {
     out[i] = kHex[value & 0xf];
     value >>= 4;
   }
@@ -75,13 +75,30 @@ std::string NewTimeOrderedId(std::string_view prefix) {
   char* out = id.data();
   std::memcpy(out, prefix.data(), prefix.size());
   out += prefix.size();
-  AppendHex(static_cast<uint64_t>(ms), 12, out);
-  out += 12;
+  AppendHex(static_cast<uint64_t>(ms), kTimeOrderedIdTimeDigits, out);
+  out += kTimeOrderedIdTimeDigits;
   for (uint8_t byte : random) {
     *out++ = kHex[byte >> 4];
     *out++ = kHex[byte & 0xf];
   }
   return id;
+}
+
+std::optional<int64_t> TimeOrderedIdMillis(std::string_view digits) {
+  if (digits.size() < kTimeOrderedIdTimeDigits) return std::nullopt;
+  int64_t ms = 0;
+  for (char c : digits.substr(0, kTimeOrderedIdTimeDigits)) {
+    int digit;
+    if (c >= '0' && c <= '9') {
+      digit = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      digit = c - 'a' + 10;
+    } else {
+      return std::nullopt;
+    }
+    ms = ms * 16 + digit;
+  }
+  return ms;
 }
 
 }  // namespace zimon

@@ -13,15 +13,25 @@
 #define ZIMON_COMMON_RANDOM_ID_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace zimon {
 
 // Hex digits after the prefix: 12 of time, 24 random.
-inline constexpr size_t kTimeOrderedIdDigits = 36;
+inline constexpr size_t kTimeOrderedIdTimeDigits = 12;
+inline constexpr size_t kTimeOrderedIdRandomDigits = 24;
+inline constexpr size_t kTimeOrderedIdDigits =
+    kTimeOrderedIdTimeDigits + kTimeOrderedIdRandomDigits;
 
 std::string NewTimeOrderedId(std::string_view prefix);
+
+// The Unix milliseconds at the start of `digits` (an id less its prefix):
+// nullopt unless it starts with 12 lowercase hex digits, as NewTimeOrderedId
+// writes them.
+std::optional<int64_t> TimeOrderedIdMillis(std::string_view digits);
 
 // Fills `out` with bytes from the kernel's random source; aborts the process
 // if the kernel refuses (no safe fallback exists for capability ids).

@@ -32,6 +32,18 @@ TEST(NewTimeOrderedId, StartsWithTheWallClockMilliseconds) {
   EXPECT_LE(stamp, after);
 }
 
+TEST(TimeOrderedIdMillis, ReadsTheTimeNewTimeOrderedIdWrote) {
+  const std::string id = NewTimeOrderedId("");
+  ASSERT_TRUE(TimeOrderedIdMillis(id).has_value());
+  EXPECT_EQ(*TimeOrderedIdMillis(id),
+            std::stoll(id.substr(0, 12), nullptr, 16));
+  EXPECT_EQ(TimeOrderedIdMillis("018bcfe56be7"), 0x018bcfe56be7);
+  EXPECT_EQ(TimeOrderedIdMillis("018bcfe56be7-tail"), 0x018bcfe56be7);
+  EXPECT_EQ(TimeOrderedIdMillis("018bcfe56be"), std::nullopt);   // short
+  EXPECT_EQ(TimeOrderedIdMillis("018BCFE56BE7"), std::nullopt);  // upper
+  EXPECT_EQ(TimeOrderedIdMillis("018bcfe56bg7"), std::nullopt);
+}
+
 TEST(NewTimeOrderedId, LaterIdsSortAfterEarlierOnes) {
   std::string first = NewTimeOrderedId("r_");
   // The millisecond part must move on.

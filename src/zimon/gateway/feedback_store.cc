@@ -12,6 +12,7 @@
 
 #include "zimon/common/ascii_words.h"
 #include "zimon/common/logging.h"
+#include "zimon/common/random_id.h"
 #include "zimon/gateway/feedback_sqlite.h"
 #include "zimon/gateway/image_store.h"
 
@@ -242,8 +243,8 @@ Status Migrate(sqlite::Db& db) {
 }
 
 constexpr std::string_view kImageIdPrefix = "img_";
-constexpr size_t kTimeDigits = 12;    // NewTimeOrderedId: Unix ms, in hex
-constexpr size_t kRandomDigits = 24;  // then 12 random bytes, in hex
+constexpr size_t kTimeDigits = kTimeOrderedIdTimeDigits;
+constexpr size_t kRandomDigits = kTimeOrderedIdRandomDigits;
 constexpr char kHexDigits[] = "0123456789abcdef";
 
 int HexValue(char c) {
@@ -253,20 +254,10 @@ int HexValue(char c) {
 }
 
 // The creation time in Unix ms an id "img_" + K carries (K from
-// NewTimeOrderedId: 12 lowercase hex digits of it first); nullopt for
-// another id.
+// NewTimeOrderedId); nullopt for another id.
 std::optional<int64_t> IdMillis(std::string_view image_id) {
-  if (!image_id.starts_with(kImageIdPrefix) ||
-      image_id.size() < kImageIdPrefix.size() + kTimeDigits) {
-    return std::nullopt;
-  }
-  int64_t ms = 0;
-  for (char c : image_id.substr(kImageIdPrefix.size(), kTimeDigits)) {
-    const int digit = HexValue(c);
-    if (digit < 0) return std::nullopt;
-    ms = ms * 16 + digit;
-  }
-  return ms;
+  if (!image_id.starts_with(kImageIdPrefix)) return std::nullopt;
+  return TimeOrderedIdMillis(image_id.substr(kImageIdPrefix.size()));
 }
 
 std::optional<int64_t> IdSecond(std::string_view image_id) {
@@ -625,12 +616,12 @@ Status FeedbackStore::RecordImages(const std::vector<ImageRecord>& images) {
   // Images the gateway derived ids for go many to a row, one row per second
   // their ids carry (nearly always one or two per batch); others a row each.
   std::vector<std::pair<int64_t, BatchWriter>> batches;
-  std::vector<ImageRecord> rows;
-  bool any_row = false;
-  for (const ImageRecord& image : images) {
+  std::vector<size_t> own_rows;  // indexes into images
+  for (size_t i = 0; i < images.size(); ++i) {
+    const ImageRecord& image = images[i];
     const std::optional<int64_t> second = BatchSecond(image);
     if (!second) {
-      any_row = true;
+      own_rows.push_back(i);
       continue;
     }
     auto batch =
@@ -642,18 +633,18 @@ Status FeedbackStore::RecordImages(const std::vector<ImageRecord>& images) {
     }
     batch->second.Add(image);
   }
-  if (any_row && !batches.empty()) {
-    for (const ImageRecord& image : images) {
-      if (!BatchSecond(image)) rows.push_back(image);
-    }
+  std::vector<ImageRecord> rows;  // copied only when the batch is mixed
+  if (!own_rows.empty() && !batches.empty()) {
+    for (size_t i : own_rows) rows.push_back(images[i]);
   }
   int64_t now_ms = ToMillis(clock_.Now());
   std::lock_guard lock(mu_);
   // One transaction, so a batch costs one fsync and lands whole or not at all.
   ZIMON_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   Status status = OkStatus();
-  if (any_row)
+  if (!own_rows.empty()) {
     status = InsertImagesLocked(batches.empty() ? images : rows, now_ms);
+  }
   for (size_t i = 0; i < batches.size() && status.ok(); ++i) {
     status =
         InsertBatchLocked(batches[i].first, batches[i].second.Finish(), now_ms);
