@@ -16,6 +16,10 @@
 // `max_pending` bounds the items waiting: Add() drops an item past it and
 // returns false (the caller counts and logs the loss).
 //
+// With an idle handler, once no item has arrived for `idle_after` since a
+// batch, the thread calls it (once; again only after another batch): work
+// that can wait for a pause, such as a database checkpoint, goes there.
+//
 // Ownership: the worker owns its thread and the pending items. The handler
 // runs on the worker's thread only, one batch at a time; it must not call
 // Flush(). The destructor handles what is pending, then stops the thread.
@@ -43,12 +47,17 @@ template <typename T>
 class BatchWorker {
  public:
   using Handler = std::function<void(std::vector<T>& batch)>;
+  using IdleHandler = std::function<void()>;
 
   BatchWorker(std::string_view thread_name, std::chrono::milliseconds gather,
-              size_t max_pending, Handler handler)
+              size_t max_pending, Handler handler,
+              std::chrono::milliseconds idle_after = {},
+              IdleHandler on_idle = nullptr)
       : gather_(gather),
         max_pending_(max_pending),
         handler_(std::move(handler)),
+        idle_after_(idle_after),
+        on_idle_(std::move(on_idle)),
         thread_([this] { Run(); }) {
     SetThreadName(thread_.native_handle(), thread_name);
   }
@@ -94,9 +103,18 @@ class BatchWorker {
  private:
   void Run() {
     std::unique_lock lock(mu_);
+    const auto woken = [&] { return stopping_ || !pending_.empty(); };
+    bool idle_due = false;  // a batch since the idle handler last ran
     while (true) {
       idle_ = pending_.empty();
-      wake_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      if (idle_due && on_idle_ && !wake_.wait_for(lock, idle_after_, woken)) {
+        idle_due = false;
+        lock.unlock();
+        on_idle_();
+        lock.lock();
+        continue;  // items that came meanwhile found idle_ set and woke no one
+      }
+      wake_.wait(lock, woken);
       idle_ = false;
       if (pending_.empty()) return;  // stopping, nothing left
       std::vector<T> batch;
@@ -107,6 +125,7 @@ class BatchWorker {
       batch.clear();  // items die off the lock
       lock.lock();
       handled_ += n;
+      idle_due = true;
       done_.notify_all();
       wake_.wait_for(lock, gather_,
                      [&] { return stopping_ || flushes_waiting_ > 0; });
@@ -116,6 +135,8 @@ class BatchWorker {
   const std::chrono::milliseconds gather_;
   const size_t max_pending_;
   const Handler handler_;
+  const std::chrono::milliseconds idle_after_;
+  const IdleHandler on_idle_;
   std::mutex mu_;
   std::condition_variable wake_;  // pending work, a flush, or stopping
   std::condition_variable done_;  // a batch was handled

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "zimon/common/thread_name.h"
@@ -132,6 +134,66 @@ TEST(BatchWorker, RunsOnANamedThread) {
     EXPECT_EQ(count(), before + 1);
   }
   EXPECT_EQ(count(), before);
+}
+
+TEST(BatchWorker, CallsTheIdleHandlerOnceAfterEachPause) {
+  std::mutex mu;
+  std::condition_variable changed;
+  int idles = 0;
+  std::vector<int> handled_before_idle;  // items handled at each idle call
+  int handled = 0;
+  BatchWorker<int> worker(
+      "zimon-test", 1ms, 1000,
+      [&](std::vector<int>& batch) {
+        std::lock_guard lock(mu);
+        handled += static_cast<int>(batch.size());
+      },
+      20ms,
+      [&] {
+        std::lock_guard lock(mu);
+        ++idles;
+        handled_before_idle.push_back(handled);
+        changed.notify_all();
+      });
+  auto wait_for_idles = [&](int n) {
+    std::unique_lock lock(mu);
+    return changed.wait_for(lock, 10s, [&] { return idles >= n; });
+  };
+  std::this_thread::sleep_for(60ms);
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(idles, 0) << "no batch yet, so nothing to follow up";
+  }
+  for (int i = 0; i < 3; ++i) worker.Add(i);
+  ASSERT_TRUE(wait_for_idles(1));
+  std::this_thread::sleep_for(60ms);  // a longer pause calls it no more
+  worker.Add(3);
+  ASSERT_TRUE(wait_for_idles(2));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(idles, 2);
+  EXPECT_EQ(handled_before_idle, (std::vector<int>{3, 4}));
+}
+
+TEST(BatchWorker, ItemsDuringTheIdleHandlerAreHandled) {
+  std::promise<void> idle_entered;
+  std::promise<void> idle_release;
+  std::shared_future<void> release = idle_release.get_future().share();
+  Recorder recorder;
+  bool first_idle = true;
+  BatchWorker<int> worker("zimon-test", 1ms, 1000, recorder.Handler(), 1ms,
+                          [&] {
+                            if (!std::exchange(first_idle, false)) return;
+                            idle_entered.set_value();
+                            release.wait();
+                          });
+  worker.Add(0);
+  idle_entered.get_future().wait();
+  worker.Add(1);  // while the handler runs
+  idle_release.set_value();
+  worker.Flush();
+  auto batches = recorder.batches();
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[1], std::vector<int>{1});
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 #include <utility>
@@ -146,6 +147,30 @@ StatusOr<int64_t> Db::QueryInt(const char* sql) {
 }
 
 int64_t Db::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+
+void Db::CountWalFrames() {
+  // A WAL hook replaces the automatic checkpoint, which is one itself.
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<Db*>(self)->wal_frames_ = frames;
+        return SQLITE_OK;
+      },
+      this);
+}
+
+StatusOr<Db::CheckpointResult> Db::Checkpoint() {
+  int frames = 0;
+  int copied = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                     &frames, &copied);
+  if (rc != SQLITE_OK) return ErrorStatus(rc, "checkpoint");
+  // -1: not in WAL mode, or nothing to do.
+  CheckpointResult result{.wal_frames = std::max(frames, 0),
+                          .copied = std::max(copied, 0)};
+  if (result.complete()) wal_frames_ = 0;
+  return result;
+}
 
 Status Db::ErrorStatus(int rc, std::string_view context) const {
   std::string message =

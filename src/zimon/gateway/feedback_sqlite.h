@@ -88,6 +88,23 @@ class Db {
   StatusOr<int64_t> QueryInt(const char* sql);
   int64_t LastInsertRowId() const;
 
+  // Stops SQLite's automatic checkpoint (at 1 000 WAL frames, inside the
+  // commit that crosses them) and counts instead: wal_frames() is the WAL's
+  // length in frames after this connection's last commit, 0 before one. The
+  // owner checkpoints with Checkpoint().
+  void CountWalFrames();
+  int wal_frames() const { return wal_frames_; }
+
+  struct CheckpointResult {
+    int wal_frames = 0;  // frames in the WAL
+    int copied = 0;      // of them, in the database file now
+    bool complete() const { return copied >= wal_frames; }
+  };
+  // A PASSIVE checkpoint: copies into the database file what WAL frames no
+  // reader still needs, without waiting. Once it is complete the next commit
+  // writes the WAL from its start again.
+  StatusOr<CheckpointResult> Checkpoint();
+
   // A Status for SQLite result code `rc` on this connection: the message is
   // "<path>: <context>: <sqlite message>". NOTADB and CORRUPT map to kDataLoss,
   // CANTOPEN and IOERR to the errno's code (kNotFound, kPermissionDenied, ...)
@@ -101,6 +118,7 @@ class Db {
   Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
+  int wal_frames_ = 0;  // set by the WAL hook CountWalFrames() installs
 };
 
 }  // namespace zimon::gateway::sqlite

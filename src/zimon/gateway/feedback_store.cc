@@ -549,7 +549,12 @@ Status ValidateFeedbackRequest(const FeedbackRequest& request) {
 }
 
 StatusOr<std::unique_ptr<FeedbackStore>> FeedbackStore::Open(
-    const std::string& path, metrics::Registry& registry, Clock& clock) {
+    const std::string& path, metrics::Registry& registry, Clock& clock,
+    CheckpointPolicy checkpoints) {
+  if (checkpoints.idle_frames < 1 || checkpoints.max_frames < 1) {
+    return InvalidArgumentError(
+        path + ": checkpoint thresholds must be positive frame counts");
+  }
   ZIMON_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Db> db,
                          sqlite::Db::Open(path));
   ZIMON_RETURN_IF_ERROR(db->Exec("PRAGMA busy_timeout = 5000"));
@@ -574,12 +579,17 @@ StatusOr<std::unique_ptr<FeedbackStore>> FeedbackStore::Open(
   // others reference must not cascade or fail on its rows.
   ZIMON_RETURN_IF_ERROR(Migrate(*db));
   ZIMON_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys = ON"));
+  // Once checkpointed and started over, a WAL longer than 4 MB is cut back
+  // (not to zero: growing a file again costs more than keeping it).
+  ZIMON_RETURN_IF_ERROR(db->Exec("PRAGMA journal_size_limit = 4194304"));
+  db->CountWalFrames();
   return std::unique_ptr<FeedbackStore>(
-      new FeedbackStore(std::move(db), registry, clock));
+      new FeedbackStore(std::move(db), registry, clock, checkpoints));
 }
 
 FeedbackStore::FeedbackStore(std::unique_ptr<sqlite::Db> db,
-                             metrics::Registry& registry, Clock& clock)
+                             metrics::Registry& registry, Clock& clock,
+                             CheckpointPolicy checkpoints)
     : clock_(clock),
       rating_histogram_(
           registry
@@ -591,6 +601,14 @@ FeedbackStore::FeedbackStore(std::unique_ptr<sqlite::Db> db,
                           .AddCounter("zimon_feedback_total",
                                       "Feedback ratings accepted.", {})
                           .WithLabels({})),
+      checkpoints_(registry.AddCounter(
+          "zimon_feedback_checkpoints_total",
+          "Checkpoints of the feedback database's write-ahead log, by what "
+          "set them off (idle, wal_full) and how they ended (complete, "
+          "partial: a reader kept part of the log, error).",
+          {"trigger", "outcome"})),
+      checkpoint_policy_(checkpoints),
+      full_checkpoint_frames_(checkpoints.max_frames),
       db_(std::move(db)) {}
 
 FeedbackStore::~FeedbackStore() = default;
@@ -654,8 +672,55 @@ Status FeedbackStore::RecordImages(const std::vector<ImageRecord>& images) {
     return status;
   }
   status = db_->Exec("COMMIT");
-  if (!status.ok()) (void)db_->Exec("ROLLBACK");
-  return status;
+  if (!status.ok()) {
+    (void)db_->Exec("ROLLBACK");
+    return status;
+  }
+  CheckpointIfFullLocked();
+  return OkStatus();
+}
+
+void FeedbackStore::CheckpointIfFullLocked() {
+  // The commit succeeded whatever becomes of the checkpoint.
+  if (db_->wal_frames() >= full_checkpoint_frames_) {
+    (void)CheckpointLocked("wal_full");
+  }
+}
+
+Status FeedbackStore::CheckpointIdle() {
+  std::lock_guard lock(mu_);
+  if (db_->wal_frames() < checkpoint_policy_.idle_frames) return OkStatus();
+  return CheckpointLocked("idle");
+}
+
+Status FeedbackStore::CheckpointLocked(std::string_view trigger) {
+  StatusOr<sqlite::Db::CheckpointResult> result = db_->Checkpoint();
+  if (!result.ok()) {
+    checkpoints_.WithLabels({trigger, "error"}).Inc();
+    // Retried at the next pause, or after the WAL grows by an eighth more.
+    full_checkpoint_frames_ =
+        db_->wal_frames() + std::max(1, checkpoint_policy_.max_frames / 8);
+    log::Error("cannot checkpoint the feedback database's WAL",
+               {{"trigger", trigger},
+                {"wal_frames", static_cast<int64_t>(db_->wal_frames())},
+                {"error", result.status().ToString()}});
+    return result.status();
+  }
+  if (result->complete()) {
+    checkpoints_.WithLabels({trigger, "complete"}).Inc();
+    full_checkpoint_frames_ = checkpoint_policy_.max_frames;
+    return OkStatus();
+  }
+  checkpoints_.WithLabels({trigger, "partial"}).Inc();
+  full_checkpoint_frames_ =
+      result->wal_frames + std::max(1, checkpoint_policy_.max_frames / 8);
+  log::Warn(
+      "the feedback database's WAL was checkpointed only in part: another "
+      "process is reading it; the rest waits for the next checkpoint",
+      {{"trigger", trigger},
+       {"wal_frames", static_cast<int64_t>(result->wal_frames)},
+       {"copied", static_cast<int64_t>(result->copied)}});
+  return OkStatus();
 }
 
 // Which image of images[first, first + count) a failed INSERT found recorded
@@ -924,6 +989,7 @@ StatusOr<Feedback> FeedbackStore::AddFeedback(const FeedbackRequest& request) {
     ZIMON_RETURN_IF_ERROR(stmt.Step().status());
     stored.id = db_->LastInsertRowId();
     ZIMON_RETURN_IF_ERROR(txn.Commit());
+    CheckpointIfFullLocked();
   }
   stored.rating = request.rating;
   stored.comment = request.comment;

@@ -98,15 +98,28 @@ struct RatingDistribution {
 // Checks a request without touching the database (the JSON layer uses it too).
 Status ValidateFeedbackRequest(const FeedbackRequest& request);
 
+// When the store copies its write-ahead log into the database file (a
+// checkpoint; docs/feedback.md, "Checkpoints"). SQLite's own does it inside
+// the commit that takes the WAL past 1 000 frames (4 MB), a burst of writes
+// on whichever thread committed: on a core the gateway's I/O thread shares,
+// that burst is every request in flight waiting. The store instead
+// checkpoints once writes pause (CheckpointIdle), and at once only when the
+// WAL reaches max_frames under writes that never pause.
+struct CheckpointPolicy {
+  int idle_frames = 1000;  // CheckpointIdle() checkpoints from this many
+  int max_frames = 16384;  // the commit that reaches this many checkpoints
+};
+
 class FeedbackStore {
  public:
   // Opens or creates the database at `path` and migrates its schema to the
   // current version. Errors name the path: kDataLoss for a file that is not a
   // database (or is corrupt), kFailedPrecondition for a schema newer than this
-  // build, the errno's code when the file cannot be opened.
+  // build, the errno's code when the file cannot be opened,
+  // kInvalidArgument for a threshold in `checkpoints` under 1.
   static StatusOr<std::unique_ptr<FeedbackStore>> Open(
       const std::string& path, metrics::Registry& registry,
-      Clock& clock = SystemClock());
+      Clock& clock = SystemClock(), CheckpointPolicy checkpoints = {});
 
   ~FeedbackStore();
   FeedbackStore(const FeedbackStore&) = delete;
@@ -138,9 +151,19 @@ class FeedbackStore {
   // Up to `limit` most recent feedback rows, newest first.
   StatusOr<std::vector<Feedback>> RecentFeedback(size_t limit) const;
 
+  // For the writer to call when writes pause: checkpoints the WAL when it
+  // holds CheckpointPolicy::idle_frames or more. A reader of another process
+  // may keep part of the WAL (logged; the next call tries again). Checkpoints
+  // count in zimon_feedback_checkpoints_total; failures are logged and
+  // returned.
+  Status CheckpointIdle();
+
  private:
   FeedbackStore(std::unique_ptr<sqlite::Db> db, metrics::Registry& registry,
-                Clock& clock);
+                Clock& clock, CheckpointPolicy checkpoints);
+  // After a commit: checkpoints when the WAL has reached its limit.
+  void CheckpointIfFullLocked();
+  Status CheckpointLocked(std::string_view trigger);
   // Resolves the ids of `request` to (request_id, image_id) as stored.
   StatusOr<Feedback> ResolveIds(const FeedbackRequest& request) const;
   StatusOr<bool> HasRequestLocked(const std::string& request_id) const;
@@ -161,7 +184,12 @@ class FeedbackStore {
   Clock& clock_;
   metrics::Histogram& rating_histogram_;
   metrics::Counter& feedback_total_;
+  metrics::Family<metrics::Counter>& checkpoints_;  // by trigger, outcome
+  const CheckpointPolicy checkpoint_policy_;
   mutable std::mutex mu_;
+  // The WAL length at which a commit checkpoints: max_frames, or after an
+  // incomplete checkpoint an eighth of it more than the WAL held then.
+  int full_checkpoint_frames_;      // guarded by mu_
   std::unique_ptr<sqlite::Db> db_;  // guarded by mu_
   // Prepared INSERTs of kInsertRows[i] images at once, made on first use;
   // guarded by mu_ and finalised before db_ closes.

@@ -1,8 +1,11 @@
 #include "zimon/gateway/feedback_store.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -14,6 +17,7 @@
 #include "zimon/gateway/image_store.h"
 #include "zimon/metrics/registry.h"
 #include "zimon/testing/fake_clock.h"
+#include "zimon/testing/log_capture.h"
 #include "zimon/testing/temp_dir.h"
 
 namespace zimon::gateway {
@@ -849,6 +853,145 @@ PRAGMA user_version = 1;
             SQLITE_OK);
   EXPECT_EQ(violations, 0);
   sqlite3_close(raw);
+}
+
+// zimon_feedback_checkpoints_total{trigger, outcome} in `registry`.
+double Checkpoints(metrics::Registry& registry, std::string_view trigger,
+                   std::string_view outcome) {
+  auto families = registry.Collect();
+  const auto* family = FindFamily(families, "zimon_feedback_checkpoints");
+  if (family == nullptr) return 0;
+  for (const auto& point : family->points) {
+    if (point.labels == metrics::Labels{{"trigger", std::string(trigger)},
+                                        {"outcome", std::string(outcome)}}) {
+      return point.value;
+    }
+  }
+  return 0;
+}
+
+// Each image in its own transaction, so each adds at least one WAL frame.
+void RecordOneByOne(FeedbackStore& store, int first, int count) {
+  for (int i = first; i < first + count; ++i) {
+    ASSERT_TRUE(store
+                    .RecordImage(Image("req-" + std::to_string(i),
+                                       "img-" + std::to_string(i)))
+                    .ok());
+  }
+}
+
+TEST_F(FeedbackStoreTest, CheckpointsAtAPauseOnlyPastTheIdleThreshold) {
+  auto store = FeedbackStore::Open(path_, registry_, clock_,
+                                   {.idle_frames = 8, .max_frames = 100000});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->CheckpointIdle().ok());  // an empty WAL: nothing
+  EXPECT_EQ(Checkpoints(registry_, "idle", "complete"), 0);
+  RecordOneByOne(**store, 0, 10);
+  ASSERT_TRUE((*store)->CheckpointIdle().ok());
+  EXPECT_EQ(Checkpoints(registry_, "idle", "complete"), 1);
+  ASSERT_TRUE((*store)->CheckpointIdle().ok());  // nothing new since
+  RecordOneByOne(**store, 10, 1);
+  ASSERT_TRUE((*store)->CheckpointIdle().ok());  // under the threshold
+  EXPECT_EQ(Checkpoints(registry_, "idle", "complete"), 1);
+  EXPECT_EQ(Checkpoints(registry_, "wal_full", "complete"), 0);
+  // The second record found a WAL started over: had the first checkpoint
+  // not been complete, its 11 or more frames would have been past 8.
+}
+
+TEST_F(FeedbackStoreTest, ChecksAFullWalAtTheCommitThatFillsIt) {
+  auto store = FeedbackStore::Open(path_, registry_, clock_,
+                                   {.idle_frames = 100000, .max_frames = 6});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  RecordOneByOne(**store, 0, 20);
+  ASSERT_TRUE((*store)->AddFeedback(Rate("req-3", "", 4)).ok());
+  EXPECT_GE(Checkpoints(registry_, "wal_full", "complete"), 2);
+  EXPECT_EQ(Checkpoints(registry_, "idle", "complete"), 0);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_TRUE((*store)->FindImage("img-" + std::to_string(i)).ok()) << i;
+  }
+}
+
+TEST_F(FeedbackStoreTest, AReaderOfAnotherProcessKeepsPartOfTheWal) {
+  testing::LogCapture logs;
+  auto store = FeedbackStore::Open(path_, registry_, clock_,
+                                   {.idle_frames = 1, .max_frames = 100000});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  RecordOneByOne(**store, 0, 1);
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &reader), SQLITE_OK);
+  // A read transaction's snapshot: the frames after it must stay in the WAL.
+  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT COUNT(*) FROM images;", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  RecordOneByOne(**store, 1, 3);
+  EXPECT_TRUE((*store)->CheckpointIdle().ok());
+  EXPECT_EQ(Checkpoints(registry_, "idle", "partial"), 1);
+  ASSERT_EQ(
+      logs.With("the feedback database's WAL was checkpointed only").size(),
+      1u);
+  EXPECT_EQ(
+      logs.With(
+          "the feedback database's WAL was checkpointed only")[0]["trigger"],
+      "idle");
+  EXPECT_EQ(Checkpoints(registry_, "idle", "complete"), 0);
+  ASSERT_EQ(sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(reader);
+  EXPECT_TRUE((*store)->CheckpointIdle().ok());  // the rest, now
+  EXPECT_EQ(Checkpoints(registry_, "idle", "complete"), 1);
+  EXPECT_TRUE((*store)->FindImage("img-3").ok());
+}
+
+TEST_F(FeedbackStoreTest, AFailedCheckpointIsAnErrorAndCounted) {
+  testing::LogCapture logs;
+  auto store = FeedbackStore::Open(path_, registry_, clock_,
+                                   {.idle_frames = 1, .max_frames = 100000});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  RecordOneByOne(**store, 0, 2);
+  // Another process checkpointing holds the WAL's checkpoint lock: byte 121
+  // of the "-shm" file, an fcntl lock (SQLite's WAL format, "WAL_CKPT_LOCK").
+  // A passive checkpoint does not wait for it.
+  int ready[2];
+  int done[2];
+  ASSERT_EQ(pipe(ready), 0);
+  ASSERT_EQ(pipe(done), 0);
+  const std::string shm = path_ + "-shm";
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(done[1]);  // so that the parent's close is the end of the pipe
+    int fd = open(shm.c_str(), O_RDWR);
+    struct flock lock = {};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    lock.l_start = 121;
+    lock.l_len = 1;
+    char byte = (fd >= 0 && fcntl(fd, F_SETLK, &lock) == 0) ? 'y' : 'n';
+    (void)!write(ready[1], &byte, 1);
+    (void)!read(done[0], &byte, 1);  // until the parent closes its end
+    _exit(0);
+  }
+  char locked = 0;
+  ASSERT_EQ(read(ready[0], &locked, 1), 1);
+  EXPECT_EQ(locked, 'y');
+  Status status = (*store)->CheckpointIdle();
+  close(done[1]);
+  waitpid(child, nullptr, 0);
+  close(ready[0]);
+  close(ready[1]);
+  close(done[0]);
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr(path_));
+  EXPECT_EQ(Checkpoints(registry_, "idle", "error"), 1);
+  EXPECT_EQ(logs.With("cannot checkpoint").size(), 1u);
+  EXPECT_TRUE((*store)->CheckpointIdle().ok());  // the lock is gone
+  EXPECT_EQ(Checkpoints(registry_, "idle", "complete"), 1);
+}
+
+TEST_F(FeedbackStoreTest, RefusesCheckpointThresholdsBelowOne) {
+  auto store = FeedbackStore::Open(path_, registry_, clock_,
+                                   {.idle_frames = 0, .max_frames = 10});
+  EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

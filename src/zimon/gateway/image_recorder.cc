@@ -20,8 +20,12 @@ ImageRecorder::ImageRecorder(FeedbackStore& store, metrics::Registry& registry,
                    .WithLabels({})),
       drop_report_("image records dropped: the feedback store is behind",
                    "records", clock),
-      worker_("zimon-records", kGatherTime, max_pending,
-              [this](std::vector<ImageRecord>& batch) { Write(batch); }) {}
+      worker_(
+          "zimon-records", kGatherTime, max_pending,
+          [this](std::vector<ImageRecord>& batch) { Write(batch); },
+          kCheckpointPause,
+          // Errors are logged and counted by the store.
+          [this] { (void)store_.CheckpointIdle(); }) {}
 
 void ImageRecorder::Record(ImageRecord image) {
   if (!worker_.Add(std::move(image))) {

@@ -21,6 +21,10 @@
 // logged and counted in zimon_feedback_record_errors_total; the gateway keeps
 // serving.
 //
+// Once records pause for kCheckpointPause the writer checkpoints the store's
+// WAL (FeedbackStore::CheckpointIdle): the copy into the database file then
+// runs while few requests wait on the core, not inside a busy commit.
+//
 // At most `max_pending` records wait (kMaxPending, about 40 MB): past that,
 // with the store's disk stalled, Record() drops the record rather than let
 // memory grow without bound. Drops count in
@@ -50,6 +54,7 @@ namespace zimon::gateway {
 class ImageRecorder {
  public:
   static constexpr std::chrono::milliseconds kGatherTime{5};
+  static constexpr std::chrono::milliseconds kCheckpointPause{100};
   // About 5 s of records at 25 000 images/s.
   static constexpr size_t kMaxPending = 131072;
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -137,6 +138,39 @@ TEST(ImageRecorder, DropsCountsAndLogsRecordsPastItsBound) {
   EXPECT_EQ(warnings[0]["records"], 3);
   EXPECT_FALSE((*store)->FindImage("img-0").ok());
   EXPECT_EQ(ErrorCount(registry), 0);
+}
+
+TEST(ImageRecorder, CheckpointsTheStoreWhenRecordsPause) {
+  testing::TempDir dir;
+  metrics::Registry registry;
+  auto store = FeedbackStore::Open(dir.Join("f.db"), registry, SystemClock(),
+                                   {.idle_frames = 1, .max_frames = 100000});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto idle_checkpoints = [&] {
+    for (const auto& f : registry.Collect()) {
+      if (f.name != "zimon_feedback_checkpoints") continue;
+      for (const auto& p : f.points) {
+        if (p.labels ==
+            metrics::Labels{{"trigger", "idle"}, {"outcome", "complete"}}) {
+          return p.value;
+        }
+      }
+    }
+    return 0.0;
+  };
+  ImageRecorder recorder(**store, registry);
+  recorder.Record(Image("req-1", "img-1"));
+  recorder.Flush();
+  // Flush returns once the batch is committed; the checkpoint follows
+  // kCheckpointPause later.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (idle_checkpoints() < 1 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(ImageRecorder::kCheckpointPause / 4);
+  }
+  EXPECT_EQ(idle_checkpoints(), 1);
+  EXPECT_TRUE((*store)->FindImage("img-1").ok());
 }
 
 }  // namespace
