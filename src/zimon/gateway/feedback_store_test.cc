@@ -898,7 +898,7 @@ TEST_F(FeedbackStoreTest, CheckpointsAtAPauseOnlyPastTheIdleThreshold) {
   // not been complete, its 11 or more frames would have been past 8.
 }
 
-TEST_F(FeedbackStoreTest, ChecksAFullWalAtTheCommitThatFillsIt) {
+TEST_F(FeedbackStoreTest, CheckpointsAFullWalAtTheCommitThatFillsIt) {
   auto store = FeedbackStore::Open(path_, registry_, clock_,
                                    {.idle_frames = 100000, .max_frames = 6});
   ASSERT_TRUE(store.ok()) << store.status().ToString();
