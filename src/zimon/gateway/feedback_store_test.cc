@@ -75,8 +75,8 @@ const metrics::FamilySnapshot* FindFamily(
 
 class FeedbackStoreTest : public ::testing::Test {
  protected:
-  std::unique_ptr<FeedbackStore> OpenStore() {
-    auto store = FeedbackStore::Open(path_, registry_, clock_);
+  std::unique_ptr<FeedbackStore> OpenStore(CheckpointPolicy checkpoints = {}) {
+    auto store = FeedbackStore::Open(path_, registry_, clock_, checkpoints);
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     return store.ok() ? std::move(store).value() : nullptr;
   }
@@ -881,17 +881,16 @@ void RecordOneByOne(FeedbackStore& store, int first, int count) {
 }
 
 TEST_F(FeedbackStoreTest, CheckpointsAtAPauseOnlyPastTheIdleThreshold) {
-  auto store = FeedbackStore::Open(path_, registry_, clock_,
-                                   {.idle_frames = 8, .max_frames = 100000});
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  ASSERT_TRUE((*store)->CheckpointIdle().ok());  // an empty WAL: nothing
+  auto store = OpenStore({.idle_frames = 8, .max_frames = 100000});
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->CheckpointIdle().ok());  // an empty WAL: nothing
   EXPECT_EQ(Checkpoints(registry_, "idle", "complete"), 0);
-  RecordOneByOne(**store, 0, 10);
-  ASSERT_TRUE((*store)->CheckpointIdle().ok());
+  RecordOneByOne(*store, 0, 10);
+  ASSERT_TRUE(store->CheckpointIdle().ok());
   EXPECT_EQ(Checkpoints(registry_, "idle", "complete"), 1);
-  ASSERT_TRUE((*store)->CheckpointIdle().ok());  // nothing new since
-  RecordOneByOne(**store, 10, 1);
-  ASSERT_TRUE((*store)->CheckpointIdle().ok());  // under the threshold
+  ASSERT_TRUE(store->CheckpointIdle().ok());  // nothing new since
+  RecordOneByOne(*store, 10, 1);
+  ASSERT_TRUE(store->CheckpointIdle().ok());  // under the threshold
   EXPECT_EQ(Checkpoints(registry_, "idle", "complete"), 1);
   EXPECT_EQ(Checkpoints(registry_, "wal_full", "complete"), 0);
   // The second record found a WAL started over: had the first checkpoint
@@ -899,32 +898,30 @@ TEST_F(FeedbackStoreTest, CheckpointsAtAPauseOnlyPastTheIdleThreshold) {
 }
 
 TEST_F(FeedbackStoreTest, CheckpointsAFullWalAtTheCommitThatFillsIt) {
-  auto store = FeedbackStore::Open(path_, registry_, clock_,
-                                   {.idle_frames = 100000, .max_frames = 6});
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  RecordOneByOne(**store, 0, 20);
-  ASSERT_TRUE((*store)->AddFeedback(Rate("req-3", "", 4)).ok());
+  auto store = OpenStore({.idle_frames = 100000, .max_frames = 6});
+  ASSERT_NE(store, nullptr);
+  RecordOneByOne(*store, 0, 20);
+  ASSERT_TRUE(store->AddFeedback(Rate("req-3", "", 4)).ok());
   EXPECT_GE(Checkpoints(registry_, "wal_full", "complete"), 2);
   EXPECT_EQ(Checkpoints(registry_, "idle", "complete"), 0);
   for (int i = 0; i < 20; ++i) {
-    EXPECT_TRUE((*store)->FindImage("img-" + std::to_string(i)).ok()) << i;
+    EXPECT_TRUE(store->FindImage("img-" + std::to_string(i)).ok()) << i;
   }
 }
 
 TEST_F(FeedbackStoreTest, AReaderOfAnotherProcessKeepsPartOfTheWal) {
   testing::LogCapture logs;
-  auto store = FeedbackStore::Open(path_, registry_, clock_,
-                                   {.idle_frames = 1, .max_frames = 100000});
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  RecordOneByOne(**store, 0, 1);
+  auto store = OpenStore({.idle_frames = 1, .max_frames = 100000});
+  ASSERT_NE(store, nullptr);
+  RecordOneByOne(*store, 0, 1);
   sqlite3* reader = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &reader), SQLITE_OK);
   // A read transaction's snapshot: the frames after it must stay in the WAL.
   ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT COUNT(*) FROM images;", nullptr,
                          nullptr, nullptr),
             SQLITE_OK);
-  RecordOneByOne(**store, 1, 3);
-  EXPECT_TRUE((*store)->CheckpointIdle().ok());
+  RecordOneByOne(*store, 1, 3);
+  EXPECT_TRUE(store->CheckpointIdle().ok());
   EXPECT_EQ(Checkpoints(registry_, "idle", "partial"), 1);
   ASSERT_EQ(
       logs.With("the feedback database's WAL was checkpointed only").size(),
@@ -937,17 +934,16 @@ TEST_F(FeedbackStoreTest, AReaderOfAnotherProcessKeepsPartOfTheWal) {
   ASSERT_EQ(sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(reader);
-  EXPECT_TRUE((*store)->CheckpointIdle().ok());  // the rest, now
+  EXPECT_TRUE(store->CheckpointIdle().ok());  // the rest, now
   EXPECT_EQ(Checkpoints(registry_, "idle", "complete"), 1);
-  EXPECT_TRUE((*store)->FindImage("img-3").ok());
+  EXPECT_TRUE(store->FindImage("img-3").ok());
 }
 
 TEST_F(FeedbackStoreTest, AFailedCheckpointIsAnErrorAndCounted) {
   testing::LogCapture logs;
-  auto store = FeedbackStore::Open(path_, registry_, clock_,
-                                   {.idle_frames = 1, .max_frames = 100000});
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  RecordOneByOne(**store, 0, 2);
+  auto store = OpenStore({.idle_frames = 1, .max_frames = 100000});
+  ASSERT_NE(store, nullptr);
+  RecordOneByOne(*store, 0, 2);
   // Another process checkpointing holds the WAL's checkpoint lock: byte 121
   // of the "-shm" file, an fcntl lock (SQLite's WAL format, "WAL_CKPT_LOCK").
   // A passive checkpoint does not wait for it.
@@ -974,7 +970,7 @@ TEST_F(FeedbackStoreTest, AFailedCheckpointIsAnErrorAndCounted) {
   char locked = 0;
   ASSERT_EQ(read(ready[0], &locked, 1), 1);
   EXPECT_EQ(locked, 'y');
-  Status status = (*store)->CheckpointIdle();
+  Status status = store->CheckpointIdle();
   close(done[1]);
   waitpid(child, nullptr, 0);
   close(ready[0]);
@@ -984,7 +980,7 @@ TEST_F(FeedbackStoreTest, AFailedCheckpointIsAnErrorAndCounted) {
   EXPECT_THAT(status.message(), HasSubstr(path_));
   EXPECT_EQ(Checkpoints(registry_, "idle", "error"), 1);
   EXPECT_EQ(logs.With("cannot checkpoint").size(), 1u);
-  EXPECT_TRUE((*store)->CheckpointIdle().ok());  // the lock is gone
+  EXPECT_TRUE(store->CheckpointIdle().ok());  // the lock is gone
   EXPECT_EQ(Checkpoints(registry_, "idle", "complete"), 1);
 }
 
