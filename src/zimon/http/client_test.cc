@@ -625,6 +625,36 @@ TEST(Client, ReadsALargeAnswer) {
   EXPECT_EQ(client.stats().idle_connections, 1u);
 }
 
+// The body in pieces, the first with the head: what follows the head's read
+// goes straight into the body, a piece at a time, and the connection, read
+// to the body's last byte and no further, serves the next request.
+TEST(Client, ReadsABodyThatComesInPiecesAndReusesTheConnection) {
+  std::string body(200000, 'b');
+  for (size_t i = 0; i < body.size(); i += 7) body[i] = char('a' + i % 26);
+  ScriptedPeer peer([&](int fd) {
+    ReadRequest(fd);
+    SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" +
+                    body.substr(0, 10));
+    std::this_thread::sleep_for(20ms);
+    SendAll(fd, body.substr(10, 70000));
+    std::this_thread::sleep_for(20ms);
+    SendAll(fd, body.substr(70010));
+    ReadRequest(fd);
+    SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond");
+    WaitForClose(fd);
+  });
+  boost::asio::io_context ioc;
+  Client client(ioc.get_executor());
+  auto first = testing::RunOn(ioc, client.Send({peer.Url("/")}));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(first->body == body) << first->body.size();
+  EXPECT_EQ(client.stats().idle_connections, 1u);
+  auto second = testing::RunOn(ioc, client.Send({peer.Url("/")}));
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->body, "second");
+}
+
 // Bytes after the answer: the connection is not trusted again.
 TEST(Client, DoesNotPoolAConnectionWithBytesAfterTheAnswer) {
   ScriptedPeer peer([&](int fd) {
