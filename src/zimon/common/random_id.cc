@@ -40,11 +40,11 @@ class RandomPool {
   size_t used_ = sizeof(block_);
 };
 
-void AppendHex(uint64_t value, size_t digits, char* out) {
-  for (size_t i = digits; i-- > 0;) {
-    out[i] = kHex[value & 0xf];
-    value >>= 4;
-  }
+// A lowercase hex digit's value; -1 for any other character.
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
 }
 
 }  // namespace
@@ -66,21 +66,16 @@ void FillRandomBytes(void* out, size_t size) {
 
 std::string NewTimeOrderedId(std::string_view prefix) {
   thread_local RandomPool pool;
-  uint8_t random[12];
-  pool.Take(random, sizeof(random));
+  TimeOrderedIdRandom random;
+  pool.Take(random.data(), random.size());
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
-  std::string id(prefix.size() + kTimeOrderedIdDigits, '\0');
-  char* out = id.data();
-  std::memcpy(out, prefix.data(), prefix.size());
-  out += prefix.size();
-  AppendHex(static_cast<uint64_t>(ms), kTimeOrderedIdTimeDigits, out);
-  out += kTimeOrderedIdTimeDigits;
-  for (uint8_t byte : random) {
-    *out++ = kHex[byte >> 4];
-    *out++ = kHex[byte & 0xf];
-  }
+  std::string id;
+  id.reserve(prefix.size() + kTimeOrderedIdDigits);
+  id.append(prefix);
+  AppendTimeOrderedIdTime(ms, id);
+  AppendTimeOrderedIdRandom(random, id);
   return id;
 }
 
@@ -88,17 +83,41 @@ std::optional<int64_t> TimeOrderedIdMillis(std::string_view digits) {
   if (digits.size() < kTimeOrderedIdTimeDigits) return std::nullopt;
   int64_t ms = 0;
   for (char c : digits.substr(0, kTimeOrderedIdTimeDigits)) {
-    int digit;
-    if (c >= '0' && c <= '9') {
-      digit = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      digit = c - 'a' + 10;
-    } else {
-      return std::nullopt;
-    }
+    const int digit = HexValue(c);
+    if (digit < 0) return std::nullopt;
     ms = ms * 16 + digit;
   }
   return ms;
+}
+
+std::optional<TimeOrderedIdRandom> TimeOrderedIdRandomBytes(
+    std::string_view digits) {
+  if (digits.size() < kTimeOrderedIdDigits) return std::nullopt;
+  const std::string_view hex =
+      digits.substr(kTimeOrderedIdTimeDigits, kTimeOrderedIdRandomDigits);
+  TimeOrderedIdRandom random;
+  for (size_t i = 0; i < random.size(); ++i) {
+    const int high = HexValue(hex[2 * i]);
+    const int low = HexValue(hex[2 * i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    random[i] = static_cast<uint8_t>(high << 4 | low);
+  }
+  return random;
+}
+
+void AppendTimeOrderedIdTime(int64_t ms, std::string& out) {
+  const auto value = static_cast<uint64_t>(ms);
+  for (int shift = 4 * (kTimeOrderedIdTimeDigits - 1); shift >= 0; shift -= 4) {
+    out += kHex[(value >> shift) & 0xf];
+  }
+}
+
+void AppendTimeOrderedIdRandom(const TimeOrderedIdRandom& random,
+                               std::string& out) {
+  for (uint8_t byte : random) {
+    out += kHex[byte >> 4];
+    out += kHex[byte & 0xf];
+  }
 }
 
 }  // namespace zimon

@@ -12,6 +12,7 @@
 #ifndef ZIMON_COMMON_RANDOM_ID_H_
 #define ZIMON_COMMON_RANDOM_ID_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -32,6 +33,20 @@ std::string NewTimeOrderedId(std::string_view prefix);
 // nullopt unless it starts with 12 lowercase hex digits, as NewTimeOrderedId
 // writes them.
 std::optional<int64_t> TimeOrderedIdMillis(std::string_view digits);
+
+// The random part of an id: the 12 bytes its 24 digits after the time spell.
+using TimeOrderedIdRandom = std::array<uint8_t, kTimeOrderedIdRandomDigits / 2>;
+
+// The random bytes of `digits` (an id less its prefix): nullopt unless its
+// 24 digits after the time are lowercase hex, as NewTimeOrderedId writes them.
+std::optional<TimeOrderedIdRandom> TimeOrderedIdRandomBytes(
+    std::string_view digits);
+
+// Append an id's time digits, and its random digits, as NewTimeOrderedId
+// writes them: a stored id can be spelt again from its parts.
+void AppendTimeOrderedIdTime(int64_t ms, std::string& out);
+void AppendTimeOrderedIdRandom(const TimeOrderedIdRandom& random,
+                               std::string& out);
 
 // Fills `out` with bytes from the kernel's random source; aborts the process
 // if the kernel refuses (no safe fallback exists for capability ids).

@@ -44,6 +44,25 @@ TEST(TimeOrderedIdMillis, ReadsTheTimeNewTimeOrderedIdWrote) {
   EXPECT_EQ(TimeOrderedIdMillis("018bcfe56bg7"), std::nullopt);
 }
 
+TEST(TimeOrderedIdParts, SpellTheIdNewTimeOrderedIdWroteAgain) {
+  const std::string id = NewTimeOrderedId("");
+  const std::optional<TimeOrderedIdRandom> random =
+      TimeOrderedIdRandomBytes(id);
+  ASSERT_TRUE(random.has_value());
+  std::string again;
+  AppendTimeOrderedIdTime(*TimeOrderedIdMillis(id), again);
+  AppendTimeOrderedIdRandom(*random, again);
+  EXPECT_EQ(again, id);
+  const std::string time = "018bcfe56be7";
+  EXPECT_EQ(TimeOrderedIdRandomBytes(time + std::string(23, 'a')),
+            std::nullopt);  // short
+  EXPECT_EQ(TimeOrderedIdRandomBytes(time + std::string(24, 'A')),
+            std::nullopt);  // upper case
+  EXPECT_EQ(TimeOrderedIdRandomBytes(time + std::string(23, 'a') + "g"),
+            std::nullopt);
+  EXPECT_TRUE(TimeOrderedIdRandomBytes(time + std::string(24, 'f') + "-1"));
+}
+
 TEST(NewTimeOrderedId, LaterIdsSortAfterEarlierOnes) {
   std::string first = NewTimeOrderedId("r_");
   // The millisecond part must move on.

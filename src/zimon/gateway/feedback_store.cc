@@ -245,13 +245,6 @@ Status Migrate(sqlite::Db& db) {
 constexpr std::string_view kImageIdPrefix = "img_";
 constexpr size_t kTimeDigits = kTimeOrderedIdTimeDigits;
 constexpr size_t kRandomDigits = kTimeOrderedIdRandomDigits;
-constexpr char kHexDigits[] = "0123456789abcdef";
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
 
 // The creation time in Unix ms an id "img_" + K carries (K from
 // NewTimeOrderedId); nullopt for another id.
@@ -328,28 +321,26 @@ class BatchWriter {
   void Reserve(size_t images) { body_.reserve(images * 32); }
 
   void Add(const ImageRecord& image) {
-    const std::string_view id = image.image_id;
-    const auto ms_in_second = static_cast<uint64_t>(*IdMillis(id) % 1000);
-    const std::string_view tail =
-        id.substr(kImageIdPrefix.size() + kTimeDigits);
+    const std::string_view digits =
+        std::string_view(image.image_id).substr(kImageIdPrefix.size());
+    const auto ms_in_second =
+        static_cast<uint64_t>(*TimeOrderedIdMillis(digits) % 1000);
+    const std::string_view tail = digits.substr(kTimeDigits);
     uint8_t flags = image.quality_score.has_value() ? kScored : 0;
     std::optional<uint64_t> index;
-    bool hex = tail.size() >= kRandomDigits &&
-               std::all_of(tail.begin(), tail.begin() + kRandomDigits,
-                           [](char c) { return HexValue(c) >= 0; });
-    if (hex && tail.size() > kRandomDigits) {
+    std::optional<TimeOrderedIdRandom> random =
+        TimeOrderedIdRandomBytes(digits);
+    if (random && tail.size() > kRandomDigits) {
       index = IndexSuffix(tail.substr(kRandomDigits));
-      hex = index.has_value();
+      if (!index) random.reset();
     }
-    if (hex) flags |= kHexTail;
+    if (random) flags |= kHexTail;
     if (index) flags |= kIndex;
     body_ += static_cast<char>(flags);
     AppendVarint(body_, ms_in_second);
-    if (hex) {
-      for (size_t i = 0; i < kRandomDigits; i += 2) {
-        body_ +=
-            static_cast<char>(HexValue(tail[i]) << 4 | HexValue(tail[i + 1]));
-      }
+    if (random) {
+      body_.append(reinterpret_cast<const char*>(random->data()),
+                   random->size());
       if (index) AppendVarint(body_, *index);
     } else {
       AppendString(body_, tail);
@@ -432,18 +423,14 @@ class BatchReader {
       return std::nullopt;
     }
     image.image_id.assign(kImageIdPrefix);
-    const auto ms = static_cast<uint64_t>(second_) * 1000 + ms_in_second;
-    for (int shift = 4 * (kTimeDigits - 1); shift >= 0; shift -= 4) {
-      image.image_id += kHexDigits[(ms >> shift) & 0xf];
-    }
+    AppendTimeOrderedIdTime(second_ * 1000 + static_cast<int64_t>(ms_in_second),
+                            image.image_id);
     if (flags & kHexTail) {
-      if (rest_.size() < kRandomDigits / 2) return std::nullopt;
-      for (size_t i = 0; i < kRandomDigits / 2; ++i) {
-        const auto byte = static_cast<uint8_t>(rest_[i]);
-        image.image_id += kHexDigits[byte >> 4];
-        image.image_id += kHexDigits[byte & 0xf];
-      }
-      rest_.remove_prefix(kRandomDigits / 2);
+      TimeOrderedIdRandom random;
+      if (rest_.size() < random.size()) return std::nullopt;
+      std::memcpy(random.data(), rest_.data(), random.size());
+      rest_.remove_prefix(random.size());
+      AppendTimeOrderedIdRandom(random, image.image_id);
       uint64_t index;
       if (flags & kIndex) {
         if (!Varint(index)) return std::nullopt;
