@@ -7,8 +7,11 @@
 #     POST /v1/images/generations with an OpenAI-shaped body holding a PNG of
 #     ~1 KB or ~1 MB as b64_json). One zimon I/O thread (server.io_threads 1,
 #     quality scoring off: gateway.quality_sample 0) against one nginx worker
-#     (worker_processes 1). Prints requests/s, p99 and the CPU each proxy
-#     used; targets: zimon >= 1.0x nginx's requests/s, p99 no worse. One more
+#     (worker_processes 1). Prints requests/s, p99, the CPU each proxy
+#     used and how busy the load side's CPUs were (load: wrk and the
+#     upstream; when they are saturated behind both proxies, requests/s is
+#     their pace and CPU per request is what tells the proxies apart);
+#     targets: zimon >= 1.0x nginx's requests/s, p99 no worse. One more
 #     line has zimon with scoring on (gateway.quality_sample 1). With LOGS=1
 #     (the default), a third pair of 1 KB runs has each proxy's access log
 #     on, written to a file as each writes it by default: nginx's combined
@@ -131,6 +134,18 @@ else
   on_other_cpus=()
   placement="no pinning"
 fi
+
+# "busy total" clock ticks of the CPUs that carry the load side (wrk and
+# the upstreams: every CPU but the proxy's when pinned, else all), from
+# /proc/stat. Busy is user, nice, system, irq and softirq; total adds idle
+# and iowait (time stolen by a hypervisor is in neither).
+load_ticks() {
+  local skip=-1
+  [[ ${#on_proxy_cpu[@]} -gt 0 ]] && skip=$proxy_cpus
+  awk -v skip="cpu$skip" '$1 ~ /^cpu[0-9]+$/ && $1 != skip {
+      busy += $2 + $3 + $4 + $7 + $8; total += $2 + $3 + $4 + $5 + $6 + $7 + $8 }
+    END { print busy, total }' /proc/stat
+}
 
 # utime + stime (seconds) of a process and its children (nginx workers).
 cpu_seconds() {
@@ -387,17 +402,20 @@ part_a() {
     [[ -z $lost ]] || echo "   $what: zimon $lost"
   }
 
-  # One wrk run against $1; prints "rps p99_ms errors cpu_s requests".
+  # One wrk run against $1; prints "rps p99_ms errors cpu_s requests
+  # load_busy_percent".
   run_wrk() {
-    local url=$1 proxy_pid=$2 before after out
+    local url=$1 proxy_pid=$2 before after out load_before load_after
     "${on_other_cpus[@]}" wrk -t"$wrk_threads" -c"$conns" -d2s -s "$work/post.lua" \
       "$url/v1/images/generations" >/dev/null 2>&1 || true  # warm-up
     before=$(cpu_seconds "$proxy_pid")
+    load_before=$(load_ticks)
     out=$("${on_other_cpus[@]}" wrk -t"$wrk_threads" -c"$conns" -d"${duration}s" \
       --latency -s "$work/post.lua" "$url/v1/images/generations" 2>&1) ||
       die "wrk failed: $out"
+    load_after=$(load_ticks)
     after=$(cpu_seconds "$proxy_pid")
-    awk -v before="$before" -v after="$after" '
+    awk -v before="$before" -v after="$after" -v lb="$load_before" -v la="$load_after" '
       function ms(v) {
         if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
         if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
@@ -409,14 +427,18 @@ part_a() {
       /requests in/ { requests = $1 }
       /Non-2xx or 3xx responses:/ { errors += $NF }
       /Socket errors:/ { for (i = 3; i <= NF; i += 2) { v = $(i + 1); sub(",", "", v); errors += v } }
-      END { printf "%.1f %.2f %d %.3f %d\n", rps, p99, errors, after - before, requests }
+      END {
+        split(lb, b); split(la, a)
+        load = a[2] > b[2] ? 100 * (a[1] - b[1]) / (a[2] - b[2]) : 0
+        printf "%.1f %.2f %d %.3f %d %.1f\n", rps, p99, errors, after - before, requests, load
+      }
     ' <<<"$out"
   }
 
   echo
   echo "== a. proxy overhead: wrk -t$wrk_threads -c$conns -d${duration}s, best of $rounds alternating runs; $placement"
   echo "   answers: ~1KB = $small_bytes bytes, ~1MB = $large_bytes bytes (OpenAI JSON, PNG as b64_json)"
-  printf '%-7s %-26s %10s %9s %7s %8s %9s %10s\n' size proxy req/s p99_ms errors cpu_s cpu_core us/req
+  printf '%-7s %-26s %10s %9s %7s %8s %9s %10s %6s\n' size proxy req/s p99_ms errors cpu_s cpu_core us/req load
   local name up px logged best_n best_z line z_pid r n_line z_line
   local cases=("1KB:$up_small:$px_small:" "1MB:$up_large:$px_large:")
   [[ $logs == 1 ]] && cases+=("1KB+log:$up_small:$px_logged:log")
@@ -429,8 +451,8 @@ part_a() {
     zimon_access_log=""
     z_pid=$started_pid
     wait_ok "$zimon_url" "$req_body"
-    best_n="0 0 0 0 0"
-    best_z="0 0 0 0 0"
+    best_n="0 0 0 0 0 0"
+    best_z="0 0 0 0 0 0"
     for ((r = 0; r < rounds; r++)); do
       n_line=$(run_wrk "http://127.0.0.1:$px" "$nginx_pid")
       z_line=$(run_wrk "$zimon_url" "$z_pid")
@@ -447,7 +469,7 @@ part_a() {
     result[$name.nginx]=$best_n
     result[$name.zimon]=$best_z
     for peer in nginx zimon; do
-      read -r rps p99 errors cpu requests <<<"${result[$name.$peer]}"
+      read -r rps p99 errors cpu requests load <<<"${result[$name.$peer]}"
       local label="nginx 1.22 (1 worker)"
       [[ $peer == zimon ]] && label="zimon (1 I/O thread)"
       if [[ -n $logged ]]; then
@@ -455,9 +477,9 @@ part_a() {
         [[ $peer == zimon ]] && label="zimon, --access-log file"
       fi
       awk -v n="$name" -v l="$label" -v rps="$rps" -v p99="$p99" -v e="$errors" \
-          -v cpu="$cpu" -v req="$requests" -v d="$duration" 'BEGIN {
-        printf "%-7s %-26s %10.0f %9.2f %7d %8.2f %8.0f%% %10.1f\n", n, l, rps, p99, e, cpu,
-          100 * cpu / d, (req > 0 ? 1e6 * cpu / req : 0) }'
+          -v cpu="$cpu" -v req="$requests" -v d="$duration" -v load="$load" 'BEGIN {
+        printf "%-7s %-26s %10.0f %9.2f %7d %8.2f %8.0f%% %10.1f %5.0f%%\n", n, l, rps, p99, e, cpu,
+          100 * cpu / d, (req > 0 ? 1e6 * cpu / req : 0), load }'
     done
   done
   # zimon with quality scoring on (every image decoded and scored).
@@ -466,11 +488,11 @@ part_a() {
   wait_ok "$zimon_url" "$req_body"
   line=$(run_wrk "$zimon_url" "$z_pid")
   stop "$z_pid"
-  read -r rps p99 errors cpu requests <<<"$line"
+  read -r rps p99 errors cpu requests load <<<"$line"
   awk -v rps="$rps" -v p99="$p99" -v e="$errors" -v cpu="$cpu" -v req="$requests" \
-      -v d="$duration" 'BEGIN {
-    printf "%-7s %-26s %10.0f %9.2f %7d %8.2f %8.0f%% %10.1f\n", "1MB", "zimon, quality_sample 1", rps, p99, e,
-      cpu, 100 * cpu / d, (req > 0 ? 1e6 * cpu / req : 0) }'
+      -v d="$duration" -v load="$load" 'BEGIN {
+    printf "%-7s %-26s %10.0f %9.2f %7d %8.2f %8.0f%% %10.1f %5.0f%%\n", "1MB", "zimon, quality_sample 1", rps, p99, e,
+      cpu, 100 * cpu / d, (req > 0 ? 1e6 * cpu / req : 0), load }'
   echo "   ratios zimon/nginx (quality_sample 0; req/s target >= 1.00, p99 target <= 1.00):"
   for pair in "${cases[@]}"; do
     name=${pair%%:*}
@@ -478,7 +500,10 @@ part_a() {
       split(z, a); split(g, b)
       printf "   %-7s req/s %.2fx  p99 %.2fx  cpu/req %.2fx\n", n,
         (b[1] > 0 ? a[1] / b[1] : 0), (b[2] > 0 ? a[2] / b[2] : 0),
-        (b[5] > 0 && a[5] > 0 && b[4] > 0 ? (a[4] / a[5]) / (b[4] / b[5]) : 0) }'
+        (b[5] > 0 && a[5] > 0 && b[4] > 0 ? (a[4] / a[5]) / (b[4] / b[5]) : 0)
+      # Load side saturated behind both: the req/s are its pace.
+      if (a[6] >= 95 && b[6] >= 95)
+        printf "   %-7s (the load side was %.0f%% and %.0f%% busy behind them: req/s is bounded by its pace; cpu/req is each proxy\x27s own cost)\n", "", b[6], a[6] }'
   done
   stop "$nginx_pid"
 }

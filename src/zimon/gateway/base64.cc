@@ -51,20 +51,64 @@ inline __attribute__((always_inline)) int AlphabetMask16(const char* p) {
       _mm_or_si128(_mm_or_si128(letters, digits), symbols));
 }
 
-__attribute__((target("avx2"), always_inline)) inline uint32_t AlphabetMask32(
+// The alphabet test on 32 bytes with AVX2, by nibble tables: a byte is in
+// the alphabet when the class bits of its high nibble and of its low nibble
+// share one. The classes: '+' and '/' (high 2, low B or F), digits (high 3,
+// low 0-9), A-O and a-o (high 4 or 6, low 1-F), P-Z and p-z (high 5 or 7,
+// low 0-A). High nibbles 8-F (non-ASCII) have no class. Non-zero bytes of
+// the result are alphabet characters.
+constexpr char kSymbols = 1, kDigits = 2, kFirstHalf = 4, kSecondHalf = 8;
+
+// Both tables twice over: the shuffle looks up within each 16-byte lane.
+struct alignas(32) NibbleTable {
+  std::array<char, 32> classes;
+};
+
+constexpr NibbleTable MakeHighTable() {
+  NibbleTable t{};
+  for (int lane : {0, 16}) {
+    t.classes[lane + 2] = kSymbols;
+    t.classes[lane + 3] = kDigits;
+    t.classes[lane + 4] = t.classes[lane + 6] = kFirstHalf;
+    t.classes[lane + 5] = t.classes[lane + 7] = kSecondHalf;
+  }
+  return t;
+}
+
+constexpr NibbleTable MakeLowTable() {
+  NibbleTable t{};
+  for (int low = 0; low < 16; ++low) {
+    char c = static_cast<char>(
+        (low == 0xb || low == 0xf ? kSymbols : 0) | (low <= 9 ? kDigits : 0) |
+        (low >= 1 ? kFirstHalf : 0) | (low <= 0xa ? kSecondHalf : 0));
+    t.classes[low] = t.classes[16 + low] = c;
+  }
+  return t;
+}
+
+constexpr NibbleTable kByHigh = MakeHighTable();
+constexpr NibbleTable kByLow = MakeLowTable();
+
+__attribute__((target("avx2"), always_inline)) inline __m256i AlphabetClasses32(
     const char* p) {
+  const __m256i by_high = _mm256_load_si256(
+      reinterpret_cast<const __m256i*>(kByHigh.classes.data()));
+  const __m256i by_low = _mm256_load_si256(
+      reinterpret_cast<const __m256i*>(kByLow.classes.data()));
+  const __m256i nibble = _mm256_set1_epi8(0x0f);
   const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-  const __m256i folded = _mm256_or_si256(c, _mm256_set1_epi8(0x20));
-  const __m256i letters =
-      _mm256_cmpgt_epi8(_mm256_set1_epi8(Limit(26)),
-                        _mm256_add_epi8(folded, _mm256_set1_epi8(Bias('a'))));
-  const __m256i digits =
-      _mm256_cmpgt_epi8(_mm256_set1_epi8(Limit(10)),
-                        _mm256_add_epi8(c, _mm256_set1_epi8(Bias('0'))));
-  const __m256i symbols = _mm256_cmpeq_epi8(
-      _mm256_or_si256(c, _mm256_set1_epi8(4)), _mm256_set1_epi8('/'));
-  return static_cast<uint32_t>(_mm256_movemask_epi8(
-      _mm256_or_si256(_mm256_or_si256(letters, digits), symbols)));
+  const __m256i high = _mm256_and_si256(_mm256_srli_epi16(c, 4), nibble);
+  // The shuffle reads the low nibble of each index byte and gives zero when
+  // its top bit is set: c itself indexes the low table.
+  return _mm256_and_si256(_mm256_shuffle_epi8(by_high, high),
+                          _mm256_shuffle_epi8(by_low, c));
+}
+
+// True when a byte of `classes` is zero (a byte outside the alphabet).
+__attribute__((target("avx2"), always_inline)) inline bool AnyOutside(
+    __m256i classes) {
+  return _mm256_movemask_epi8(
+             _mm256_cmpeq_epi8(classes, _mm256_setzero_si256())) != 0;
 }
 
 // The alphabet prefix of p[0, n) with AVX2, up to a multiple of 32 bytes
@@ -72,15 +116,17 @@ __attribute__((target("avx2"), always_inline)) inline uint32_t AlphabetMask32(
 __attribute__((target("avx2"))) size_t AlphabetRunAvx2(const char* p,
                                                        size_t n) {
   size_t i = 0;
+  // Four blocks folded by their smallest byte: zero when any byte is out.
   for (; i + 128 <= n; i += 128) {
-    if ((AlphabetMask32(p + i) & AlphabetMask32(p + i + 32) &
-         AlphabetMask32(p + i + 64) & AlphabetMask32(p + i + 96)) !=
-        0xffffffffu) {
-      break;
-    }
+    const __m256i folded =
+        _mm256_min_epu8(_mm256_min_epu8(AlphabetClasses32(p + i),
+                                        AlphabetClasses32(p + i + 32)),
+                        _mm256_min_epu8(AlphabetClasses32(p + i + 64),
+                                        AlphabetClasses32(p + i + 96)));
+    if (AnyOutside(folded)) break;
   }
   for (; i + 32 <= n; i += 32) {
-    if (AlphabetMask32(p + i) != 0xffffffffu) break;
+    if (AnyOutside(AlphabetClasses32(p + i))) break;
   }
   return i;
 }

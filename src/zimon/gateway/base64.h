@@ -28,7 +28,7 @@ StatusOr<std::string> Base64Decode(std::string_view text);
 
 // The number of leading characters of `text` that are in the base64
 // alphabet (A-Z a-z 0-9 + /; not '=' or whitespace): text.size() when all
-// are. Runs at memory speed (SSE2 on x86-64).
+// are. SIMD on x86-64: AVX2 when the CPU has it, else SSE2.
 size_t Base64AlphabetPrefix(std::string_view text);
 
 // True when `text` is canonical base64: a multiple of 4 characters of the

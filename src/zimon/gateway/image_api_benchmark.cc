@@ -1,6 +1,7 @@
 // Costs of the image API's CPU work per request: rendering a b64_json
-// response (base64 of 1-3 MB PNGs) and parsing a request body, with the
-// JSON layer alone for ReadJsonMembers and for nlohmann's DOM, which it
+// response (base64 of 1-3 MB PNGs), checking a backend's base64 text (what
+// each proxied answer costs), and parsing a request body, with the JSON
+// layer alone for ReadJsonMembers and for nlohmann's DOM, which it
 // replaced.
 #include <benchmark/benchmark.h>
 
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "zimon/gateway/base64.h"
 #include "zimon/gateway/image_api.h"
 #include "zimon/gateway/json_members.h"
 
@@ -35,6 +37,23 @@ void BM_RenderImagesResponse(benchmark::State& state) {
 BENCHMARK(BM_RenderImagesResponse)
     ->Arg(1 << 20)
     ->Arg(3 << 20)
+    ->Unit(benchmark::kMicrosecond);
+
+// The alphabet check the answer scanner runs over every b64_json value, on
+// the base64 of state.range(0) random bytes.
+void BM_Base64AlphabetPrefix(benchmark::State& state) {
+  const std::string text =
+      Base64Encode(RandomBytes(static_cast<size_t>(state.range(0))));
+  for (auto _ : state) {
+    size_t run = Base64AlphabetPrefix(text);
+    benchmark::DoNotOptimize(run);
+  }
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<int64_t>(text.size()));
+}
+BENCHMARK(BM_Base64AlphabetPrefix)
+    ->Arg(48 << 10)
+    ->Arg(768 << 10)
     ->Unit(benchmark::kMicrosecond);
 
 constexpr std::string_view kBody =
