@@ -45,7 +45,8 @@
 # pin each proxy to the last CPU and everything else to the others; io: the
 # same, except that only zimon's I/O threads stay on the proxy's CPU and its
 # other threads (image-record writer, workers, collectors) join the others;
-# 0: no pinning). Part b:
+# 0: no pinning), NGINX_TRIM (0: every nginx runs with glibc's heap trim
+# off, see below; 1: glibc's defaults). Part b:
 # SIMS (3), PROFILE (h100), SIZE (1024x1024), SLO (5 s), OVERLOAD_S (30),
 # LOAD_FACTOR (2), VRAMS ("26GiB 36GiB": the first fits 2 concurrent
 # 1024x1024 requests, the second 6), QUEUE (zimon's queue_capacity; default:
@@ -54,12 +55,12 @@ set -euo pipefail
 
 build=${1:?usage: gateway_vs_nginx.sh BUILD_DIR}
 zimon=$build/apps/zimon/zimon
-load=$build/bench/sim_load
+sim_load=$build/bench/sim_load
 die() {
   echo "gateway_vs_nginx: $*" >&2
   exit 2
 }
-for bin in "$zimon" "$load"; do
+for bin in "$zimon" "$sim_load"; do
   [[ -x $bin ]] || die "$bin not built"
 done
 nginx_bin=$(command -v nginx || true)
@@ -82,6 +83,18 @@ pin=${PIN:-1}
 case $pin in
   0 | 1 | io) ;;
   *) die "PIN must be 0, 1 or io (got '$pin')" ;;
+esac
+# nginx frees a proxied answer's buffers (up to 2 MB here) at the end of
+# each request. With glibc's defaults the heap is then trimmed, or not,
+# depending on what else sits at its top, and a trimmed heap costs every 1 MB
+# answer about 200 page faults: nginx then runs in one of two modes, about
+# 650 or 270 us an answer, from one start to the next. With the trim off it
+# always runs in the fast one, the stronger peer to compare against.
+nginx_trim=${NGINX_TRIM:-0}
+case $nginx_trim in
+  0) nginx_env=(GLIBC_TUNABLES=glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432) ;;
+  1) nginx_env=() ;;
+  *) die "NGINX_TRIM must be 0 or 1 (got '$nginx_trim')" ;;
 esac
 sims=${SIMS:-3}
 profile=${PROFILE:-h100}
@@ -165,8 +178,8 @@ cpu_seconds() {
 start_nginx() {
   local conf=$1 dir=$2 port=$3 where=$4
   local -n prefix=$where
-  "${prefix[@]}" "$nginx_bin" -p "$dir" -e "$dir/error.log" -c "$conf" \
-    >"$dir/stdout" 2>&1 &
+  env "${nginx_env[@]}" "${prefix[@]}" "$nginx_bin" -p "$dir" -e "$dir/error.log" \
+    -c "$conf" >"$dir/stdout" 2>&1 &
   started_pid=$!
   pids+=("$started_pid")
   for _ in $(seq 100); do
@@ -439,7 +452,7 @@ part_a() {
   echo "== a. proxy overhead: wrk -t$wrk_threads -c$conns -d${duration}s, best of $rounds alternating runs; $placement"
   echo "   answers: ~1KB = $small_bytes bytes, ~1MB = $large_bytes bytes (OpenAI JSON, PNG as b64_json)"
   printf '%-7s %-26s %10s %9s %7s %8s %9s %10s %6s\n' size proxy req/s p99_ms errors cpu_s cpu_core us/req load
-  local name up px logged best_n best_z line z_pid r n_line z_line
+  local name up px logged best_n best_z line z_pid r n_line z_line load_busy
   local cases=("1KB:$up_small:$px_small:" "1MB:$up_large:$px_large:")
   [[ $logs == 1 ]] && cases+=("1KB+log:$up_small:$px_logged:log")
   declare -A result
@@ -469,7 +482,7 @@ part_a() {
     result[$name.nginx]=$best_n
     result[$name.zimon]=$best_z
     for peer in nginx zimon; do
-      read -r rps p99 errors cpu requests load <<<"${result[$name.$peer]}"
+      read -r rps p99 errors cpu requests load_busy <<<"${result[$name.$peer]}"
       local label="nginx 1.22 (1 worker)"
       [[ $peer == zimon ]] && label="zimon (1 I/O thread)"
       if [[ -n $logged ]]; then
@@ -477,7 +490,7 @@ part_a() {
         [[ $peer == zimon ]] && label="zimon, --access-log file"
       fi
       awk -v n="$name" -v l="$label" -v rps="$rps" -v p99="$p99" -v e="$errors" \
-          -v cpu="$cpu" -v req="$requests" -v d="$duration" -v load="$load" 'BEGIN {
+          -v cpu="$cpu" -v req="$requests" -v d="$duration" -v load="$load_busy" 'BEGIN {
         printf "%-7s %-26s %10.0f %9.2f %7d %8.2f %8.0f%% %10.1f %5.0f%%\n", n, l, rps, p99, e, cpu,
           100 * cpu / d, (req > 0 ? 1e6 * cpu / req : 0), load }'
     done
@@ -488,9 +501,9 @@ part_a() {
   wait_ok "$zimon_url" "$req_body"
   line=$(run_wrk "$zimon_url" "$z_pid")
   stop "$z_pid"
-  read -r rps p99 errors cpu requests load <<<"$line"
+  read -r rps p99 errors cpu requests load_busy <<<"$line"
   awk -v rps="$rps" -v p99="$p99" -v e="$errors" -v cpu="$cpu" -v req="$requests" \
-      -v d="$duration" -v load="$load" 'BEGIN {
+      -v d="$duration" -v load="$load_busy" 'BEGIN {
     printf "%-7s %-26s %10.0f %9.2f %7d %8.2f %8.0f%% %10.1f %5.0f%%\n", "1MB", "zimon, quality_sample 1", rps, p99, e,
       cpu, 100 * cpu / d, (req > 0 ? 1e6 * cpu / req : 0), load }'
   echo "   ratios zimon/nginx (quality_sample 0; req/s target >= 1.00, p99 target <= 1.00):"
@@ -692,7 +705,7 @@ EOF
     for b in "${sim_urls[@]}"; do backends+=("$b"); done
     start_zimon "$work/zimon-b.yaml" on_proxy_cpu "${backends[@]}"
     z_pid=$started_pid
-    summary=$("${on_other_cpus[@]}" "$load" --rate "$rate" --duration "$overload_s" \
+    summary=$("${on_other_cpus[@]}" "$sim_load" --rate "$rate" --duration "$overload_s" \
       --drain "$((slo + 2))" --slo "$slo" --size "$size" "$zimon_url")
     ooms=$(sim_ooms)
     stop "$z_pid"
@@ -728,7 +741,7 @@ EOF
     } >"$nx_dir/nginx.conf"
     start_nginx "$nx_dir/nginx.conf" "$nx_dir" "$port" on_proxy_cpu
     nginx_pid=$started_pid
-    summary=$("${on_other_cpus[@]}" "$load" --rate "$rate" --duration "$overload_s" \
+    summary=$("${on_other_cpus[@]}" "$sim_load" --rate "$rate" --duration "$overload_s" \
       --drain "$((slo + 2))" --slo "$slo" --size "$size" "http://127.0.0.1:$port")
     ooms=$(sim_ooms)
     stop "$nginx_pid"
@@ -754,7 +767,7 @@ print_b() {
       f["good"], f["goodput_per_s"], f["p50_s"], oom, f["status"] }'
 }
 
-echo "gateway_vs_nginx: $("$nginx_bin" -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}'), $ncpu CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "gateway_vs_nginx: $("$nginx_bin" -v 2>&1 | sed 's/^nginx version: //')$([[ $nginx_trim == 0 ]] && echo " (glibc heap trim off)"), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}'), $ncpu CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for part in $parts; do
   case $part in
     a) part_a ;;
