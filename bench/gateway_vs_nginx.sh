@@ -10,8 +10,8 @@
 #     (worker_processes 1). Prints requests/s, p99, the CPU each proxy
 #     used and how busy the load side's CPUs were (load: wrk and the
 #     upstream; when they are saturated behind both proxies, requests/s is
-#     their pace and CPU per request is what tells the proxies apart);
-#     targets: zimon >= 1.0x nginx's requests/s, p99 no worse. One more
+#     their pace and CPU per request is what tells the proxies apart) and,
+#     with ROUNDS > 1, each round's requests/s ratio; targets: zimon >= 1.0x nginx's requests/s, p99 no worse. One more
 #     line has zimon with scoring on (gateway.quality_sample 1). With LOGS=1
 #     (the default), a third pair of 1 KB runs has each proxy's access log
 #     on, written to a file as each writes it by default: nginx's combined
@@ -452,7 +452,7 @@ part_a() {
   echo "== a. proxy overhead: wrk -t$wrk_threads -c$conns -d${duration}s, best of $rounds alternating runs; $placement"
   echo "   answers: ~1KB = $small_bytes bytes, ~1MB = $large_bytes bytes (OpenAI JSON, PNG as b64_json)"
   printf '%-7s %-26s %10s %9s %7s %8s %9s %10s %6s\n' size proxy req/s p99_ms errors cpu_s cpu_core us/req load
-  local name up px logged best_n best_z line z_pid r n_line z_line load_busy
+  local name up px logged best_n best_z line z_pid r n_line z_line load_busy rounds_rps
   local cases=("1KB:$up_small:$px_small:" "1MB:$up_large:$px_large:")
   [[ $logs == 1 ]] && cases+=("1KB+log:$up_small:$px_logged:log")
   declare -A result
@@ -466,9 +466,14 @@ part_a() {
     wait_ok "$zimon_url" "$req_body"
     best_n="0 0 0 0 0 0"
     best_z="0 0 0 0 0 0"
+    rounds_rps=""
     for ((r = 0; r < rounds; r++)); do
       n_line=$(run_wrk "http://127.0.0.1:$px" "$nginx_pid")
       z_line=$(run_wrk "$zimon_url" "$z_pid")
+      # Each round's pair, as the best-of figures can pair a fast stretch
+      # of the machine with a slow one.
+      rounds_rps+="${rounds_rps:+, }$(awk -v a="$z_line" -v b="$n_line" 'BEGIN {
+        split(a, x); split(b, y); printf "%.2fx", (y[1] > 0 ? x[1] / y[1] : 0) }')"
       awk -v a="$n_line" -v b="$best_n" 'BEGIN { split(a, x); split(b, y); exit !(x[1] > y[1]) }' && best_n=$n_line
       awk -v a="$z_line" -v b="$best_z" 'BEGIN { split(a, x); split(b, y); exit !(x[1] > y[1]) }' && best_z=$z_line
       if [[ -n $logged ]]; then
@@ -481,6 +486,7 @@ part_a() {
     stop "$z_pid"
     result[$name.nginx]=$best_n
     result[$name.zimon]=$best_z
+    result[$name.rounds]=$rounds_rps
     for peer in nginx zimon; do
       read -r rps p99 errors cpu requests load_busy <<<"${result[$name.$peer]}"
       local label="nginx 1.22 (1 worker)"
@@ -517,6 +523,7 @@ part_a() {
       # Load side saturated behind both: the req/s are its pace.
       if (a[6] >= 95 && b[6] >= 95)
         printf "   %-7s (the load side was %.0f%% and %.0f%% busy behind them: req/s is bounded by its pace; cpu/req is each proxy\x27s own cost)\n", "", b[6], a[6] }'
+    [[ $rounds -gt 1 ]] && printf '   %-7s (req/s round by round: %s)\n' "" "${result[$name.rounds]}"
   done
   stop "$nginx_pid"
 }
