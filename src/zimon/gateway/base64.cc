@@ -30,11 +30,11 @@ constexpr std::array<uint8_t, 256> kDecode = MakeDecodeTable();
 bool InAlphabet(unsigned char c) { return kDecode[c] < 64; }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-// The alphabet test on 16 bytes (SSE2, always there on x86-64) or 32 bytes
-// (AVX2, when the CPU has it): a byte's bit in the mask is set when the byte
-// is an alphabet character. A range test is one add and one signed compare:
-// x in [lo, lo + n) <=> int8(x + (-128 - lo)) < -128 + n. Letters are tested
-// as c | 0x20 (A-Z folded onto a-z), '+' and '/' as c | 4 == '/'.
+// The alphabet test on 16 bytes with SSE2 (always there on x86-64; the AVX2
+// test below covers 32 at a time): a byte's bit in the mask is set when the
+// byte is an alphabet character. A range test is one add and one signed
+// compare: x in [lo, lo + n) <=> int8(x + (-128 - lo)) < -128 + n. Letters are
+// tested as c | 0x20 (A-Z folded onto a-z), '+' and '/' as c | 4 == '/'.
 constexpr char Bias(int lo) { return static_cast<char>(-128 - lo); }
 constexpr char Limit(int n) { return static_cast<char>(-128 + n); }
 

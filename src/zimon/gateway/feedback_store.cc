@@ -259,13 +259,13 @@ std::optional<int64_t> IdSecond(std::string_view image_id) {
   return *ms / 1000;
 }
 
-// The second an image is batched under: an id the gateway derived from a
+// The creation time an image is batched by: an id the gateway derived from a
 // request id it made ("img_" + K, K starting with 12 hex digits of creation
-// time in Unix ms, NewTimeOrderedId) is batched under K's second; nullopt
-// for any other image, which gets a row of its own.
-std::optional<int64_t> BatchSecond(const ImageRecord& image) {
+// time in Unix ms, NewTimeOrderedId) is batched under the second of K's
+// milliseconds; nullopt for any other image, which gets a row of its own.
+std::optional<int64_t> BatchMillis(const ImageRecord& image) {
   if (!ImpliesRequestId(image.image_id, image.request_id)) return std::nullopt;
-  return IdSecond(image.image_id);
+  return IdMillis(image.image_id);
 }
 
 // A batch row's `records`, format 1 (lengths, counts and numbers are
@@ -320,11 +320,11 @@ class BatchWriter {
  public:
   void Reserve(size_t images) { body_.reserve(images * 32); }
 
-  void Add(const ImageRecord& image) {
+  // `image` with the milliseconds its id carries (BatchMillis).
+  void Add(const ImageRecord& image, int64_t ms) {
     const std::string_view digits =
         std::string_view(image.image_id).substr(kImageIdPrefix.size());
-    const auto ms_in_second =
-        static_cast<uint64_t>(*TimeOrderedIdMillis(digits) % 1000);
+    const auto ms_in_second = static_cast<uint64_t>(ms % 1000);
     const std::string_view tail = digits.substr(kTimeDigits);
     uint8_t flags = image.quality_score.has_value() ? kScored : 0;
     std::optional<uint64_t> index;
@@ -631,19 +631,19 @@ Status FeedbackStore::RecordImages(const std::vector<ImageRecord>& images) {
   std::vector<size_t> own_rows;  // indexes into images
   for (size_t i = 0; i < images.size(); ++i) {
     const ImageRecord& image = images[i];
-    const std::optional<int64_t> second = BatchSecond(image);
-    if (!second) {
+    const std::optional<int64_t> ms = BatchMillis(image);
+    if (!ms) {
       own_rows.push_back(i);
       continue;
     }
-    auto batch =
-        std::find_if(batches.begin(), batches.end(),
-                     [&](const auto& b) { return b.first == *second; });
+    const int64_t second = *ms / 1000;
+    auto batch = std::find_if(batches.begin(), batches.end(),
+                              [&](const auto& b) { return b.first == second; });
     if (batch == batches.end()) {
-      batch = batches.emplace(batches.end(), *second, BatchWriter());
+      batch = batches.emplace(batches.end(), second, BatchWriter());
       batch->second.Reserve(images.size());
     }
-    batch->second.Add(image);
+    batch->second.Add(image, *ms);
   }
   std::vector<ImageRecord> rows;  // copied only when the batch is mixed
   if (!own_rows.empty() && !batches.empty()) {
