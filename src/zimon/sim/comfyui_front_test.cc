@@ -29,11 +29,19 @@ using testing::MustStart;
 // A ComfyUI /ws client on its own thread that records every JSON message.
 class WsRecorder {
  public:
+  // Returns once the server has registered the client (its first message,
+  // the status with the sid, has arrived): messages for a client id that is
+  // not connected yet are dropped, as ComfyUI does, and a test that posts
+  // prompts at once would otherwise race the connection on a busy machine.
   explicit WsRecorder(const std::string& url) {
     thread_ = std::thread([this, url] {
       boost::asio::co_spawn(ioc_, Run(url), boost::asio::detached);
       ioc_.run();
     });
+    json hello = WaitFor([](const json& m) {
+      return m["type"] == "status" && m["data"].contains("sid");
+    });
+    EXPECT_FALSE(hello.is_null()) << "no status message after connecting";
   }
   ~WsRecorder() {
     {
