@@ -426,76 +426,145 @@ double Colourfulness(const Thumbnail& thumb) {
   return ChromaSpread(thumb) + 0.3 * std::sqrt(mrg * mrg + myb * myb);
 }
 
-// One pass, with each sum accumulated in the order of its own function
-// (row-major), so the rounding and thus the results are the same; the chains
-// run side by side instead of one after another.
+#if defined(__SSE2__)
+// The sums of MeasureThumbnail, two cells per 128-bit lane pair: lanes hold
+// the cells of even and odd columns of a block of four, so each sum is four
+// partial sums, added together at the end.
+struct ThumbnailSums {
+  __m128d sum[2] = {}, sum_sq[2] = {};
+  __m128d srg[2] = {}, srg2[2] = {}, syb[2] = {}, syb2[2] = {};
+  __m128d lap[2] = {}, lap_sq[2] = {};
+  __m128i low = _mm_setzero_si128(), high = _mm_setzero_si128();
+  // Cells left over past the last block of four in a row.
+  double tail_sum = 0, tail_sum_sq = 0, tail_srg = 0, tail_srg2 = 0;
+  double tail_syb = 0, tail_syb2 = 0, tail_lap = 0, tail_lap_sq = 0;
+  size_t tail_low = 0, tail_high = 0;
+};
+
+inline void AddPair(__m128d (&sum)[2], __m128d (&sum_sq)[2], __m128 v) {
+  const __m128d lo = _mm_cvtps_pd(v);
+  const __m128d hi = _mm_cvtps_pd(_mm_movehl_ps(v, v));
+  sum[0] = _mm_add_pd(sum[0], lo);
+  sum[1] = _mm_add_pd(sum[1], hi);
+  sum_sq[0] = _mm_add_pd(sum_sq[0], _mm_mul_pd(lo, lo));
+  sum_sq[1] = _mm_add_pd(sum_sq[1], _mm_mul_pd(hi, hi));
+}
+
+inline double Total(const __m128d (&v)[2], double tail) {
+  alignas(16) double lanes[4];
+  _mm_store_pd(lanes, v[0]);
+  _mm_store_pd(lanes + 2, v[1]);
+  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + tail;
+}
+
+inline uint64_t Total(__m128i counts, size_t tail) {
+  alignas(16) uint32_t lanes[4];
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), counts);
+  return uint64_t{lanes[0]} + lanes[1] + lanes[2] + lanes[3] + tail;
+}
+#endif
+
+// Sums over the cells in four interleaved partial sums (SSE2), so the chains
+// of additions run side by side; a sum can differ from its separate
+// function's, which adds in row-major order, in the last bits only.
 ThumbnailStats MeasureThumbnail(const Thumbnail& thumb, int low_level,
                                 int high_level) {
   ThumbnailStats s;
   const size_t count = thumb.luma.size();
   const double n = static_cast<double>(count);
+#if defined(__SSE2__)
   if (count == 0 || thumb.rg.size() != count || thumb.yb.size() != count) {
+#endif
     s.luma = ComputeLumaStats(thumb, low_level, high_level);
     s.laplacian_variance = LaplacianVariance(thumb);
     s.chroma_spread = ChromaSpread(thumb);
     s.colourfulness = Colourfulness(thumb);
     return s;
+#if defined(__SSE2__)
   }
   const int w = thumb.width;
   const int h = thumb.height;
-  const bool laplacian = w >= 3 && h >= 3;
   const auto lo = static_cast<float>(low_level);
   const auto hi = static_cast<float>(high_level);
-  double sum = 0, sum_sq = 0;
-  size_t low = 0, high = 0;
-  double lap = 0, lap_sq = 0;
-  double srg = 0, srg2 = 0, syb = 0, syb2 = 0;
-  const float* l = thumb.luma.data();
+  const __m128 lo4 = _mm_set1_ps(lo);
+  const __m128 hi4 = _mm_set1_ps(hi);
+  ThumbnailSums t;
+  // Counts in 32-bit lanes: at most count / 4 each, and a thumbnail has
+  // far fewer than 2^32 cells.
   for (int y = 0; y < h; ++y) {
     const size_t row = static_cast<size_t>(y) * w;
-    const float* mid = l + row;
+    const float* l = thumb.luma.data() + row;
     const float* rg = thumb.rg.data() + row;
     const float* yb = thumb.yb.data() + row;
-    const auto add = [&](int x) {
-      const float v = mid[x];
-      sum += v;
-      sum_sq += static_cast<double>(v) * v;
-      low += v <= lo ? 1 : 0;
-      high += v >= hi ? 1 : 0;
-      srg += rg[x];
-      srg2 += static_cast<double>(rg[x]) * rg[x];
-      syb += yb[x];
-      syb2 += static_cast<double>(yb[x]) * yb[x];
-    };
-    if (!laplacian || y == 0 || y == h - 1) {
-      for (int x = 0; x < w; ++x) add(x);
-      continue;
+    int x = 0;
+    for (; x + 4 <= w; x += 4) {
+      const __m128 v = _mm_loadu_ps(l + x);
+      AddPair(t.sum, t.sum_sq, v);
+      AddPair(t.srg, t.srg2, _mm_loadu_ps(rg + x));
+      AddPair(t.syb, t.syb2, _mm_loadu_ps(yb + x));
+      t.low = _mm_sub_epi32(t.low, _mm_castps_si128(_mm_cmple_ps(v, lo4)));
+      t.high = _mm_sub_epi32(t.high, _mm_castps_si128(_mm_cmpge_ps(v, hi4)));
     }
-    const float* up = mid - w;
-    const float* down = mid + w;
-    add(0);
-    for (int x = 1; x < w - 1; ++x) {
-      add(x);
-      const double d =
-          up[x] + down[x] + mid[x - 1] + mid[x + 1] - 4.0f * mid[x];
-      lap += d;
-      lap_sq += d * d;
+    for (; x < w; ++x) {
+      const float v = l[x];
+      t.tail_sum += v;
+      t.tail_sum_sq += static_cast<double>(v) * v;
+      t.tail_low += v <= lo ? 1 : 0;
+      t.tail_high += v >= hi ? 1 : 0;
+      t.tail_srg += rg[x];
+      t.tail_srg2 += static_cast<double>(rg[x]) * rg[x];
+      t.tail_syb += yb[x];
+      t.tail_syb2 += static_cast<double>(yb[x]) * yb[x];
     }
-    add(w - 1);
   }
+  const bool laplacian = w >= 3 && h >= 3;
+  if (laplacian) {
+    // The response in float, operation for operation as LaplacianVariance
+    // computes it, so each cell's value is the same.
+    const __m128 four = _mm_set1_ps(4.0f);
+    for (int y = 1; y < h - 1; ++y) {
+      const float* mid = thumb.luma.data() + static_cast<size_t>(y) * w;
+      const float* up = mid - w;
+      const float* down = mid + w;
+      int x = 1;
+      for (; x + 4 <= w - 1; x += 4) {
+        const __m128 d =
+            _mm_sub_ps(_mm_add_ps(_mm_add_ps(_mm_add_ps(_mm_loadu_ps(up + x),
+                                                        _mm_loadu_ps(down + x)),
+                                             _mm_loadu_ps(mid + x - 1)),
+                                  _mm_loadu_ps(mid + x + 1)),
+                       _mm_mul_ps(four, _mm_loadu_ps(mid + x)));
+        AddPair(t.lap, t.lap_sq, d);
+      }
+      for (; x < w - 1; ++x) {
+        const double d =
+            up[x] + down[x] + mid[x - 1] + mid[x + 1] - 4.0f * mid[x];
+        t.tail_lap += d;
+        t.tail_lap_sq += d * d;
+      }
+    }
+  }
+  const double sum = Total(t.sum, t.tail_sum);
+  const double sum_sq = Total(t.sum_sq, t.tail_sum_sq);
+  const double srg = Total(t.srg, t.tail_srg);
+  const double srg2 = Total(t.srg2, t.tail_srg2);
+  const double syb = Total(t.syb, t.tail_syb);
+  const double syb2 = Total(t.syb2, t.tail_syb2);
   s.luma.mean = sum / n;
   s.luma.stddev = std::sqrt(Variance(sum, sum_sq, n));
-  s.luma.clipped_low = static_cast<double>(low) / n;
-  s.luma.clipped_high = static_cast<double>(high) / n;
+  s.luma.clipped_low = static_cast<double>(Total(t.low, t.tail_low)) / n;
+  s.luma.clipped_high = static_cast<double>(Total(t.high, t.tail_high)) / n;
   if (laplacian) {
     s.laplacian_variance =
-        Variance(lap, lap_sq, static_cast<double>(w - 2) * (h - 2));
+        Variance(Total(t.lap, t.tail_lap), Total(t.lap_sq, t.tail_lap_sq),
+                 static_cast<double>(w - 2) * (h - 2));
   }
   s.chroma_spread = std::sqrt(Variance(srg, srg2, n) + Variance(syb, syb2, n));
   const double mrg = srg / n;
   const double myb = syb / n;
   s.colourfulness = s.chroma_spread + 0.3 * std::sqrt(mrg * mrg + myb * myb);
   return s;
+#endif
 }
 
 // |response| <= 16 * 255; a histogram gives the exact median cheaply.

@@ -12,6 +12,11 @@
 #include <random>
 #include <vector>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define ZIMON_TEST_X86 1
+#endif
 #ifdef ZIMON_HAVE_JPEG
 #include <jpeglib.h>
 
@@ -24,6 +29,12 @@
 
 namespace zimon::gateway::testing {
 namespace {
+
+#ifdef ZIMON_TEST_X86
+__attribute__((target("xsave"))) int XinuseAvxState() {
+  return static_cast<int>((_xgetbv(1) >> 2) & 1);  // XINUSE bit 2: AVX
+}
+#endif
 
 uint8_t ToByte(double v) {
   return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
@@ -563,5 +574,18 @@ StatusOr<std::string> EncodeWebpRgba(int /*width*/, int /*height*/,
 }
 
 #endif  // ZIMON_HAVE_WEBP
+
+int UpperVectorHalvesInUse() {
+#ifdef ZIMON_TEST_X86
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || (c & bit_OSXSAVE) == 0) return -1;
+  if (!__get_cpuid_count(0xD, 1, &a, &b, &c, &d) || (a & (1u << 2)) == 0) {
+    return -1;
+  }
+  return XinuseAvxState();
+#else
+  return -1;
+#endif
+}
 
 }  // namespace zimon::gateway::testing

@@ -33,6 +33,12 @@ RgbImage BoxBlur(const RgbImage& image, int radius);
 // Adds Gaussian noise of standard deviation `sigma` (clamped to 0..255).
 RgbImage AddNoise(const RgbImage& image, double sigma, uint64_t seed);
 
+// Whether the upper halves of the CPU's vector registers are in use (1) or
+// not (0), as XGETBV with ECX = 1 reports; -1 where the CPU cannot tell
+// (not x86-64, or no XGETBV with ECX = 1). Code that leaves them in use
+// slows every SSE instruction after it.
+int UpperVectorHalvesInUse();
+
 // Encodes as an 8-bit RGB PNG with libspng.
 StatusOr<std::string> EncodePng(const RgbImage& image);
 
