@@ -655,6 +655,22 @@ TEST(Client, ReadsABodyThatComesInPiecesAndReusesTheConnection) {
   EXPECT_EQ(second->body, "second");
 }
 
+// A long body cut short by the server's close: the client hears the close
+// while waiting for the body's rest and reports the answer as cut, without
+// waiting for the deadline.
+TEST(Client, LongBodyCutShortByACloseFailsAtOnce) {
+  ScriptedPeer peer([&](int fd) {
+    ReadRequest(fd);
+    SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" +
+                    std::string(300000, 'b'));
+  });
+  ClientRequest req(peer.Url("/"));
+  req.timeout = 20s;
+  auto resp = Fetch(req);
+  EXPECT_EQ(resp.status().code(), StatusCode::kAborted)
+      << resp.status().ToString();
+}
+
 // Bytes after the answer: the connection is not trusted again.
 TEST(Client, DoesNotPoolAConnectionWithBytesAfterTheAnswer) {
   ScriptedPeer peer([&](int fd) {
