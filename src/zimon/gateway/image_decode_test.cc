@@ -293,47 +293,6 @@ TEST(DecodeImageRows, DeliversWebpRows) {
   EXPECT_EQ(sink.pixels_, src.pixels);
 }
 
-#endif  // ZIMON_HAVE_WEBP
-
-// Notes whether the upper halves of the vector registers were in use when
-// the rows began and when each arrived: the scoring that runs on them is
-// SSE code, which their being in use slows.
-class UpperHalvesSink : public RgbRowSink {
- public:
-  Status Start(const ImageInfo&) override {
-    Note();
-    return OkStatus();
-  }
-  void Row(int, const uint8_t*) override { Note(); }
-  int in_use = 0;
-
- private:
-  void Note() { in_use = std::max(in_use, testing::UpperVectorHalvesInUse()); }
-};
-
-TEST(DecodeImageRows, NoDecoderLeavesTheUpperVectorHalvesInUse) {
-  if (testing::UpperVectorHalvesInUse() < 0) {
-    GTEST_SKIP() << "the CPU cannot tell (XGETBV with ECX = 1)";
-  }
-  const RgbImage src = NaturalImage(512, 384, 3);
-  std::vector<std::pair<std::string, std::string>> images = {
-      {"PNG like Pillow's", *testing::EncodePngLikePil(src)},
-      {"PNG level 1", MustPng(src)}};
-#ifdef ZIMON_HAVE_JPEG
-  images.emplace_back("JPEG", EncodeJpeg(src, 90));
-#endif
-#ifdef ZIMON_HAVE_WEBP
-  images.emplace_back("WebP lossy", MustWebp(src, 90));
-  images.emplace_back("WebP lossless", MustWebp(src, -1));
-#endif
-  for (const auto& [name, bytes] : images) {
-    UpperHalvesSink sink;
-    ASSERT_TRUE(DecodeImageRows(bytes, DecodeOptions{}, sink).ok()) << name;
-    EXPECT_EQ(sink.in_use, 0) << name;
-  }
-}
-
-#ifdef ZIMON_HAVE_WEBP
 TEST(DecodeImage, WebpOverLimitsIsRefusedBeforeDecoding) {
   const std::string webp = MustWebp(NaturalImage(101, 100, 1), 80);
   DecodeOptions narrow;
@@ -451,6 +410,44 @@ TEST(DecodeImage, WebpIsUnimplementedWithoutLibwebp) {
   EXPECT_FALSE(CanDecode(ImageFormat::kWebp));
 }
 #endif
+
+// Notes whether the upper halves of the vector registers were in use when
+// the rows began and when each arrived: the scoring that runs on them is
+// SSE code, which their being in use slows.
+class UpperHalvesSink : public RgbRowSink {
+ public:
+  Status Start(const ImageInfo&) override {
+    Note();
+    return OkStatus();
+  }
+  void Row(int, const uint8_t*) override { Note(); }
+  int in_use = 0;
+
+ private:
+  void Note() { in_use = std::max(in_use, testing::UpperVectorHalvesInUse()); }
+};
+
+TEST(DecodeImageRows, NoDecoderLeavesTheUpperVectorHalvesInUse) {
+  if (testing::UpperVectorHalvesInUse() < 0) {
+    GTEST_SKIP() << "the CPU cannot tell (XGETBV with ECX = 1)";
+  }
+  const RgbImage src = NaturalImage(512, 384, 3);
+  std::vector<std::pair<std::string, std::string>> images = {
+      {"PNG like Pillow's", *testing::EncodePngLikePil(src)},
+      {"PNG level 1", MustPng(src)}};
+#ifdef ZIMON_HAVE_JPEG
+  images.emplace_back("JPEG", EncodeJpeg(src, 90));
+#endif
+#ifdef ZIMON_HAVE_WEBP
+  images.emplace_back("WebP lossy", MustWebp(src, 90));
+  images.emplace_back("WebP lossless", MustWebp(src, -1));
+#endif
+  for (const auto& [name, bytes] : images) {
+    UpperHalvesSink sink;
+    ASSERT_TRUE(DecodeImageRows(bytes, DecodeOptions{}, sink).ok()) << name;
+    EXPECT_EQ(sink.in_use, 0) << name;
+  }
+}
 
 // Damaged files: every decoder answers with a status, or with a picture
 // within the limits, and never crashes or reads out of bounds (the ASan

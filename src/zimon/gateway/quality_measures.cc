@@ -426,10 +426,23 @@ double Colourfulness(const Thumbnail& thumb) {
   return ChromaSpread(thumb) + 0.3 * std::sqrt(mrg * mrg + myb * myb);
 }
 
+namespace {
+
+// The measures by their separate functions, one pass each.
+ThumbnailStats MeasureThumbnailSeparately(const Thumbnail& thumb, int low_level,
+                                          int high_level) {
+  ThumbnailStats s;
+  s.luma = ComputeLumaStats(thumb, low_level, high_level);
+  s.laplacian_variance = LaplacianVariance(thumb);
+  s.chroma_spread = ChromaSpread(thumb);
+  s.colourfulness = Colourfulness(thumb);
+  return s;
+}
+
 #if defined(__SSE2__)
-// The sums of MeasureThumbnail, two cells per 128-bit lane pair: lanes hold
-// the cells of even and odd columns of a block of four, so each sum is four
-// partial sums, added together at the end.
+// The sums of MeasureThumbnail for blocks of four cells: the first register
+// of each pair holds the block's first two cells, the second its last two,
+// so each sum is four partial sums, added together at the end.
 struct ThumbnailSums {
   __m128d sum[2] = {}, sum_sq[2] = {};
   __m128d srg[2] = {}, srg2[2] = {}, syb[2] = {}, syb2[2] = {};
@@ -464,24 +477,20 @@ inline uint64_t Total(__m128i counts, size_t tail) {
 }
 #endif
 
+}  // namespace
+
 // Sums over the cells in four interleaved partial sums (SSE2), so the chains
 // of additions run side by side; a sum can differ from its separate
 // function's, which adds in row-major order, in the last bits only.
 ThumbnailStats MeasureThumbnail(const Thumbnail& thumb, int low_level,
                                 int high_level) {
-  ThumbnailStats s;
+#if defined(__SSE2__)
   const size_t count = thumb.luma.size();
-  const double n = static_cast<double>(count);
-#if defined(__SSE2__)
   if (count == 0 || thumb.rg.size() != count || thumb.yb.size() != count) {
-#endif
-    s.luma = ComputeLumaStats(thumb, low_level, high_level);
-    s.laplacian_variance = LaplacianVariance(thumb);
-    s.chroma_spread = ChromaSpread(thumb);
-    s.colourfulness = Colourfulness(thumb);
-    return s;
-#if defined(__SSE2__)
+    return MeasureThumbnailSeparately(thumb, low_level, high_level);
   }
+  const double n = static_cast<double>(count);
+  ThumbnailStats s;
   const int w = thumb.width;
   const int h = thumb.height;
   const auto lo = static_cast<float>(low_level);
@@ -564,6 +573,8 @@ ThumbnailStats MeasureThumbnail(const Thumbnail& thumb, int low_level,
   const double myb = syb / n;
   s.colourfulness = s.chroma_spread + 0.3 * std::sqrt(mrg * mrg + myb * myb);
   return s;
+#else
+  return MeasureThumbnailSeparately(thumb, low_level, high_level);
 #endif
 }
 
