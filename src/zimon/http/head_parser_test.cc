@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/optional/optional_io.hpp>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -337,6 +338,41 @@ TEST(HeadFirstParser, ReadsResponsesAsBeastDoes) {
   ASSERT_FALSE(Feed(head_answer, kResponse, 1000));
   EXPECT_FALSE(head_answer.read_by_head_parser());
   EXPECT_EQ(head_answer.message().body, "");
+}
+
+TEST(HeadFirstParser, TakesTheRestOfABodyReadStraightIntoIt) {
+  ResponseParser parser;
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
+  const std::string data = head + "01";
+  boost::system::error_code ec;
+  parser.eager(true);
+  EXPECT_EQ(parser.put(boost::asio::buffer(data), ec), data.size());
+  ASSERT_FALSE(ec);
+  EXPECT_EQ(parser.body_left(), 8u);
+  // Room for 6; a read brings 4 of them.
+  boost::asio::mutable_buffer room = parser.BodySpace(6);
+  ASSERT_EQ(room.size(), 6u);
+  std::memcpy(room.data(), "2345", 4);
+  parser.CommitBody(4);
+  EXPECT_EQ(parser.message().body, "012345");
+  EXPECT_EQ(parser.body_left(), 4u);
+  EXPECT_FALSE(parser.is_done());
+  // A read that brings nothing (an error) leaves the body as it was.
+  parser.BodySpace(4);
+  parser.CommitBody(0);
+  EXPECT_EQ(parser.message().body, "012345");
+  std::memcpy(parser.BodySpace(4).data(), "6789", 4);
+  parser.CommitBody(4);
+  EXPECT_TRUE(parser.is_done());
+  EXPECT_EQ(parser.body_left(), 0u);
+  EXPECT_EQ(parser.message().body, "0123456789");
+  // A message Beast reads offers no room: it goes through put().
+  ResponseParser chunked;
+  const std::string chunked_head =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  chunked.put(boost::asio::buffer(chunked_head), ec);
+  ASSERT_TRUE(chunked.is_header_done());
+  EXPECT_EQ(chunked.body_left(), 0u);
 }
 
 }  // namespace

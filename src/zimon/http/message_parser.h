@@ -22,12 +22,14 @@
 #include <utility>  // first: Boost.Asio needs it with GCC 12
 // clang-format on
 #include <algorithm>
+#include <boost/asio/buffer.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <boost/optional.hpp>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -252,6 +254,27 @@ class HeadFirstParser {
 
   Message& message() { return beast_.message(); }
 
+  // Body bytes still to come of a message our head parser read (Content-
+  // Length), which the caller may read straight into the message's body
+  // instead of putting them: BodySpace, then CommitBody. 0 for any other.
+  uint64_t body_left() const { return mode_ == Mode::kFast ? left_ : 0; }
+  // Room for the next `n` of them (n <= body_left()) at the end of the body,
+  // which grows by n zero bytes until CommitBody.
+  boost::asio::mutable_buffer BodySpace(size_t n) {
+    std::string& body = message().body;
+    const size_t size = body.size();
+    body.resize(size + n);
+    room_ = n;
+    return {body.data() + size, n};
+  }
+  // `written` bytes of the last BodySpace arrived; the body keeps just those.
+  void CommitBody(size_t written) {
+    std::string& body = message().body;
+    body.resize(body.size() - (room_ - written));
+    left_ -= written;
+    room_ = 0;
+  }
+
   // Whether our head parser read this message (for tests).
   bool read_by_head_parser() const { return mode_ == Mode::kFast; }
 
@@ -278,6 +301,7 @@ class HeadFirstParser {
   uint64_t body_limit_ = kIsRequest ? 1024 * 1024 : 8 * 1024 * 1024;
   std::optional<uint64_t> content_length_;
   uint64_t left_ = 0;  // body bytes still to come
+  size_t room_ = 0;    // of the last BodySpace
   boost::beast::http::verb method_ = boost::beast::http::verb::unknown;
 };
 
