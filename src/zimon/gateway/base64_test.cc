@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace zimon::gateway {
 namespace {
@@ -82,20 +84,45 @@ TEST(Base64, EveryCharacterOutsideTheAlphabetIsFound) {
   }
 }
 
-TEST(Base64, AlphabetPrefixAgreesWithTheDecoderOnEveryByte) {
+TEST(Base64, AlphabetPrefixAgreesWithTheDecoderOnEveryByteOnEveryPath) {
   const std::string alphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  // 300 bytes: the wide SIMD loop, the narrow ones and the scalar tail.
-  for (size_t at : {size_t{5}, size_t{150}, size_t{270}, size_t{295}}) {
-    for (int b = 0; b < 256; ++b) {
-      std::string text(300, 'x');
-      for (size_t i = 0; i < text.size(); ++i) text[i] = alphabet[i % 64];
-      text[at] = static_cast<char>(b);
-      bool in = alphabet.find(static_cast<char>(b)) != std::string::npos;
-      EXPECT_EQ(Base64AlphabetPrefix(text), in ? text.size() : at)
-          << "byte " << b << " at " << at;
+  std::string text(700, 'x');
+  for (size_t i = 0; i < text.size(); ++i) text[i] = alphabet[i % 64];
+  std::vector<internal::AlphabetPath> paths =
+      internal::SupportedAlphabetPaths();
+  ASSERT_EQ(paths.front(), internal::AlphabetPath::kPortable);
+  for (internal::AlphabetPath path : paths) {
+    SCOPED_TRACE("path " + std::to_string(static_cast<int>(path)));
+    EXPECT_EQ(internal::Base64AlphabetPrefixOn(path, text), text.size());
+    // 700 bytes: each path's wide loops (256 and 64 bytes at a time with
+    // AVX-512, 128 and 32 with AVX2), the 16-byte loop and the scalar tail.
+    for (size_t at : {0, 5, 150, 300, 530, 600, 650, 680, 695, 699}) {
+      for (int b = 0; b < 256; ++b) {
+        std::string broken = text;
+        broken[at] = static_cast<char>(b);
+        bool in = alphabet.find(static_cast<char>(b)) != std::string::npos;
+        ASSERT_EQ(internal::Base64AlphabetPrefixOn(path, broken),
+                  in ? text.size() : at)
+            << "byte " << b << " at " << at;
+      }
     }
   }
+}
+
+TEST(Base64, AlphabetPathsIncludeTheBaselineOnX86) {
+  std::vector<internal::AlphabetPath> paths =
+      internal::SupportedAlphabetPaths();
+#if defined(__x86_64__)
+  EXPECT_NE(
+      std::find(paths.begin(), paths.end(), internal::AlphabetPath::kSse2),
+      paths.end());
+#endif
+  // The entry point takes the best (last) path: same answers.
+  std::string text = Base64Encode(std::string(3000, 'Z')) + "!tail";
+  EXPECT_EQ(Base64AlphabetPrefix(text),
+            internal::Base64AlphabetPrefixOn(paths.back(), text));
+  EXPECT_EQ(Base64AlphabetPrefix(text), 4000u);
 }
 
 TEST(Base64, CanonicalMeansPaddedWithZeroPaddingBits) {
