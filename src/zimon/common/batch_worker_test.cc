@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -194,6 +195,55 @@ TEST(BatchWorker, ItemsDuringTheIdleHandlerAreHandled) {
   auto batches = recorder.batches();
   ASSERT_EQ(batches.size(), 2u);
   EXPECT_EQ(batches[1], std::vector<int>{1});
+}
+
+// Polls until `recorder` has seen `n` batches; false after 10 s.
+bool WaitForBatches(Recorder& recorder, size_t n) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (recorder.batches().size() < n) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+TEST(BatchWorker, AMinimumBatchWaitsUntilItsLastItemArrives) {
+  Recorder recorder;
+  BatchWorker<int> worker("zimon-test", {1ms, 4, 1h}, 1000, recorder.Handler());
+  worker.Add(0);  // wakes the idle thread: a batch of its own
+  recorder.WaitUntilFirstBatch();
+  for (int i = 1; i <= 3; ++i) worker.Add(i);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(recorder.batches().size(), 1u) << "three of four wait";
+  worker.Add(4);  // the fourth ends the wait
+  ASSERT_TRUE(WaitForBatches(recorder, 2));
+  EXPECT_EQ(recorder.batches()[1], (std::vector<int>{1, 2, 3, 4}));
+}
+
+TEST(BatchWorker, AMinimumBatchWaitsNoLongerThanItsMaximumTime) {
+  Recorder recorder;
+  BatchWorker<int> worker("zimon-test", {1ms, 1000, 30ms}, 1000,
+                          recorder.Handler());
+  worker.Add(0);
+  recorder.WaitUntilFirstBatch();
+  // The gathering starts after the first batch, so after this.
+  const auto start = std::chrono::steady_clock::now();
+  worker.Add(1);
+  ASSERT_TRUE(WaitForBatches(recorder, 2));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 30ms);
+  EXPECT_EQ(recorder.batches()[1], std::vector<int>{1});
+}
+
+TEST(BatchWorker, FlushCutsTheWaitForAMinimumBatchShort) {
+  Recorder recorder;
+  BatchWorker<int> worker("zimon-test", {1ms, 1000, 1h}, 1000,
+                          recorder.Handler());
+  worker.Add(0);
+  recorder.WaitUntilFirstBatch();
+  worker.Add(1);
+  auto flushed = std::async(std::launch::async, [&] { worker.Flush(); });
+  ASSERT_EQ(flushed.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(recorder.batches().size(), 2u);
 }
 
 }  // namespace

@@ -21,7 +21,8 @@ ImageRecorder::ImageRecorder(FeedbackStore& store, metrics::Registry& registry,
       drop_report_("image records dropped: the feedback store is behind",
                    "records", clock),
       worker_(
-          "zimon-records", kGatherTime, max_pending,
+          "zimon-records", {kGatherTime, kMinBatch, kMaxGatherTime},
+          max_pending,
           [this](std::vector<ImageRecord>& batch) { Write(batch); },
           kCheckpointPause,
           // Errors are logged and counted by the store.
