@@ -132,64 +132,8 @@ __attribute__((target("avx2"))) size_t AlphabetRunAvx2(const char* p,
   return i;
 }
 
-// The alphabet test on 64 bytes with AVX-512 VBMI: a two-table permute looks
-// up each byte's low seven bits in a 128-byte table (0 for an alphabet
-// character, 0x80 for any other ASCII byte); ORed with the byte itself, the
-// top bit is set for every byte outside the alphabet, non-ASCII included.
-// Two operations per 64 bytes where the nibble tables take six per 32.
-struct alignas(64) AsciiTable {
-  std::array<uint8_t, 128> outside;
-};
-
-constexpr AsciiTable MakeAsciiTable() {
-  AsciiTable t{};
-  for (int c = 0; c < 128; ++c) t.outside[c] = kDecode[c] < 64 ? 0 : 0x80;
-  return t;
-}
-
-constexpr AsciiTable kAscii = MakeAsciiTable();
-
-#define ZIMON_AVX512_VBMI target("avx512f,avx512bw,avx512vbmi")
-
-__attribute__((ZIMON_AVX512_VBMI, always_inline)) inline __m512i Outside64(
-    __m512i low_half, __m512i high_half, const char* p) {
-  const __m512i c = _mm512_loadu_si512(p);
-  return _mm512_or_si512(_mm512_permutex2var_epi8(low_half, c, high_half), c);
-}
-
-// The alphabet prefix of p[0, n) with AVX-512 VBMI, up to a multiple of 64
-// bytes that are all alphabet; the caller finishes.
-__attribute__((ZIMON_AVX512_VBMI)) size_t AlphabetRunAvx512(const char* p,
-                                                            size_t n) {
-  const __m512i low_half = _mm512_load_si512(kAscii.outside.data());
-  const __m512i high_half = _mm512_load_si512(kAscii.outside.data() + 64);
-  size_t i = 0;
-  // Four blocks ORed: a top bit set when any byte is out.
-  for (; i + 256 <= n; i += 256) {
-    const __m512i any = _mm512_or_si512(
-        _mm512_or_si512(Outside64(low_half, high_half, p + i),
-                        Outside64(low_half, high_half, p + i + 64)),
-        _mm512_or_si512(Outside64(low_half, high_half, p + i + 128),
-                        Outside64(low_half, high_half, p + i + 192)));
-    if (_mm512_movepi8_mask(any) != 0) break;
-  }
-  for (; i + 64 <= n; i += 64) {
-    if (_mm512_movepi8_mask(Outside64(low_half, high_half, p + i)) != 0) break;
-  }
-  return i;
-}
-
-#undef ZIMON_AVX512_VBMI
-
 bool HasAvx2() {
   static const bool has = __builtin_cpu_supports("avx2");
-  return has;
-}
-
-bool HasAvx512Vbmi() {
-  static const bool has = __builtin_cpu_supports("avx512f") &&
-                          __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vbmi");
   return has;
 }
 #endif
@@ -197,7 +141,6 @@ bool HasAvx512Vbmi() {
 // The best path this build and CPU can run.
 internal::AlphabetPath BestAlphabetPath() {
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (HasAvx512Vbmi()) return internal::AlphabetPath::kAvx512Vbmi;
   if (HasAvx2()) return internal::AlphabetPath::kAvx2;
   return internal::AlphabetPath::kSse2;
 #else
@@ -314,7 +257,6 @@ std::vector<AlphabetPath> SupportedAlphabetPaths() {
 #if defined(__x86_64__) && defined(__GNUC__)
   paths.push_back(AlphabetPath::kSse2);
   if (HasAvx2()) paths.push_back(AlphabetPath::kAvx2);
-  if (HasAvx512Vbmi()) paths.push_back(AlphabetPath::kAvx512Vbmi);
 #endif
   return paths;
 }
@@ -324,12 +266,9 @@ size_t Base64AlphabetPrefixOn(AlphabetPath path, std::string_view text) {
   const size_t n = text.size();
   size_t i = 0;
 #if defined(__x86_64__) && defined(__GNUC__)
-  // Each wider path stops at the block that holds the first byte outside
-  // (or short of a whole block); the narrower ones find it.
-  if (path == AlphabetPath::kAvx512Vbmi) i = AlphabetRunAvx512(p, n);
-  if (path == AlphabetPath::kAvx512Vbmi || path == AlphabetPath::kAvx2) {
-    i += AlphabetRunAvx2(p + i, n - i);
-  }
+  // The wide path stops at the block that holds the first byte outside (or
+  // short of a whole block); the narrower loops find it.
+  if (path == AlphabetPath::kAvx2) i = AlphabetRunAvx2(p, n);
   if (path != AlphabetPath::kPortable) {
     for (; i + 16 <= n; i += 16) {
       int mask = AlphabetMask16(p + i);

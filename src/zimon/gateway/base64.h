@@ -29,7 +29,7 @@ StatusOr<std::string> Base64Decode(std::string_view text);
 
 // The number of leading characters of `text` that are in the base64
 // alphabet (A-Z a-z 0-9 + /; not '=' or whitespace): text.size() when all
-// are. SIMD on x86-64: AVX-512 VBMI or AVX2 when the CPU has it, else SSE2.
+// are. SIMD on x86-64: AVX2 when the CPU has it, else SSE2.
 size_t Base64AlphabetPrefix(std::string_view text);
 
 // True when `text` is canonical base64: a multiple of 4 characters of the
@@ -41,7 +41,7 @@ namespace internal {
 
 // The implementations Base64AlphabetPrefix chooses from, best last; exposed
 // so that tests and benchmarks can run each on any machine that has it.
-enum class AlphabetPath { kPortable, kSse2, kAvx2, kAvx512Vbmi };
+enum class AlphabetPath { kPortable, kSse2, kAvx2 };
 
 // The paths this build and CPU can run, kPortable first.
 std::vector<AlphabetPath> SupportedAlphabetPaths();
