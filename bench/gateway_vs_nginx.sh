@@ -11,8 +11,9 @@
 #     used and how busy the load side's CPUs were (load: wrk and the
 #     upstream; when they are saturated behind both proxies, requests/s is
 #     their pace and CPU per request is what tells the proxies apart) and,
-#     with ROUNDS > 1, each round's requests/s ratio; targets: zimon >= 1.0x nginx's requests/s, p99 no worse. One more
-#     line has zimon with scoring on (gateway.quality_sample 1). With LOGS=1
+#     with ROUNDS > 1, each round's requests/s ratio; targets: zimon >=
+#     1.0x nginx's requests/s, p99 no worse. One more line has zimon with
+#     scoring on (gateway.quality_sample 1). With LOGS=1
 #     (the default), a third pair of 1 KB runs has each proxy's access log
 #     on, written to a file as each writes it by default: nginx's combined
 #     format (a write per request) against zimon's JSON lines (docs/

@@ -138,16 +138,6 @@ bool HasAvx2() {
 }
 #endif
 
-// The best path this build and CPU can run.
-internal::AlphabetPath BestAlphabetPath() {
-#if defined(__x86_64__) && defined(__GNUC__)
-  if (HasAvx2()) return internal::AlphabetPath::kAvx2;
-  return internal::AlphabetPath::kSse2;
-#else
-  return internal::AlphabetPath::kPortable;
-#endif
-}
-
 }  // namespace
 
 namespace {
@@ -246,7 +236,9 @@ StatusOr<std::string> Base64Decode(std::string_view text) {
 }
 
 size_t Base64AlphabetPrefix(std::string_view text) {
-  static const internal::AlphabetPath best = BestAlphabetPath();
+  // The best path this build and CPU can run.
+  static const internal::AlphabetPath best =
+      internal::SupportedAlphabetPaths().back();
   return internal::Base64AlphabetPrefixOn(best, text);
 }
 
