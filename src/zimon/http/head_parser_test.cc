@@ -354,18 +354,48 @@ TEST(HeadFirstParser, TakesTheRestOfABodyReadStraightIntoIt) {
   ASSERT_EQ(room.size(), 6u);
   std::memcpy(room.data(), "2345", 4);
   parser.CommitBody(4);
-  EXPECT_EQ(parser.message().body, "012345");
+  EXPECT_EQ(parser.message().body.substr(0, 6), "012345");
   EXPECT_EQ(parser.body_left(), 4u);
   EXPECT_FALSE(parser.is_done());
-  // A read that brings nothing (an error) leaves the body as it was.
-  parser.BodySpace(4);
+  // A read that brings nothing (an error) leaves the bytes as they were;
+  // the room follows them.
+  boost::asio::mutable_buffer next = parser.BodySpace(4);
+  EXPECT_EQ(static_cast<const char*>(next.data()),
+            parser.message().body.data() + 6);
   parser.CommitBody(0);
-  EXPECT_EQ(parser.message().body, "012345");
+  EXPECT_EQ(parser.message().body.substr(0, 6), "012345");
   std::memcpy(parser.BodySpace(4).data(), "6789", 4);
   parser.CommitBody(4);
   EXPECT_TRUE(parser.is_done());
   EXPECT_EQ(parser.body_left(), 0u);
   EXPECT_EQ(parser.message().body, "0123456789");
+  // Room a read left unfilled serves the next, smaller one.
+  ResponseParser reused;
+  const std::string head12 = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n";
+  reused.eager(true);
+  reused.put(boost::asio::buffer(head12), ec);
+  ASSERT_EQ(reused.body_left(), 12u);
+  std::memcpy(reused.BodySpace(8).data(), "abc", 3);
+  reused.CommitBody(3);
+  boost::asio::mutable_buffer rest = reused.BodySpace(5);
+  EXPECT_EQ(reused.message().body.size(), 8u);  // no growth: the room fits
+  std::memcpy(rest.data(), "defgh", 5);
+  reused.CommitBody(5);
+  std::memcpy(reused.BodySpace(4).data(), "ijkl", 4);
+  reused.CommitBody(4);
+  EXPECT_TRUE(reused.is_done());
+  EXPECT_EQ(reused.message().body, "abcdefghijkl");
+  // Bytes put() after a BodySpace take the room's place.
+  ResponseParser mixed;
+  mixed.eager(true);
+  mixed.put(boost::asio::buffer(head12), ec);
+  std::memcpy(mixed.BodySpace(10).data(), "ABCD", 4);
+  mixed.CommitBody(4);
+  const std::string tail = "EFGHIJKL";
+  EXPECT_EQ(mixed.put(boost::asio::buffer(tail), ec), tail.size());
+  EXPECT_FALSE(ec);
+  EXPECT_TRUE(mixed.is_done());
+  EXPECT_EQ(mixed.message().body, "ABCDEFGHIJKL");
   // A message Beast reads offers no room: it goes through put().
   ResponseParser chunked;
   const std::string chunked_head =

@@ -258,21 +258,29 @@ class HeadFirstParser {
   // Length), which the caller may read straight into the message's body
   // instead of putting them: BodySpace, then CommitBody. 0 for any other.
   uint64_t body_left() const { return mode_ == Mode::kFast ? left_ : 0; }
-  // Room for the next `n` of them (n <= body_left()) at the end of the body,
-  // which grows by n zero bytes until CommitBody.
+  // Room for the next `n` of them (n <= body_left()) at the end of the body.
+  // The body grows by zero bytes to make the room; room a read left unfilled
+  // stays for the next BodySpace, so no byte is zero-filled twice. Until the
+  // body is complete, message().body ends in that room.
   boost::asio::mutable_buffer BodySpace(size_t n) {
     std::string& body = message().body;
-    const size_t size = body.size();
-    body.resize(size + n);
-    room_ = n;
+    const size_t size = body.size() - room_;
+    if (room_ < n) {
+      body.resize(size + n);
+      room_ = n;
+    }
     return {body.data() + size, n};
   }
-  // `written` bytes of the last BodySpace arrived; the body keeps just those.
+  // `written` bytes of the last BodySpace arrived. Once the body is
+  // complete, it is exactly the bytes received.
   void CommitBody(size_t written) {
-    std::string& body = message().body;
-    body.resize(body.size() - (room_ - written));
+    room_ -= written;
     left_ -= written;
-    room_ = 0;
+    if (left_ == 0) {
+      std::string& body = message().body;
+      body.resize(body.size() - room_);
+      room_ = 0;
+    }
   }
 
   // Whether our head parser read this message (for tests).
@@ -287,7 +295,10 @@ class HeadFirstParser {
       ec = left_ == 0 ? error_code() : boost::beast::http::error::need_more;
       return 0;
     }
-    message().body.append(data, n);
+    std::string& body = message().body;
+    body.resize(body.size() - room_);  // bytes put after a BodySpace
+    room_ = 0;
+    body.append(data, n);
     left_ -= n;
     ec = {};
     return n;
@@ -301,7 +312,7 @@ class HeadFirstParser {
   uint64_t body_limit_ = kIsRequest ? 1024 * 1024 : 8 * 1024 * 1024;
   std::optional<uint64_t> content_length_;
   uint64_t left_ = 0;  // body bytes still to come
-  size_t room_ = 0;    // of the last BodySpace
+  size_t room_ = 0;    // unfilled bytes at the body's end (BodySpace)
   boost::beast::http::verb method_ = boost::beast::http::verb::unknown;
 };
 
