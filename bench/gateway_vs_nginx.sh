@@ -14,12 +14,11 @@
 #     with ROUNDS > 1, each round's requests/s ratio (with ROUNDS >= 3 also
 #     their geometric mean, its 95 % interval and whether that interval
 #     tells the two apart); targets: zimon >= 1.0x nginx's requests/s, p99
-#     no worse. One more line has zimon with
-#     scoring on (gateway.quality_sample 1). With LOGS=1
-#     (the default), a third pair of 1 KB runs has each proxy's access log
-#     on, written to a file as each writes it by default: nginx's combined
-#     format (a write per request) against zimon's JSON lines (docs/
-#     access_log.md).
+#     no worse. One more line has zimon with scoring on
+#     (gateway.quality_sample 1). With LOGS=1 (the default), a third pair of
+#     1 KB runs has each proxy's access log on, written to a file as each
+#     writes it by default: nginx's combined format (a write per request)
+#     against zimon's JSON lines (docs/access_log.md).
 #  b. Goodput at 2x overload. SIMS `zimon sim --parallel` servers (each
 #     request runs at once; too many at once run out of simulated VRAM) get
 #     open-loop load at twice the fleet's capacity for OVERLOAD_S seconds,
@@ -420,30 +419,6 @@ part_a() {
 
   # One wrk run against $1; prints "rps p99_ms errors cpu_s requests
   # load_busy_percent".
-  # The rounds' req/s ratios ($@), summarised when there are three or more:
-  # their geometric mean and its 95 % confidence interval (Student's t on the
-  # logarithms), and whether the interval leaves 1.00. A round's ratio pairs
-  # two runs a few seconds apart, so it is immune to slow drifts of the
-  # machine; the interval says how far the rounds' noise lets the mean be
-  # trusted. Prints nothing for fewer rounds.
-  round_spread() {
-    [[ $# -ge 3 ]] || return 0
-    awk -v list="$*" 'BEGIN {
-      n = split(list, r, " ")
-      for (i = 1; i <= n; i++) { if (r[i] <= 0) exit; l[i] = log(r[i]); sum += l[i] }
-      mean = sum / n
-      for (i = 1; i <= n; i++) ss += (l[i] - mean) ^ 2
-      se = sqrt(ss / (n - 1) / n)
-      split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086", t, " ")
-      q = (n - 1 <= 20) ? t[n - 1] : (n - 1 <= 30 ? 2.05 : 1.96)
-      lo = exp(mean - q * se); hi = exp(mean + q * se)
-      verdict = "nginx and zimon not told apart at this noise"
-      if (hi < 1) verdict = "zimon below nginx"
-      if (lo > 1) verdict = "zimon above nginx"
-      printf "req/s geometric mean of the %d rounds %.3fx, 95%% interval %.3f-%.3fx: %s", n, exp(mean), lo, hi, verdict
-    }'
-  }
-
   run_wrk() {
     local url=$1 proxy_pid=$2 before after out load_before load_after
     "${on_other_cpus[@]}" wrk -t"$wrk_threads" -c"$conns" -d2s -s "$work/post.lua" \
@@ -475,11 +450,35 @@ part_a() {
     ' <<<"$out"
   }
 
+  # The rounds' req/s ratios ($@), summarised when there are three or more:
+  # their geometric mean and its 95 % confidence interval (Student's t on the
+  # logarithms), and whether the interval leaves 1.00. A round's ratio pairs
+  # two runs a few seconds apart, so it is immune to slow drifts of the
+  # machine; the interval says how far the rounds' noise lets the mean be
+  # trusted. Prints nothing for fewer rounds.
+  round_spread() {
+    [[ $# -ge 3 ]] || return 0
+    awk -v list="$*" 'BEGIN {
+      n = split(list, r, " ")
+      for (i = 1; i <= n; i++) { if (r[i] <= 0) exit; l[i] = log(r[i]); sum += l[i] }
+      mean = sum / n
+      for (i = 1; i <= n; i++) ss += (l[i] - mean) ^ 2
+      se = sqrt(ss / (n - 1) / n)
+      split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086", t, " ")
+      q = (n - 1 <= 20) ? t[n - 1] : (n - 1 <= 30 ? 2.05 : 1.96)
+      lo = exp(mean - q * se); hi = exp(mean + q * se)
+      verdict = "nginx and zimon not told apart at this noise"
+      if (hi < 1) verdict = "zimon below nginx"
+      if (lo > 1) verdict = "zimon above nginx"
+      printf "req/s geometric mean of the %d rounds %.3fx, 95%% interval %.3f-%.3fx: %s", n, exp(mean), lo, hi, verdict
+    }'
+  }
+
   echo
   echo "== a. proxy overhead: wrk -t$wrk_threads -c$conns -d${duration}s, best of $rounds alternating runs; $placement"
   echo "   answers: ~1KB = $small_bytes bytes, ~1MB = $large_bytes bytes (OpenAI JSON, PNG as b64_json)"
   printf '%-7s %-26s %10s %9s %7s %8s %9s %10s %6s\n' size proxy req/s p99_ms errors cpu_s cpu_core us/req load
-  local name up px logged best_n best_z line z_pid r n_line z_line load_busy rounds_rps rounds_ratios
+  local name up px logged best_n best_z line z_pid r n_line z_line load_busy rounds_rps rounds_ratios ratio
   local cases=("1KB:$up_small:$px_small:" "1MB:$up_large:$px_large:")
   [[ $logs == 1 ]] && cases+=("1KB+log:$up_small:$px_logged:log")
   declare -A result
@@ -500,10 +499,10 @@ part_a() {
       z_line=$(run_wrk "$zimon_url" "$z_pid")
       # Each round's pair, as the best-of figures can pair a fast stretch
       # of the machine with a slow one.
-      rounds_rps+="${rounds_rps:+, }$(awk -v a="$z_line" -v b="$n_line" 'BEGIN {
-        split(a, x); split(b, y); printf "%.2fx", (y[1] > 0 ? x[1] / y[1] : 0) }')"
-      rounds_ratios+=" $(awk -v a="$z_line" -v b="$n_line" 'BEGIN {
-        split(a, x); split(b, y); printf "%.5f", (y[1] > 0 ? x[1] / y[1] : 0) }')"
+      ratio=$(awk -v a="$z_line" -v b="$n_line" 'BEGIN {
+        split(a, x); split(b, y); printf "%.5f", (y[1] > 0 ? x[1] / y[1] : 0) }')
+      rounds_rps+="${rounds_rps:+, }$(printf '%.2fx' "$ratio")"
+      rounds_ratios+=" $ratio"
       awk -v a="$n_line" -v b="$best_n" 'BEGIN { split(a, x); split(b, y); exit !(x[1] > y[1]) }' && best_n=$n_line
       awk -v a="$z_line" -v b="$best_z" 'BEGIN { split(a, x); split(b, y); exit !(x[1] > y[1]) }' && best_z=$z_line
       if [[ -n $logged ]]; then

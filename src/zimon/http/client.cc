@@ -438,10 +438,9 @@ class Client::Impl {
   // rest of a Content-Length body is read straight into the message: its
   // room is zero-filled first (each byte once), which costs a little less
   // than the copy out of the buffer it replaces (a 1 MB answer, 12 against
-  // 15 us). A read that
-  // filled its room suggests more is waiting: the next is tried at once,
-  // without waiting for readiness. Returns the parser's or the socket's
-  // error, if any.
+  // 15 us). A read that filled its room suggests more is waiting: the next
+  // is tried at once, without waiting for readiness. Returns the parser's or
+  // the socket's error, if any.
   asio::awaitable<error_code> ReadResponse(Connection& conn,
                                            internal::ResponseParser& parser,
                                            bool head_request) {

@@ -276,11 +276,7 @@ class HeadFirstParser {
   void CommitBody(size_t written) {
     room_ -= written;
     left_ -= written;
-    if (left_ == 0) {
-      std::string& body = message().body;
-      body.resize(body.size() - room_);
-      room_ = 0;
-    }
+    if (left_ == 0) DropRoom();
   }
 
   // Whether our head parser read this message (for tests).
@@ -289,16 +285,22 @@ class HeadFirstParser {
  private:
   enum class Mode { kUndecided, kFast, kBeast };
 
+  // Cuts the unfilled room off the body's end.
+  void DropRoom() {
+    if (room_ == 0) return;
+    std::string& body = message().body;
+    body.resize(body.size() - room_);
+    room_ = 0;
+  }
+
   size_t TakeBody(const char* data, size_t size, error_code& ec) {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(left_, size));
     if (n == 0) {
       ec = left_ == 0 ? error_code() : boost::beast::http::error::need_more;
       return 0;
     }
-    std::string& body = message().body;
-    body.resize(body.size() - room_);  // bytes put after a BodySpace
-    room_ = 0;
-    body.append(data, n);
+    DropRoom();  // bytes put after a BodySpace take its place
+    message().body.append(data, n);
     left_ -= n;
     ec = {};
     return n;
