@@ -805,7 +805,22 @@ print_b() {
       f["good"], f["goodput_per_s"], f["p50_s"], oom, f["status"] }'
 }
 
-echo "gateway_vs_nginx: $("$nginx_bin" -v 2>&1 | sed 's/^nginx version: //')$([[ $nginx_trim == 0 ]] && echo " (glibc heap trim off)"), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}'), $ncpu CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# How an idle CPU waits, where the kernel says. In a VM whose idle CPUs halt
+# at once (haltpoll with guest_halt_poll_ns 0), waking a proxy that sleeps is
+# an interrupt between processors paid by the waker, the load side: a proxy
+# that idles more then costs the load side more. With the kernel's default
+# halt polling (200 us) nginx's 1 KB rate rose about 10 % in session 20 and
+# zimon's, whose CPU is busier there, did not (docs/gateway.md).
+cpu_idle() {
+  local driver poll
+  driver=$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null) || return 0
+  printf ', cpuidle %s' "$driver"
+  poll=$(cat /sys/module/haltpoll/parameters/guest_halt_poll_ns 2>/dev/null) &&
+    [[ $driver == haltpoll ]] && printf ' (guest_halt_poll_ns %s)' "$poll"
+  return 0
+}
+
+echo "gateway_vs_nginx: $("$nginx_bin" -v 2>&1 | sed 's/^nginx version: //')$([[ $nginx_trim == 0 ]] && echo " (glibc heap trim off)"), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}'), $ncpu CPUs$(cpu_idle), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for part in $parts; do
   case $part in
     a) part_a ;;
