@@ -106,7 +106,8 @@ struct ExchangeState {
 
 // co_spawn needs a default-constructible result type.
 struct ExchangeResult {
-  StatusOr<Response> response = InternalError("no result");
+  // Built inline: three of these are made for every request.
+  StatusOr<Response> response{Status(StatusCode::kInternal, "no result")};
   bool reusable = false;
   bool stale = false;  // a reused connection died before any answer byte
 };
