@@ -103,7 +103,8 @@ void RegisterAgentCommand(CLI::App& app, CommandTable& table) {
       "GPU or "
       "driver the agent keeps serving host metrics and reports "
       "zimon_collector_up{collector=\"gpu\"} 0. Stops gracefully on "
-      "SIGINT/SIGTERM; a second one exits at once.");
+      "SIGINT/SIGTERM; a second one, 0.2 s or more after the first, exits "
+      "at once.");
   table.Add(sub, [opts](Context& ctx) { return RunAgent(*opts, ctx); });
 }
 

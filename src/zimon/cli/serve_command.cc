@@ -136,7 +136,8 @@ void RegisterServeCommand(CLI::App& app, CommandTable& table) {
       "POST|GET /v1/feedback, GET /v1/backends, GET /metrics, GET /healthz. "
       "Per-backend concurrency: gateway.max_concurrent or "
       "MAX_CONCURRENT_REQUESTS (default 2). See docs/gateway.md. Stops "
-      "gracefully on SIGINT/SIGTERM (a second one exits at once); SIGHUP "
+      "gracefully on SIGINT/SIGTERM (a second one, 0.2 s or more after the "
+      "first, exits at once); SIGHUP "
       "reopens the --access-log file (log rotation).");
   table.Add(sub, [opts](Context& ctx) { return RunServe(*opts, ctx); });
 }

@@ -61,17 +61,23 @@ int ShutdownSignals::Wait() {
   return signal;
 }
 
-void ShutdownSignals::ExitOnNextSignal() {
+void ShutdownSignals::ExitOnNextSignal(
+    std::chrono::milliseconds repeat_window) {
   sigset_t stop_set;
   sigemptyset(&stop_set);
   sigaddset(&stop_set, SIGINT);
   sigaddset(&stop_set, SIGTERM);
+  const auto repeats_until = std::chrono::steady_clock::now() + repeat_window;
   // Blocked in this thread already (the constructor's mask), so the new
   // thread inherits it and sigwait receives the next one.
-  std::thread([stop_set] {
+  std::thread([stop_set, repeats_until] {
     SetThreadName("zimon-signals");
     int signal = 0;
-    while (sigwait(&stop_set, &signal) != 0) {
+    for (;;) {
+      if (sigwait(&stop_set, &signal) != 0) continue;
+      if (std::chrono::steady_clock::now() >= repeats_until) break;
+      log::Info("stop signal repeated at once: the same graceful stop",
+                {{"signal", signal}});
     }
     log::Warn(
         "second stop signal: exiting without finishing the graceful "

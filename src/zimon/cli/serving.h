@@ -7,6 +7,7 @@
 #ifndef ZIMON_CLI_SERVING_H_
 #define ZIMON_CLI_SERVING_H_
 
+#include <chrono>
 #include <csignal>
 #include <functional>
 #include <string>
@@ -55,13 +56,21 @@ class ShutdownSignals {
   // signal number.
   int Wait();
 
+  // A stop signal this soon after the first is the same stop delivered
+  // twice, not a second one: timeout(1), for one, signals the process and
+  // then its process group, which holds the process too. A person's second
+  // Ctrl-C comes later than this.
+  static constexpr std::chrono::milliseconds kRepeatWindow{200};
+
   // Call once the graceful stop has begun: from then on, another SIGINT or
   // SIGTERM (a second Ctrl-C, an impatient supervisor) ends the process at
   // once with status 128 + signal, after a log line saying so, instead of
   // being ignored until the stop completes (which can take the whole
-  // shutdown grace, or longer on a stalled disk). SIGHUP is still ignored.
-  // Starts a thread that outlives this object.
-  void ExitOnNextSignal();
+  // shutdown grace, or longer on a stalled disk). One within
+  // `repeat_window` of this call is logged and ignored. SIGHUP is still
+  // ignored. Starts a thread that outlives this object.
+  void ExitOnNextSignal(
+      std::chrono::milliseconds repeat_window = kRepeatWindow);
 
  private:
   sigset_t set_;

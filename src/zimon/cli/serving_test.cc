@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 
@@ -54,13 +55,49 @@ TEST(ShutdownSignalsDeathTest, ASecondStopSignalExits) {
         ShutdownSignals signals(/*hangup=*/true);
         ASSERT_EQ(kill(getpid(), SIGINT), 0);
         if (signals.Wait() != SIGINT) std::_Exit(1);
-        signals.ExitOnNextSignal();
+        signals.ExitOnNextSignal(std::chrono::milliseconds(0));
         ASSERT_EQ(kill(getpid(), SIGHUP), 0);  // still not a way out
         ASSERT_EQ(kill(getpid(), SIGTERM), 0);
         sleep(10);  // the graceful stop, taking its time
         std::_Exit(2);
       },
       ::testing::ExitedWithCode(128 + SIGTERM), "second stop signal");
+}
+
+// The same stop delivered twice at once (timeout(1) signals the process and
+// its process group) leaves the graceful stop running.
+TEST(ShutdownSignalsDeathTest, ARepeatAtOnceIsTheSameStop) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        ShutdownSignals signals;
+        ASSERT_EQ(kill(getpid(), SIGTERM), 0);
+        if (signals.Wait() != SIGTERM) std::_Exit(1);
+        signals.ExitOnNextSignal(std::chrono::seconds(30));
+        ASSERT_EQ(kill(getpid(), SIGTERM), 0);
+        sleep(1);       // time for the signal thread to act on it
+        std::_Exit(3);  // the graceful stop's own end
+      },
+      ::testing::ExitedWithCode(3), "stop signal repeated at once");
+}
+
+// Past the window, a repeat is a second stop again.
+TEST(ShutdownSignalsDeathTest, ASignalAfterTheRepeatWindowExits) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        ShutdownSignals signals;
+        ASSERT_EQ(kill(getpid(), SIGINT), 0);
+        if (signals.Wait() != SIGINT) std::_Exit(1);
+        signals.ExitOnNextSignal(std::chrono::seconds(1));
+        ASSERT_EQ(kill(getpid(), SIGINT), 0);  // within the window: ignored
+        usleep(1500 * 1000);
+        ASSERT_EQ(kill(getpid(), SIGINT), 0);
+        sleep(10);
+        std::_Exit(2);
+      },
+      ::testing::ExitedWithCode(128 + SIGINT),
+      "repeated at once.*second stop signal");
 }
 
 }  // namespace

@@ -278,8 +278,9 @@ void RegisterSimCommand(CLI::App& app, CommandTable& table) {
   sub->footer(
       "Prints the URL it serves on. Every flavour also serves GET /health, "
       "GET|POST /sim/faults and GET /sim/state. The GPU name ends in "
-      "\"(simulated)\". Stops gracefully on SIGINT/SIGTERM (a second one "
-      "exits at once); a crash fault exits with status 70.");
+      "\"(simulated)\". Stops gracefully on SIGINT/SIGTERM (a second one, "
+      "0.2 s or more after the first, exits at once); a crash fault exits "
+      "with status 70.");
   table.Add(sub, [f](Context& ctx) { return RunSim(*f, ctx); });
 }
 
