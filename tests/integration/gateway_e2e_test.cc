@@ -350,6 +350,16 @@ TEST(GatewayE2E, BadInputsGetTheirCodeAndMessage) {
   EXPECT_EQ(large.ErrorCode(), "request_too_large") << large.body;
   EXPECT_TRUE(large.json["error"]["message"].is_string()) << large.body;
 
+  // A header over server.max_header_bytes (16 KiB): its own code, not the
+  // queue's 429 body.
+  http::Headers padded = auth;
+  padded.Set("X-Padding", std::string(20 * 1024, 'a'));
+  Reply big_header = gw.Generate(body, padded);
+  EXPECT_EQ(big_header.status, 431) << big_header.body;
+  EXPECT_EQ(big_header.ErrorType(), "invalid_request_error") << big_header.body;
+  EXPECT_EQ(big_header.ErrorCode(), "request_header_too_large")
+      << big_header.body;
+
   // Feedback (the API key guards it too): a delivered image, an unknown
   // one, a rating out of range.
   Reply keyless = gw.Post("/v1/feedback",

@@ -87,12 +87,12 @@ StatusOr<std::unique_ptr<GatewayRunner>> GatewayRunner::Start(
       MakeServerOptions(config.server, options.listen);
   server_options.max_body_bytes = config.server.max_body_bytes;
   // Errors the HTTP server answers itself speak the image API's format too.
-  server_options.error_response = [max_body = config.server.max_body_bytes](
+  server_options.error_response = [max_body = config.server.max_body_bytes,
+                                   max_header = config.server.max_header_bytes](
                                       int http_status, const Status& status) {
-    gateway::ApiError e = http_status == 413
-                              ? gateway::RequestTooLarge(max_body)
-                              : gateway::ApiErrorFromStatus(status);
-    return http::Response::Json(http_status, gateway::ErrorJson(e));
+    return http::Response::Json(
+        http_status, gateway::ErrorJson(gateway::ServerError(
+                         http_status, status, max_body, max_header)));
   };
   StatusOr<std::unique_ptr<http::Server>> server = http::Server::Create(
       server_options,

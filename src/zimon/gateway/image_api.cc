@@ -357,6 +357,13 @@ ApiError RequestTooLarge(uint64_t max_body_bytes) {
       "request_too_large");
 }
 
+ApiError HeaderTooLarge(uint64_t max_header_bytes) {
+  return MakeError(
+      431, "invalid_request_error",
+      "Request header is larger than " + FormatByteSize(max_header_bytes) + ".",
+      "", "request_header_too_large");
+}
+
 ApiError QueueFull(std::chrono::seconds retry_after) {
   ApiError e = MakeError(429, "requests",
                          "The gateway's queue is full. Retry after " +
@@ -422,6 +429,13 @@ ApiError ApiErrorFromStatus(const Status& status) {
                      std::move(code));
   }
   return BackendError(status.message());
+}
+
+ApiError ServerError(int http_status, const Status& status,
+                     uint64_t max_body_bytes, uint64_t max_header_bytes) {
+  if (http_status == 413) return RequestTooLarge(max_body_bytes);
+  if (http_status == 431) return HeaderTooLarge(max_header_bytes);
+  return ApiErrorFromStatus(status);
 }
 
 ImageApiLimits LimitsFrom(const GatewayConfig& config) {

@@ -73,6 +73,8 @@ ApiError InvalidHeader(const Status& status);
 ApiError Unauthorized();
 // 413 invalid_request_error, code request_too_large.
 ApiError RequestTooLarge(uint64_t max_body_bytes);
+// 431 invalid_request_error, code request_header_too_large.
+ApiError HeaderTooLarge(uint64_t max_header_bytes);
 // 429 type requests, code rate_limit_exceeded (OpenAI's own answer), with
 // Retry-After.
 ApiError QueueFull(std::chrono::seconds retry_after);
@@ -92,6 +94,12 @@ ApiError InternalServerError(std::string message);
 // invalid_request_error with the status code's name as code, anything else
 // (an upstream failure) -> 502 backend_error.
 ApiError ApiErrorFromStatus(const Status& status);
+
+// The error for an answer the HTTP server gives itself, with its status
+// (a request it cannot read: 400, 413, 431; a handler past its deadline:
+// 504): 413 and 431 by their constructors, the rest by ApiErrorFromStatus.
+ApiError ServerError(int http_status, const Status& status,
+                     uint64_t max_body_bytes, uint64_t max_header_bytes);
 
 // Limits on one request, from the gateway config.
 struct ImageApiLimits {

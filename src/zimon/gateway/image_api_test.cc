@@ -287,6 +287,8 @@ TEST(ApiError, TableOfErrors) {
       {Unauthorized(), 401, "authentication_error", "invalid_api_key"},
       {RequestTooLarge(8 << 20), 413, "invalid_request_error",
        "request_too_large"},
+      {HeaderTooLarge(16 << 10), 431, "invalid_request_error",
+       "request_header_too_large"},
       {QueueFull(seconds(3)), 429, "requests", "rate_limit_exceeded"},
       {NoHealthyBackend(seconds(5)), 503, "server_error", "no_healthy_backend"},
       {Timeout(seconds(60)), 504, "server_error", "timeout"},
@@ -323,6 +325,30 @@ TEST(ApiError, FromStatusFollowsHttpStatusFor) {
   EXPECT_EQ(not_found.message, "no such image");
   EXPECT_EQ(ApiErrorFromStatus(InternalError("x")).http_status, 500);
   EXPECT_EQ(ApiErrorFromStatus(UnknownError("x")).code, "backend_error");
+}
+
+// What the HTTP server answers itself keeps its status, and its body says
+// the same as the status line (not the 429 a kResourceExhausted would give).
+TEST(ApiError, ServerErrorMatchesTheServersStatus) {
+  const Status exhausted = ResourceExhaustedError("over a limit");
+  ApiError header = ServerError(431, exhausted, 8 << 20, 16 << 10);
+  EXPECT_EQ(header.http_status, 431);
+  EXPECT_EQ(header.type, "invalid_request_error");
+  EXPECT_EQ(header.code, "request_header_too_large");
+  EXPECT_EQ(header.message, "Request header is larger than 16KiB.");
+  ApiError body = ServerError(413, exhausted, 8 << 20, 16 << 10);
+  EXPECT_EQ(body.http_status, 413);
+  EXPECT_EQ(body.code, "request_too_large");
+  EXPECT_EQ(body.message, "Request body is larger than 8MiB.");
+  ApiError malformed = ServerError(
+      400, InvalidArgumentError("malformed request: bad method"), 1, 1);
+  EXPECT_EQ(malformed.http_status, 400);
+  EXPECT_EQ(malformed.type, "invalid_request_error");
+  EXPECT_EQ(malformed.message, "malformed request: bad method");
+  ApiError late = ServerError(
+      504, DeadlineExceededError("handler deadline exceeded"), 1, 1);
+  EXPECT_EQ(late.http_status, 504);
+  EXPECT_EQ(late.code, "timeout");
 }
 
 TEST(RenderImagesResponse, B64JsonAndUrlImages) {
