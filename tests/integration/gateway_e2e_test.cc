@@ -360,6 +360,17 @@ TEST(GatewayE2E, BadInputsGetTheirCodeAndMessage) {
   EXPECT_EQ(big_header.ErrorCode(), "request_header_too_large")
       << big_header.body;
 
+  // No route, and a method the path does not take: OpenAI's error shape too.
+  Reply no_route = gw.Get("/v1/nothing-here");
+  EXPECT_EQ(no_route.status, 404) << no_route.body;
+  EXPECT_EQ(no_route.ErrorType(), "invalid_request_error") << no_route.body;
+  EXPECT_EQ(no_route.ErrorCode(), "not_found") << no_route.body;
+  Reply wrong_method = gw.Get("/v1/images/generations");
+  EXPECT_EQ(wrong_method.status, 405) << wrong_method.body;
+  EXPECT_EQ(wrong_method.headers.GetOr("Allow", ""), "POST");
+  EXPECT_EQ(wrong_method.ErrorCode(), "method_not_allowed")
+      << wrong_method.body;
+
   // Feedback (the API key guards it too): a delivered image, an unknown
   // one, a rating out of range.
   Reply keyless = gw.Post("/v1/feedback",

@@ -64,7 +64,17 @@ StatusOr<std::unique_ptr<GatewayRunner>> GatewayRunner::Start(
       state->gateway,
       gateway::Gateway::Create(std::move(gateway_options), state->registry));
 
+  // Errors the HTTP server and the router answer themselves speak the image
+  // API's format too.
+  auto api_error = [max_body = config.server.max_body_bytes,
+                    max_header = config.server.max_header_bytes](
+                       int http_status, const Status& status) {
+    return http::Response::Json(
+        http_status, gateway::ErrorJson(gateway::ServerError(
+                         http_status, status, max_body, max_header)));
+  };
   auto router = std::make_shared<http::Router>();
+  router->SetErrorResponse(api_error);
   ZIMON_RETURN_IF_ERROR(state->gateway->AddRoutes(*router));
   ZIMON_RETURN_IF_ERROR(router->HandleSync(
       "GET", "/metrics", http::MetricsHandler(state->registry)));
@@ -86,14 +96,7 @@ StatusOr<std::unique_ptr<GatewayRunner>> GatewayRunner::Start(
   http::ServerOptions server_options =
       MakeServerOptions(config.server, options.listen);
   server_options.max_body_bytes = config.server.max_body_bytes;
-  // Errors the HTTP server answers itself speak the image API's format too.
-  server_options.error_response = [max_body = config.server.max_body_bytes,
-                                   max_header = config.server.max_header_bytes](
-                                      int http_status, const Status& status) {
-    return http::Response::Json(
-        http_status, gateway::ErrorJson(gateway::ServerError(
-                         http_status, status, max_body, max_header)));
-  };
+  server_options.error_response = api_error;
   StatusOr<std::unique_ptr<http::Server>> server = http::Server::Create(
       server_options,
       [router](http::Request& request) { return (*router)(request); });

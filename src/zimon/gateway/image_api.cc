@@ -435,6 +435,10 @@ ApiError ServerError(int http_status, const Status& status,
                      uint64_t max_body_bytes, uint64_t max_header_bytes) {
   if (http_status == 413) return RequestTooLarge(max_body_bytes);
   if (http_status == 431) return HeaderTooLarge(max_header_bytes);
+  if (http_status == 405) {
+    return MakeError(405, "invalid_request_error", status.message(), "",
+                     "method_not_allowed");
+  }
   return ApiErrorFromStatus(status);
 }
 

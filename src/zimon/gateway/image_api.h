@@ -95,9 +95,11 @@ ApiError InternalServerError(std::string message);
 // (an upstream failure) -> 502 backend_error.
 ApiError ApiErrorFromStatus(const Status& status);
 
-// The error for an answer the HTTP server gives itself, with its status
-// (a request it cannot read: 400, 413, 431; a handler past its deadline:
-// 504): 413 and 431 by their constructors, the rest by ApiErrorFromStatus.
+// The error for an answer the HTTP server or its router gives itself, with
+// its status (a request it cannot read: 400, 413, 431; a handler past its
+// deadline: 504; no route: 404; a method the path does not take: 405,
+// code method_not_allowed): 413 and 431 by their constructors, 405 as
+// invalid_request_error, the rest by ApiErrorFromStatus.
 ApiError ServerError(int http_status, const Status& status,
                      uint64_t max_body_bytes, uint64_t max_header_bytes);
 

@@ -91,6 +91,16 @@ class Router {
   // 400/404/405 itself.
   boost::asio::awaitable<Response> operator()(Request& request) const;
 
+  // Builds the answers the router gives itself (400, 404, 405), so that an
+  // API can keep its own error format; the status code is kept whatever it
+  // returns (and a 405 keeps its Allow header). Unset:
+  // Response::FromStatus(status).
+  using ErrorResponse =
+      std::function<Response(int http_status, const Status& status)>;
+  void SetErrorResponse(ErrorResponse make) {
+    error_response_ = std::move(make);
+  }
+
  private:
   enum class SegmentKind { kLiteral = 0, kParam = 1, kRest = 2 };
   struct Segment {
@@ -104,6 +114,8 @@ class Router {
     Handler handler;
   };
 
+  Response Error(int http_status, const Status& status) const;
+
   static bool Matches(const Route& route,
                       const std::vector<std::string>& segments,
                       PathParams* params);
@@ -112,6 +124,7 @@ class Router {
   void IndexLiteralRoutes();
 
   std::vector<Route> routes_;  // most specific first
+  ErrorResponse error_response_;
   // The routes without parameters, by path (segments joined by '/', without
   // the leading one), as indexes into routes_: a path without '%' finds its
   // route in one lookup instead of a walk over every route.

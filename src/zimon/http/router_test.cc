@@ -105,6 +105,27 @@ TEST(Router, Answers405WithAllowHeader) {
   EXPECT_EQ(resp.headers.Get("Allow"), "DELETE, GET, HEAD");
 }
 
+// An API's own error format for the router's answers; the status (and a
+// 405's Allow) stay the router's.
+TEST(Router, ItsOwnAnswersUseTheErrorFormatGiven) {
+  Router r = MakeRouter();
+  r.SetErrorResponse([](int http_status, const Status& status) {
+    return Response::Text(
+        299, std::to_string(http_status) + " " + std::string(status.message()));
+  });
+  Response missing = Dispatch(r, "GET", "/nope");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.body, "404 no route for /nope");
+  Response wrong = Dispatch(r, "PUT", "/images/5");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.headers.Get("Allow"), "DELETE, GET, HEAD");
+  EXPECT_EQ(wrong.body, "405 method PUT not allowed for /images/5");
+  Response bad = Dispatch(r, "GET", "/images/%zz");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body, "400 malformed percent escape in path");
+  EXPECT_EQ(Dispatch(r, "GET", "/images/7").body, "image 7");  // untouched
+}
+
 TEST(Router, HeadFallsBackToGet) {
   Router r = MakeRouter();
   EXPECT_EQ(Dispatch(r, "HEAD", "/images/3").body, "image 3");
