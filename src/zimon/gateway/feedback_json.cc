@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace zimon::gateway {
 namespace {
@@ -77,8 +78,14 @@ StatusOr<FeedbackRequest> ParseFeedbackRequest(std::string_view body) {
   try {
     doc = json::parse(body.begin(), body.end());
   } catch (const json::exception& e) {
-    return InvalidArgumentError(std::string("malformed JSON body: ") +
-                                e.what());
+    // Without nlohmann's "[json.exception.parse_error.101] " tag, which
+    // means nothing to the client.
+    std::string_view what = e.what();
+    if (what.starts_with("[json.exception.")) {
+      const size_t end = what.find("] ");
+      if (end != std::string_view::npos) what.remove_prefix(end + 2);
+    }
+    return InvalidArgumentError("malformed JSON body: " + std::string(what));
   }
   if (!doc.is_object()) {
     return InvalidArgumentError(

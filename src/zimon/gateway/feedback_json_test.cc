@@ -12,6 +12,7 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(ParseFeedbackRequest, ReadsAllFields) {
   auto req = ParseFeedbackRequest(
@@ -78,6 +79,16 @@ INSTANTIATE_TEST_SUITE_P(
                 "request_id must be a string, got object"},
         BadBody{R"({"image_id": "a", "rating": 3, "comment": 5})",
                 "comment must be a string"}));
+
+// The parser's position and complaint, without its internal exception tag.
+TEST(ParseFeedbackRequest, MalformedJsonSaysWhereInPlainWords) {
+  auto req = ParseFeedbackRequest("not json");
+  ASSERT_FALSE(req.ok());
+  EXPECT_THAT(
+      req.status().message(),
+      HasSubstr("malformed JSON body: parse error at line 1, column 2"));
+  EXPECT_THAT(req.status().message(), Not(HasSubstr("json.exception")));
+}
 
 TEST(ParseFeedbackRequest, RejectsOverlongComment) {
   json body = {{"image_id", "img"},
