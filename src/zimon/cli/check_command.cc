@@ -16,6 +16,12 @@ struct CheckOptions {
 };
 
 int RunCheck(const CheckOptions& opts, Context& ctx) {
+  if (opts.config.empty()) {
+    ctx.err << "zimon check: a config file is required: zimon check FILE "
+               "(or --config FILE)\n"
+               "Run 'zimon check --help' for usage.\n";
+    return kExitUsage;
+  }
   StatusOr<Config> config = LoadConfigFile(opts.config, ctx.fs, ctx.env);
   if (config.ok()) {
     ctx.out << "OK: " << opts.config << "\n";
@@ -32,12 +38,16 @@ void RegisterCheckCommand(CLI::App& app, CommandTable& table) {
   auto opts = std::make_shared<CheckOptions>();
   CLI::App* sub = app.add_subcommand(
       "check", "Validate a config file and print one line per problem");
-  sub->add_option("-c,--config", opts->config,
-                  "Config file to validate (environment overrides apply)")
-      ->required()
-      ->type_name("FILE");
+  CLI::Option* flag =
+      sub->add_option("-c,--config", opts->config,
+                      "Config file to validate (environment overrides apply)")
+          ->type_name("FILE");
+  sub->add_option("file", opts->config, "The config file, as --config")
+      ->type_name("FILE")
+      ->excludes(flag);
   sub->footer(
-      "Exit status: 0 valid (prints \"OK: FILE\"), 1 invalid (problems on "
+      "zimon check FILE and zimon check --config FILE are the same. Exit "
+      "status: 0 valid (prints \"OK: FILE\"), 1 invalid (problems on "
       "stderr as FILE:LINE: KEY: PROBLEM), 2 usage error.");
   table.Add(sub, [opts](Context& ctx) { return RunCheck(*opts, ctx); });
 }

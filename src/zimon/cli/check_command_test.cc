@@ -107,7 +107,32 @@ TEST(CheckCommand, MissingConfigOptionIsUsageError) {
   testing::InMemoryFileSystem fs;
   Context ctx{out, err, env, fs};
   EXPECT_EQ(cli::Run({"check"}, ctx), kExitUsage);
-  EXPECT_NE(err.str().find("--config"), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("zimon check FILE (or --config FILE)"),
+            std::string::npos)
+      << err.str();
+}
+
+// `zimon check FILE`, as promtool and nginx -t users type it.
+TEST(CheckCommand, TheFileMayBeGivenWithoutTheFlag) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("zimon.yaml");
+  ASSERT_TRUE(
+      LocalFileSystem().WriteFileAtomic(path, "gatway:\n  x: 1\n").ok());
+  std::ostringstream out, err;
+  Environment env;
+  Context ctx{out, err, env, LocalFileSystem()};
+  EXPECT_EQ(cli::Run({"check", path}, ctx), kExitFailure);
+  EXPECT_NE(err.str().find("gatway: unknown key"), std::string::npos)
+      << err.str();
+}
+
+TEST(CheckCommand, TheFlagAndAPositionalFileTogetherAreAUsageError) {
+  std::ostringstream out, err;
+  Environment env;
+  testing::InMemoryFileSystem fs;
+  Context ctx{out, err, env, fs};
+  EXPECT_EQ(cli::Run({"check", "--config", "a.yaml", "b.yaml"}, ctx),
+            kExitUsage);
 }
 
 TEST(CheckCommand, ShippedExampleConfigIsValid) {
