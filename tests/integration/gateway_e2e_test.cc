@@ -360,6 +360,15 @@ TEST(GatewayE2E, BadInputsGetTheirCodeAndMessage) {
   EXPECT_EQ(big_header.ErrorCode(), "request_header_too_large")
       << big_header.body;
 
+  // A url response needs a Host that is host[:port]; b64_json does not.
+  http::Headers odd_host = auth;
+  odd_host.Set("Host", "gw/other");
+  Reply bad_host = gw.Generate(
+      ImageBody("256x256", Json{{"response_format", "url"}}), odd_host);
+  EXPECT_EQ(bad_host.status, 400) << bad_host.body;
+  EXPECT_EQ(bad_host.ErrorCode(), "invalid_header") << bad_host.body;
+  EXPECT_EQ(gw.Generate(body, odd_host).status, 200);
+
   // No route, and a method the path does not take: OpenAI's error shape too.
   Reply no_route = gw.Get("/v1/nothing-here");
   EXPECT_EQ(no_route.status, 404) << no_route.body;

@@ -477,6 +477,12 @@ awaitable<http::Response> Gateway::Impl::Generate(http::Request& req,
   }
   ParsedImageRequest parsed = ParseImageRequest(req.body, limits_);
   if (!parsed.ok()) co_return Reply(parsed.error());
+  if (parsed.request.response_format == ResponseFormat::kUrl) {
+    // Before any GPU time is spent on images whose URLs would be wrong.
+    StatusOr<std::string> base =
+        ImageUrlBase(config.public_url, req.headers.Get("Host"));
+    if (!base.ok()) co_return Reply(InvalidHeader(base.status()));
+  }
   ImageRequest image = std::move(parsed.request);
   image.request_id = trail.entry.request_id;
   trail.entry.size = image.SizeString();

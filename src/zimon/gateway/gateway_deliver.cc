@@ -173,13 +173,10 @@ awaitable<http::Response> Gateway::Impl::Deliver(const ImageRequest& image,
                 {"error", scored.stored.ToString()}});
     co_return Reply(InternalServerError("cannot store the image for its URL"));
   }
-  std::string base;  // of the images' URLs
+  std::string base;  // of the images' URLs; the Host was checked in Generate
   if (to_files) {
-    base = options_.config.public_url;
-    if (base.empty()) {
-      base = "http://" +
-             std::string(req.headers.Get("Host").value_or("localhost"));
-    }
+    base = ImageUrlBase(options_.config.public_url, req.headers.Get("Host"))
+               .value_or("http://localhost");
   }
   const std::string& size = trail.entry.size;  // image.SizeString()
   std::vector<RenderedImage> rendered;

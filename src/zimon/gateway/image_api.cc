@@ -442,6 +442,56 @@ ApiError ServerError(int http_status, const Status& status,
   return ApiErrorFromStatus(status);
 }
 
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// host[:port], as the comment on ImageUrlBase says.
+bool ValidAuthority(std::string_view s) {
+  if (s.empty() || s.size() > 255) return false;
+  std::string_view port;
+  if (s.front() == '[') {
+    const size_t close = s.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    for (char c : s.substr(1, close - 1)) {
+      const bool hex =
+          IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      if (!hex && c != ':' && c != '.') return false;
+    }
+    port = s.substr(close + 1);
+  } else {
+    const size_t colon = s.find(':');
+    const std::string_view name = s.substr(0, colon);
+    if (name.empty()) return false;
+    for (char c : name) {
+      const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      if (!letter && !IsDigit(c) && c != '-' && c != '.' && c != '_' &&
+          c != '~') {
+        return false;
+      }
+    }
+    if (colon != std::string_view::npos) port = s.substr(colon);
+  }
+  if (port.empty()) return true;
+  if (port.front() != ':' || port.size() < 2 || port.size() > 6) return false;
+  return std::all_of(port.begin() + 1, port.end(), IsDigit);
+}
+
+}  // namespace
+
+StatusOr<std::string> ImageUrlBase(std::string_view public_url,
+                                   std::optional<std::string_view> host) {
+  if (!public_url.empty()) return std::string(public_url);
+  if (!host) return std::string("http://localhost");
+  if (!ValidAuthority(*host)) {
+    return InvalidArgumentError(
+        "Invalid Host header for a url response: expected host[:port], got " +
+        Dump(std::string(*host)) +
+        ". Send the gateway's own host, or set gateway.public_url.");
+  }
+  return "http://" + std::string(*host);
+}
+
 ImageApiLimits LimitsFrom(const GatewayConfig& config) {
   return {config.max_images, config.min_side, config.max_side};
 }

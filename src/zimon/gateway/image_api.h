@@ -185,6 +185,14 @@ StatusOr<RequestHeaders> ParseRequestHeaders(
     const http::Headers& headers, std::chrono::milliseconds def_timeout,
     std::chrono::milliseconds max_timeout);
 
+// The base of `url` images' URLs: public_url when set, else "http://" +
+// the Host header ("http://localhost" without one). A Host that is not
+// host[:port] (a name of letters, digits, '-', '.', '_', '~', or an IP
+// literal in brackets; a port of 1 to 5 digits) is kInvalidArgument: the
+// URL would not name this gateway.
+StatusOr<std::string> ImageUrlBase(std::string_view public_url,
+                                   std::optional<std::string_view> host);
+
 }  // namespace zimon::gateway
 
 #endif  // ZIMON_GATEWAY_IMAGE_API_H_

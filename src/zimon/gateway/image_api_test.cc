@@ -1,5 +1,6 @@
 #include "zimon/gateway/image_api.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using ::testing::HasSubstr;
 
 const ImageApiLimits kLimits{4, 256, 2048};
 
@@ -349,6 +351,33 @@ TEST(ApiError, ServerErrorMatchesTheServersStatus) {
       504, DeadlineExceededError("handler deadline exceeded"), 1, 1);
   EXPECT_EQ(late.http_status, 504);
   EXPECT_EQ(late.code, "timeout");
+}
+
+TEST(ImageUrlBase, PublicUrlWinsThenTheHostHeader) {
+  EXPECT_EQ(*ImageUrlBase("https://img.example.com", "other:1"),
+            "https://img.example.com");
+  EXPECT_EQ(*ImageUrlBase("", "images.example.com"),
+            "http://images.example.com");
+  EXPECT_EQ(*ImageUrlBase("", "gpu-gw_1.local:8080"),
+            "http://gpu-gw_1.local:8080");
+  EXPECT_EQ(*ImageUrlBase("", "10.0.0.7:80"), "http://10.0.0.7:80");
+  EXPECT_EQ(*ImageUrlBase("", "[::1]:8080"), "http://[::1]:8080");
+  EXPECT_EQ(*ImageUrlBase("", std::nullopt), "http://localhost");
+}
+
+// Such a Host would make URLs that do not name the gateway (or another
+// path on it): the request is refused before any generation.
+TEST(ImageUrlBase, RejectsAHostThatIsNotHostPort) {
+  for (std::string_view host :
+       {"", "evil\"host", "a/b", "a b", ":80", "host:", "host:http",
+        "host:123456", "[::1", "[]:80", "[zz]", "a@b", "a?b", "a#b"}) {
+    StatusOr<std::string> base = ImageUrlBase("", host);
+    ASSERT_FALSE(base.ok()) << host;
+    EXPECT_EQ(base.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_THAT(base.status().message(), HasSubstr("Invalid Host header"));
+  }
+  // With public_url set the Host does not matter.
+  EXPECT_TRUE(ImageUrlBase("http://gw:8080", "a/b").ok());
 }
 
 TEST(RenderImagesResponse, B64JsonAndUrlImages) {
