@@ -1,12 +1,15 @@
 // zimon check: validates a config file the way `zimon serve` would load it
-// (environment overrides included), printing every problem.
+// (environment overrides included, and the ComfyUI workflow templates it
+// names), printing every problem.
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "zimon/cli/cli.h"
 #include "zimon/cli/commands.h"
 #include "zimon/common/config.h"
+#include "zimon/gateway/comfyui_workflow_template.h"
 
 namespace zimon::cli {
 namespace {
@@ -23,13 +26,27 @@ int RunCheck(const CheckOptions& opts, Context& ctx) {
     return kExitUsage;
   }
   StatusOr<Config> config = LoadConfigFile(opts.config, ctx.fs, ctx.env);
-  if (config.ok()) {
-    ctx.out << "OK: " << opts.config << "\n";
-    return kExitOk;
+  if (!config.ok()) {
+    // The loader's message is one problem per line already.
+    ctx.err << config.status().message() << "\n";
+    return kExitFailure;
   }
-  // The loader's message is one problem per line already.
-  ctx.err << config.status().message() << "\n";
-  return kExitFailure;
+  // What `zimon serve` reads besides the config: ComfyUI workflow templates.
+  bool ok = true;
+  const std::vector<BackendConfig>& backends = config->gateway.backends;
+  for (size_t i = 0; i < backends.size(); ++i) {
+    if (backends[i].adapter != "comfyui") continue;
+    StatusOr<gateway::ComfyWorkflowTemplate> workflow =
+        gateway::ComfyWorkflowTemplate::Load(backends[i].workflow, ctx.fs);
+    if (!workflow.ok()) {
+      ctx.err << opts.config << ": gateway.backends[" << i
+              << "].workflow: " << workflow.status().message() << "\n";
+      ok = false;
+    }
+  }
+  if (!ok) return kExitFailure;
+  ctx.out << "OK: " << opts.config << "\n";
+  return kExitOk;
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -9,6 +10,9 @@
 
 namespace zimon::cli {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct Result {
   int code;
@@ -133,6 +137,41 @@ TEST(CheckCommand, TheFlagAndAPositionalFileTogetherAreAUsageError) {
   Context ctx{out, err, env, fs};
   EXPECT_EQ(cli::Run({"check", "--config", "a.yaml", "b.yaml"}, ctx),
             kExitUsage);
+}
+
+// `zimon serve` reads a comfyui backend's workflow template at start; so
+// does check, so that "OK" means serve will start.
+TEST(CheckCommand, ComfyUiWorkflowTemplatesAreChecked) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("zimon.yaml");
+  const std::string broken = dir.Join("broken.json");
+  ASSERT_TRUE(LocalFileSystem().WriteFileAtomic(broken, "{}").ok());
+  const std::string missing = dir.Join("missing.json");
+  ASSERT_TRUE(
+      LocalFileSystem()
+          .WriteFileAtomic(path, std::string("gateway:\n  backends:\n") +
+                                     "    - {name: a, url: \"http://h:1\", "
+                                     "adapter: comfyui, workflow: \"" +
+                                     ZIMON_WORKFLOW_TEMPLATE + "\"}\n" +
+                                     "    - {name: b, url: \"http://h:2\", "
+                                     "adapter: comfyui, workflow: \"" +
+                                     missing + "\"}\n" +
+                                     "    - {name: c, url: \"http://h:3\", "
+                                     "adapter: comfyui, workflow: \"" +
+                                     broken + "\"}\n")
+          .ok());
+  Result r = RunCheck(LocalFileSystem(), path);
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, HasSubstr(path +
+                               ": gateway.backends[1].workflow: "
+                               "comfyui workflow template " +
+                               missing));
+  EXPECT_THAT(r.err, HasSubstr(path +
+                               ": gateway.backends[2].workflow: "
+                               "comfyui workflow template " +
+                               broken));
+  EXPECT_THAT(r.err, Not(HasSubstr("backends[0]"))) << r.err;
 }
 
 TEST(CheckCommand, ShippedExampleConfigIsValid) {

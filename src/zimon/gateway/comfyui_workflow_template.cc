@@ -1,5 +1,7 @@
 #include "zimon/gateway/comfyui_workflow_template.h"
 
+#include <filesystem>
+#include <system_error>
 #include <vector>
 
 namespace zimon::gateway {
@@ -135,6 +137,12 @@ StatusOr<ComfyWorkflowTemplate> ComfyWorkflowTemplate::Load(
     std::string message(text.status().message());
     if (message.find(path) == std::string::npos) {
       message = path + ": " + message;
+    }
+    std::error_code ec;
+    const std::filesystem::path cwd = std::filesystem::current_path(ec);
+    if (!path.empty() && path.front() != '/' && !ec) {
+      message += " (a relative path is taken from the working directory, " +
+                 cwd.string() + ")";
     }
     return Status(text.status().code(), "comfyui workflow template " + message);
   }

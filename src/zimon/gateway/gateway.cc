@@ -141,11 +141,7 @@ Status Gateway::Impl::Start(asio::any_io_executor executor,
   for (const BackendConfig& b : options_.config.backends) {
     StatusOr<std::unique_ptr<BackendAdapter>> adapter =
         MakeAdapter(b, *client_, fs_);
-    if (!adapter.ok()) {
-      return Status(adapter.status().code(),
-                    "backend \"" + b.name +
-                        "\": " + std::string(adapter.status().message()));
-    }
+    if (!adapter.ok()) return adapter.status();  // names the backend
     adapters.emplace(b.name, std::move(*adapter));
   }
   adapters_ = std::move(adapters);
