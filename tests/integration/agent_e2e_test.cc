@@ -314,6 +314,45 @@ TEST(AgentE2E, PortInUseExitsOneWithClearMessage) {
   EXPECT_NE(out.err.find("in use"), std::string::npos) << out.err;
 }
 
+// Every server names the busy address once: "cannot listen on X: ...".
+TEST(AgentE2E, EveryServerNamesABusyPortOnce) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  std::string listen = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+
+  TempDir dir;
+  std::string config = dir.Join("zimon.yaml");
+  WriteFile(config,
+            "agent:\n"
+            "  nvml_library: /nonexistent/libnvidia-ml.so.1\n"
+            "gateway:\n"
+            "  feedback_db: " +
+                dir.Join("feedback.db") +
+                "\n  image_dir: " + dir.Join("images") + "\n");
+  const std::vector<std::vector<std::string>> commands = {
+      {"agent", "--config", config, "--listen", listen},
+      {"serve", "--config", config, "--listen", listen, "--backend",
+       "http://127.0.0.1:1"},
+      {"sim", "--config", config, "--listen", listen}};
+  for (const std::vector<std::string>& args : commands) {
+    Subprocess::Output out = RunZimon(args);
+    EXPECT_EQ(out.status.ToString(), "exit 1") << args[0] << ": " << out.err;
+    const std::string line = "zimon " + args[0] + ": cannot listen on " +
+                             listen + ": Address already in use\n";
+    EXPECT_NE(out.err.find(line), std::string::npos) << out.err;
+    EXPECT_EQ(out.err.find("listen on"), out.err.rfind("listen on")) << out.err;
+  }
+  ::close(fd);
+}
+
 TEST(AgentE2E, BadListenFlagIsAUsageError) {
   Subprocess::Output out = RunZimon({"agent", "--listen", "nonsense"});
   EXPECT_TRUE(out.status.exited);

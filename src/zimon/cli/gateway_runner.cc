@@ -100,11 +100,7 @@ StatusOr<std::unique_ptr<GatewayRunner>> GatewayRunner::Start(
   StatusOr<std::unique_ptr<http::Server>> server = http::Server::Create(
       server_options,
       [router](http::Request& request) { return (*router)(request); });
-  if (!server.ok()) {
-    return Status(server.status().code(),
-                  "cannot listen on " + options.listen.ToString() + ": " +
-                      std::string(server.status().message()));
-  }
+  if (!server.ok()) return server.status();  // "cannot listen on ...: ..."
   state->server = std::move(*server);
   ZIMON_RETURN_IF_ERROR(state->gateway->Start(
       state->server->executor(), state->server->stats().io_threads == 1));

@@ -126,8 +126,7 @@ int ServeLocalMetrics(const Config& config, const HostPort& listen,
       MakeServerOptions(config.server, listen),
       [router](http::Request& request) { return (*router)(request); });
   if (!server.ok()) {
-    ctx.err << prefix << "cannot listen on " << listen.ToString() << ": "
-            << server.status().message() << "\n";
+    ctx.err << prefix << server.status().message() << "\n";
     return kExitFailure;
   }
   std::string url = "http://" +

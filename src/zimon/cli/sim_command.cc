@@ -187,13 +187,10 @@ int RunSim(const SimFlags& flags, Context& ctx) {
   };
 
   ShutdownSignals signals;  // before any thread starts
-  std::string where =
-      options.http.host + ":" + std::to_string(options.http.port);
   StatusOr<std::unique_ptr<sim::SimServer>> server =
       sim::SimServer::Start(std::move(options));
   if (!server.ok()) {
-    ctx.err << "zimon sim: cannot start on " << where << ": "
-            << server.status().message() << "\n";
+    ctx.err << "zimon sim: " << server.status().message() << "\n";
     return kExitFailure;
   }
   sim::SimServer& sim = **server;

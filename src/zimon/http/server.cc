@@ -173,7 +173,7 @@ class Server::Impl : public internal::ServerState {
 
  private:
   static Status BindError(const error_code& ec, const std::string& where) {
-    std::string message = "listen on " + where + ": " + ec.message();
+    std::string message = "cannot listen on " + where + ": " + ec.message();
     if (ec == asio::error::address_in_use) return AlreadyExistsError(message);
     if (ec == asio::error::access_denied) return PermissionDeniedError(message);
     if (ec.value() == EADDRNOTAVAIL || ec == asio::error::invalid_argument) {
