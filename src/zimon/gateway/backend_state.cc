@@ -125,6 +125,7 @@ void BackendSet::Release(const std::string& name, UpstreamOutcome outcome,
   auto it = backends_.find(name);
   if (it == backends_.end()) return;
   Backend& b = it->second;
+  const bool ran_alone = b.v.inflight <= 1;
   if (b.v.inflight > 0) --b.v.inflight;
   switch (outcome) {
     case UpstreamOutcome::kSuccess:
@@ -141,7 +142,14 @@ void BackendSet::Release(const std::string& name, UpstreamOutcome outcome,
     case UpstreamOutcome::kOom:
       ++b.v.consecutive_failures;
       b.oom_until = now + options_.oom_cooldown;
-      if (!b.v.ejected) Eject(b, now);
+      // Beside other requests an OOM is memory pressure: out at once. One
+      // that ran alone is that request's size (or a leak): it counts as a
+      // failure, and a run of them ejects as failures do, so that one
+      // oversized request does not take the backend from everyone.
+      if (!b.v.ejected && (!ran_alone || b.v.consecutive_failures >=
+                                             options_.consecutive_failures)) {
+        Eject(b, now);
+      }
       break;
     case UpstreamOutcome::kCancelled:
     case UpstreamOutcome::kClientError:

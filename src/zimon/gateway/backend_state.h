@@ -4,10 +4,12 @@
 //
 //   BackendSet set(options, registry);
 //   set.Upsert("gpu-0", 2, now);
-//   set.Acquire("gpu-0");                 // a request was sent
+//   set.Acquire("gpu-0");                 // two requests were sent
+//   set.Acquire("gpu-0");
 //   set.Release("gpu-0", UpstreamOutcome::kOom, now);  // ejected, limit 2 -> 1
 //
-// Ejection: after `consecutive_failures` failures in a row, or any OOM, the
+// Ejection: after `consecutive_failures` failures in a row (an OOM of a
+// request that ran alone counts as one), or an OOM beside other requests, the
 // backend is ejected for base * 2^(level) (capped at max_backoff), where level
 // counts ejections since the backend last stayed in service for max_backoff.
 // It returns once the back-off has passed *and* ReportHealth(ok=true) arrives.

@@ -139,10 +139,12 @@ TEST(BackendSet, OomDropsLimitByOneForCooldown) {
       registry.AddGauge("zimon_concurrency_limit", "", {"backend"});
   EXPECT_EQ(limit_gauge.WithLabels({"a"}).Value(), 3);
   set.Acquire("a");
+  set.Acquire("a");
   set.Release("a", UpstreamOutcome::kOom, clock.SteadyNow());
+  set.Release("a", UpstreamOutcome::kSuccess, clock.SteadyNow());
   set.Acquire("b");
   set.Release("b", UpstreamOutcome::kOom, clock.SteadyNow());
-  // One OOM ejects at once.
+  // One OOM beside another request ejects at once.
   EXPECT_FALSE(set.Up("a", clock.SteadyNow()));
   EXPECT_EQ(set.EffectiveLimit("a", clock.SteadyNow()), 2);
   EXPECT_EQ(set.EffectiveLimit("b", clock.SteadyNow()), 1);  // not below 1
@@ -155,6 +157,32 @@ TEST(BackendSet, OomDropsLimitByOneForCooldown) {
   EXPECT_EQ(set.EffectiveLimit("a", clock.SteadyNow()), 3);
   set.Refresh(clock.SteadyNow());
   EXPECT_EQ(limit_gauge.WithLabels({"a"}).Value(), 3);
+}
+
+// An OOM of a request that ran alone is that request's size: the backend
+// stays in service for everyone else, and only a run of them (a leak)
+// ejects it, as failures do.
+TEST(BackendSet, AnOomThatRanAloneCountsAsAFailure) {
+  metrics::Registry registry;
+  testing::FakeClock clock;
+  BackendSet set(TestOptions(), registry);  // consecutive_failures 3
+  ASSERT_TRUE(set.Upsert("a", 2, clock.SteadyNow()).ok());
+  set.Acquire("a");
+  set.Release("a", UpstreamOutcome::kOom, clock.SteadyNow());
+  EXPECT_TRUE(set.Up("a", clock.SteadyNow()));
+  EXPECT_EQ(set.EffectiveLimit("a", clock.SteadyNow()), 1);  // the penalty
+  set.Acquire("a");
+  set.Release("a", UpstreamOutcome::kSuccess, clock.SteadyNow());
+  EXPECT_EQ(ViewOf(set, "a", clock.SteadyNow()).consecutive_failures, 0);
+  for (int i = 0; i < 2; ++i) {
+    set.Acquire("a");
+    set.Release("a", UpstreamOutcome::kOom, clock.SteadyNow());
+  }
+  EXPECT_TRUE(set.Up("a", clock.SteadyNow()));
+  set.Acquire("a");
+  set.Release("a", UpstreamOutcome::kOom, clock.SteadyNow());
+  EXPECT_FALSE(set.Up("a", clock.SteadyNow()));  // the third in a row
+  EXPECT_EQ(ViewOf(set, "a", clock.SteadyNow()).ejections, 1);
 }
 
 TEST(BackendSet, RemovedBackendKeepsAccountingUntilIdle) {
