@@ -287,18 +287,41 @@ TEST(AgentE2E, BadConfigExitsOneWithFileAndLine) {
   EXPECT_EQ(out.out.find("serving"), std::string::npos);
 }
 
+// A loopback port held by a listening socket, for servers to find in use.
+class BusyPort {
+ public:
+  BusyPort() { Open(); }
+  BusyPort(const BusyPort&) = delete;
+  BusyPort& operator=(const BusyPort&) = delete;
+  ~BusyPort() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  // "127.0.0.1:PORT"; empty when the socket could not be set up.
+  const std::string& listen() const { return listen_; }
+
+ private:
+  void Open() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd_, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    ASSERT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(fd_, 1), 0);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    listen_ = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  }
+
+  int fd_ = -1;
+  std::string listen_;
+};
+
 TEST(AgentE2E, PortInUseExitsOneWithClearMessage) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 1), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  std::string listen = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  BusyPort busy;
+  ASSERT_FALSE(busy.listen().empty());
+  const std::string& listen = busy.listen();
 
   TempDir dir;
   std::string config = dir.Join("zimon.yaml");
@@ -307,7 +330,6 @@ TEST(AgentE2E, PortInUseExitsOneWithClearMessage) {
             "  nvml_library: /nonexistent/libnvidia-ml.so.1\n");
   Subprocess::Output out =
       RunZimon({"agent", "--config", config, "--listen", listen});
-  ::close(fd);
   EXPECT_EQ(out.status.ToString(), "exit 1") << out.err;
   EXPECT_NE(out.err.find("cannot listen on " + listen), std::string::npos)
       << out.err;
@@ -316,17 +338,9 @@ TEST(AgentE2E, PortInUseExitsOneWithClearMessage) {
 
 // Every server names the busy address once: "cannot listen on X: ...".
 TEST(AgentE2E, EveryServerNamesABusyPortOnce) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 1), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  std::string listen = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  BusyPort busy;
+  ASSERT_FALSE(busy.listen().empty());
+  const std::string& listen = busy.listen();
 
   TempDir dir;
   std::string config = dir.Join("zimon.yaml");
@@ -350,7 +364,6 @@ TEST(AgentE2E, EveryServerNamesABusyPortOnce) {
     EXPECT_NE(out.err.find(line), std::string::npos) << out.err;
     EXPECT_EQ(out.err.find("listen on"), out.err.rfind("listen on")) << out.err;
   }
-  ::close(fd);
 }
 
 TEST(AgentE2E, BadListenFlagIsAUsageError) {

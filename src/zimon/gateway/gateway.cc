@@ -473,11 +473,12 @@ awaitable<http::Response> Gateway::Impl::Generate(http::Request& req,
   }
   ParsedImageRequest parsed = ParseImageRequest(req.body, limits_);
   if (!parsed.ok()) co_return Reply(parsed.error());
+  std::string url_base;  // of `url` images, checked before any GPU time
   if (parsed.request.response_format == ResponseFormat::kUrl) {
-    // Before any GPU time is spent on images whose URLs would be wrong.
     StatusOr<std::string> base =
         ImageUrlBase(config.public_url, req.headers.Get("Host"));
     if (!base.ok()) co_return Reply(InvalidHeader(base.status()));
+    url_base = std::move(*base);
   }
   ImageRequest image = std::move(parsed.request);
   image.request_id = trail.entry.request_id;
@@ -494,7 +495,7 @@ awaitable<http::Response> Gateway::Impl::Generate(http::Request& req,
       attempt.result.outcome != UpstreamOutcome::kSuccess) {
     co_return FailedAttempt(attempt, trail);
   }
-  co_return co_await Deliver(image, req, attempt, trail);
+  co_return co_await Deliver(image, url_base, attempt, trail);
 }
 
 Gateway::Gateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -92,7 +92,7 @@ http::Response Gateway::Impl::FailedAttempt(const Attempt& attempt,
 }
 
 awaitable<http::Response> Gateway::Impl::Deliver(const ImageRequest& image,
-                                                 const http::Request& req,
+                                                 const std::string& url_base,
                                                  Attempt& attempt,
                                                  Trail& trail) {
   struct Scored {
@@ -173,11 +173,6 @@ awaitable<http::Response> Gateway::Impl::Deliver(const ImageRequest& image,
                 {"error", scored.stored.ToString()}});
     co_return Reply(InternalServerError("cannot store the image for its URL"));
   }
-  std::string base;  // of the images' URLs; the Host was checked in Generate
-  if (to_files) {
-    base = ImageUrlBase(options_.config.public_url, req.headers.Get("Host"))
-               .value_or("http://localhost");
-  }
   const std::string& size = trail.entry.size;  // image.SizeString()
   std::vector<RenderedImage> rendered;
   rendered.reserve(images.size());
@@ -194,7 +189,7 @@ awaitable<http::Response> Gateway::Impl::Deliver(const ImageRequest& image,
     recorder_.Record(std::move(record));
     RenderedImage out;
     if (to_files) {
-      out.url = ImageUrl(base, scored.ids[i]);
+      out.url = ImageUrl(url_base, scored.ids[i]);
     } else if (!images[i].b64.empty()) {
       out.b64 = std::move(images[i].b64);
     } else {

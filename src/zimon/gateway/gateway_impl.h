@@ -179,9 +179,10 @@ class Gateway::Impl {
   awaitable<http::Response> HandleGenerate(http::Request& req);
 
   awaitable<http::Response> Generate(http::Request& req, Trail& trail);
+  // `url_base`: of the images' URLs when image.response_format is kUrl.
   awaitable<http::Response> Deliver(const ImageRequest& image,
-                                    const http::Request& req, Attempt& attempt,
-                                    Trail& trail);
+                                    const std::string& url_base,
+                                    Attempt& attempt, Trail& trail);
   http::Response FailedAttempt(const Attempt& attempt, Trail& trail) const;
 
   awaitable<http::Response> HandleImage(http::Request& req);

@@ -530,11 +530,7 @@ class Connection : public ConnectionControl,
     if (call->deadline_hit) {
       state_.counters().handler_deadlines++;
       Status exceeded = DeadlineExceededError("handler deadline exceeded");
-      const auto& custom = state_.options().error_response;
-      Response response =
-          custom ? custom(504, exceeded) : Response::FromStatus(exceeded);
-      response.status = 504;
-      co_return response;
+      co_return ErrorAnswer(state_.options().error_response, 504, exceeded);
     }
     co_return std::move(call->response);
   }
@@ -654,10 +650,8 @@ class Connection : public ConnectionControl,
   asio::awaitable<void> SendErrorAndClose(int http_status,
                                           const Status& status) {
     state_.counters().bad_requests++;
-    const auto& custom = state_.options().error_response;
     Response response =
-        custom ? custom(http_status, status) : Response::FromStatus(status);
-    response.status = http_status;
+        ErrorAnswer(state_.options().error_response, http_status, status);
     if (!co_await Write(std::move(response), 11, /*keep_alive=*/false, false))
       co_return;
     phase_ = Phase::kDraining;

@@ -140,6 +140,14 @@ Response Response::FromStatus(const Status& status) {
   return Json(HttpStatusFor(status.code()), std::move(body));
 }
 
+Response ErrorAnswer(const ErrorFormat& format, int http_status,
+                     const Status& status) {
+  Response response =
+      format ? format(http_status, status) : Response::FromStatus(status);
+  response.status = http_status;
+  return response;
+}
+
 std::string JsonQuote(std::string_view s) {
   std::string out;
   log::AppendJsonString(out, s);

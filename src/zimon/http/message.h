@@ -9,6 +9,7 @@
 #ifndef ZIMON_HTTP_MESSAGE_H_
 #define ZIMON_HTTP_MESSAGE_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -137,6 +138,15 @@ struct Response {
   // "{}".
   static Response FromStatus(const Status& status);
 };
+
+// How a server or router builds the error answers it gives itself, so that
+// an API keeps its own error format.
+using ErrorFormat =
+    std::function<Response(int http_status, const Status& status)>;
+// `format`'s answer (FromStatus when unset), with status `http_status`
+// whatever it returned.
+Response ErrorAnswer(const ErrorFormat& format, int http_status,
+                     const Status& status);
 
 // Reason phrase for a status code ("Not Found"), "" when unknown.
 std::string_view ReasonPhrase(int status);

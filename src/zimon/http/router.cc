@@ -282,13 +282,6 @@ Router::Match Router::Find(std::string_view method,
   return match;
 }
 
-Response Router::Error(int http_status, const Status& status) const {
-  Response response = error_response_ ? error_response_(http_status, status)
-                                      : Response::FromStatus(status);
-  response.status = http_status;
-  return response;
-}
-
 boost::asio::awaitable<Response> Router::operator()(Request& request) const {
   std::string_view raw_path = request.path;
   if (!request.target.empty() && request.target.front() == '/') {
@@ -301,17 +294,20 @@ boost::asio::awaitable<Response> Router::operator()(Request& request) const {
       request.path_params = std::move(match.params);
       co_return co_await (*match.handler)(request);
     case 400:
-      co_return Error(400,
-                      InvalidArgumentError("malformed percent escape in path"));
+      co_return ErrorAnswer(
+          error_response_, 400,
+          InvalidArgumentError("malformed percent escape in path"));
     case 405: {
       Response response =
-          Error(405, UnimplementedError("method " + request.method +
-                                        " not allowed for " + request.path));
+          ErrorAnswer(error_response_, 405,
+                      UnimplementedError("method " + request.method +
+                                         " not allowed for " + request.path));
       response.headers.Set("Allow", match.allow);
       co_return response;
     }
     default:
-      co_return Error(404, NotFoundError("no route for " + request.path));
+      co_return ErrorAnswer(error_response_, 404,
+                            NotFoundError("no route for " + request.path));
   }
 }
 

@@ -95,10 +95,8 @@ class Router {
   // API can keep its own error format; the status code is kept whatever it
   // returns (and a 405 keeps its Allow header). Unset:
   // Response::FromStatus(status).
-  using ErrorResponse =
-      std::function<Response(int http_status, const Status& status)>;
-  void SetErrorResponse(ErrorResponse make) {
-    error_response_ = std::move(make);
+  void SetErrorResponse(ErrorFormat format) {
+    error_response_ = std::move(format);
   }
 
  private:
@@ -114,8 +112,6 @@ class Router {
     Handler handler;
   };
 
-  Response Error(int http_status, const Status& status) const;
-
   static bool Matches(const Route& route,
                       const std::vector<std::string>& segments,
                       PathParams* params);
@@ -124,7 +120,7 @@ class Router {
   void IndexLiteralRoutes();
 
   std::vector<Route> routes_;  // most specific first
-  ErrorResponse error_response_;
+  ErrorFormat error_response_;
   // The routes without parameters, by path (segments joined by '/', without
   // the leading one), as indexes into routes_: a path without '%' finds its
   // route in one lookup instead of a walk over every route.

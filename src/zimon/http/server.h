@@ -92,7 +92,7 @@ struct ServerOptions {
   // can keep its own error format; the status code is kept whatever it
   // returns. Unset: Response::FromStatus(status). Called on an I/O thread;
   // must not block.
-  std::function<Response(int http_status, const Status& status)> error_response;
+  ErrorFormat error_response;
 };
 
 // Counters since Create(). Read with Server::stats(); each field is read
