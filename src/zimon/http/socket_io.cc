@@ -1,8 +1,12 @@
 #include "zimon/http/socket_io.h"
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <cstdint>
 #include <vector>
 
@@ -120,6 +124,32 @@ asio::awaitable<error_code> WriteAll(
   const size_t written = WriteNow(socket, buffers, ec);
   if (ec || written == asio::buffer_size(buffers)) co_return ec;
   co_return co_await WriteRest(socket, buffers, written);
+}
+
+int RaiseReadMark(asio::ip::tcp::socket& socket, uint64_t bytes) {
+  const int fd = socket.native_handle();
+  int buffer = 0;
+  socklen_t length = sizeof(buffer);
+  if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, &length) != 0 ||
+      buffer <= 0) {
+    return 0;
+  }
+  const uint64_t mark = std::min(bytes, static_cast<uint64_t>(buffer) / 4);
+  if (mark < kMinReadMark) return 0;
+  const int value = static_cast<int>(mark);
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &value, sizeof(value)) != 0) {
+    return 0;
+  }
+  return value;
+}
+
+error_code LowerReadMark(asio::ip::tcp::socket& socket) {
+  const int one = 1;
+  if (::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVLOWAT, &one,
+                   sizeof(one)) != 0) {
+    return error_code(errno, boost::system::system_category());
+  }
+  return {};
 }
 
 }  // namespace zimon::http::internal

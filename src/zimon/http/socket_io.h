@@ -22,6 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
@@ -92,6 +93,34 @@ size_t WriteNow(boost::asio::ip::tcp::socket& socket,
 boost::asio::awaitable<boost::system::error_code> WriteRest(
     boost::asio::ip::tcp::socket& socket,
     std::span<const boost::asio::const_buffer> buffers, size_t written);
+
+// A read mark for the rest of a long body. By default the kernel reports a
+// socket readable, and so wakes the thread waiting in epoll, at every piece
+// that arrives. Behind a busy upstream a 1 MB answer arrives in many
+// pieces, and each piece that finds the I/O thread asleep wakes it: in a
+// VM, an interrupt between processors paid by the sender's CPU. With the
+// mark raised (SO_RCVLOWAT), the socket turns readable once `bytes` have
+// arrived (or the peer closed, or the receive buffer fills), so the rest
+// of a body is one wakeup. A read still takes whatever is there: the mark
+// only delays readiness, never data.
+//
+// RaiseReadMark raises it to `bytes`, capped at a quarter of the socket's
+// receive buffer as it is now, and returns the mark set: 0 when it set none,
+// because the mark would be under kMinReadMark (not worth the system calls)
+// or the kernel refused. The cap matters: on Linux a mark that needs more
+// room than the buffer has grows the buffer and clamps the connection's
+// window to the mark, and the clamp stays after the mark comes down, so a
+// connection could never again have more than one mark's bytes in flight.
+// Under a quarter of the buffer, which holds about twice its window, only
+// the mark changes. The buffer grows by itself on a connection that carries
+// large answers (receive-buffer autotuning), and so does the cap.
+//
+// LowerReadMark puts it back to one byte. It must run before the socket's
+// next read of anything shorter, such as the next answer's head, or that
+// read would wait for bytes that never come.
+inline constexpr uint64_t kMinReadMark = 64 * 1024;
+int RaiseReadMark(boost::asio::ip::tcp::socket& socket, uint64_t bytes);
+boost::system::error_code LowerReadMark(boost::asio::ip::tcp::socket& socket);
 
 }  // namespace zimon::http::internal
 

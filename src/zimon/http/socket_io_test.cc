@@ -1,11 +1,13 @@
 #include "zimon/http/socket_io.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <string>
 #include <vector>
 
@@ -178,6 +180,97 @@ TEST(WriteAll, ReportsAClosedPeer) {
     ec = testing::RunOn(ioc, WriteAll(pair.a, buffers));
   }
   EXPECT_TRUE(ec);
+}
+
+int SocketOption(tcp::socket& socket, int option) {
+  int value = 0;
+  socklen_t length = sizeof(value);
+  EXPECT_EQ(
+      ::getsockopt(socket.native_handle(), SOL_SOCKET, option, &value, &length),
+      0);
+  return value;
+}
+
+// `socket`'s receive buffer set to 1 MiB (or the most the system allows, as
+// an unprivileged process may ask for); returns what the kernel made of it.
+int GrowReceiveBuffer(tcp::socket& socket) {
+  const int want = 1 << 20;
+  EXPECT_EQ(::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVBUF, &want,
+                         sizeof(want)),
+            0);
+  return SocketOption(socket, SO_RCVBUF);
+}
+
+TEST(ReadMark, IsCappedAtAQuarterOfTheReceiveBufferAndLoweredToOne) {
+  asio::io_context ioc;
+  SocketPair pair(ioc);
+  const int buffer = GrowReceiveBuffer(pair.b);
+  ASSERT_GE(static_cast<uint64_t>(buffer) / 4, kMinReadMark);
+  EXPECT_EQ(SocketOption(pair.b, SO_RCVLOWAT), 1);
+
+  EXPECT_EQ(RaiseReadMark(pair.b, kMinReadMark), int(kMinReadMark));
+  EXPECT_EQ(SocketOption(pair.b, SO_RCVLOWAT), int(kMinReadMark));
+
+  // More than the buffer could take in a window: a quarter of it.
+  EXPECT_EQ(RaiseReadMark(pair.b, 64 << 20), buffer / 4);
+  EXPECT_EQ(SocketOption(pair.b, SO_RCVLOWAT), buffer / 4);
+  EXPECT_EQ(SocketOption(pair.b, SO_RCVBUF), buffer);
+
+  EXPECT_FALSE(LowerReadMark(pair.b));
+  EXPECT_EQ(SocketOption(pair.b, SO_RCVLOWAT), 1);
+}
+
+TEST(ReadMark, NoneUnderTheMinimum) {
+  asio::io_context ioc;
+  SocketPair pair(ioc);
+  GrowReceiveBuffer(pair.b);
+  EXPECT_EQ(RaiseReadMark(pair.b, kMinReadMark - 1), 0);
+  EXPECT_EQ(SocketOption(pair.b, SO_RCVLOWAT), 1);
+  // A fresh socket's buffer (128 KiB by default) is too small for one.
+  SocketPair fresh(ioc);
+  if (SocketOption(fresh.b, SO_RCVBUF) / 4 < int(kMinReadMark)) {
+    EXPECT_EQ(RaiseReadMark(fresh.b, 1 << 20), 0);
+    EXPECT_EQ(SocketOption(fresh.b, SO_RCVLOWAT), 1);
+  }
+}
+
+TEST(ReadMark, AWaitingReadWakesOnceTheMarkHasArrived) {
+  asio::io_context ioc;
+  SocketPair pair(ioc);
+  GrowReceiveBuffer(pair.b);
+  pair.b.non_blocking(true);
+  const int mark = RaiseReadMark(pair.b, 128 * 1024);
+  ASSERT_EQ(mark, 128 * 1024);
+  std::string got(1 << 20, '\0');
+  size_t read = 0;
+  bool done = false;
+  pair.b.async_read_some(asio::buffer(got), [&](error_code ec, size_t n) {
+    EXPECT_FALSE(ec) << ec.message();
+    read = n;
+    done = true;
+  });
+  const std::string half(mark / 2, 'h');
+  ASSERT_EQ(asio::write(pair.a, asio::buffer(half)), half.size());
+  ioc.run_for(100ms);
+  EXPECT_FALSE(done) << "woken with " << read << " of " << mark << " bytes";
+  ASSERT_EQ(asio::write(pair.a, asio::buffer(half)), half.size());
+  ioc.run_for(2s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(read, size_t(mark));
+
+  // Lowered, one byte wakes the next read.
+  ASSERT_FALSE(LowerReadMark(pair.b));
+  done = false;
+  pair.b.async_read_some(asio::buffer(got), [&](error_code ec, size_t n) {
+    EXPECT_FALSE(ec) << ec.message();
+    read = n;
+    done = true;
+  });
+  ASSERT_EQ(asio::write(pair.a, asio::buffer("x", 1)), 1u);
+  ioc.restart();
+  ioc.run_for(2s);
+  EXPECT_TRUE(done);
+  EXPECT_EQ(read, 1u);
 }
 
 }  // namespace
