@@ -691,6 +691,35 @@ TEST(Client, AShortAnswerAfterLongOnesOnTheSameConnectionIsNotHeldBack) {
   EXPECT_EQ(client.stats().connections_opened, 1u);
 }
 
+// The same cut while the read mark is raised: the close wakes the read
+// though the mark's bytes never come. Two long answers first, so that the
+// connection's receive buffer has grown enough for a mark.
+TEST(Client, LongBodyCutShortUnderARaisedMarkFailsAtOnce) {
+  std::string body(2 << 20, 'b');
+  ScriptedPeer peer([&](int fd) {
+    const std::string head =
+        "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n\r\n";
+    for (int i = 0; i < 2; ++i) {
+      ReadRequest(fd);
+      SendInPieces(fd, head + body, 256 * 1024);
+    }
+    ReadRequest(fd);
+    SendInPieces(fd, head + body.substr(0, 300000), 100000);
+  });
+  boost::asio::io_context ioc;
+  ClientOptions options;
+  options.request_timeout = 20s;
+  Client client(ioc.get_executor(), options);
+  for (int i = 0; i < 2; ++i) {
+    auto resp = testing::RunOn(ioc, client.Send({peer.Url("/")}));
+    ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  }
+  auto resp = testing::RunOn(ioc, client.Send({peer.Url("/")}));
+  EXPECT_EQ(resp.status().code(), StatusCode::kAborted)
+      << resp.status().ToString();
+}
+
 // A long body cut short by the server's close: the client hears the close
 // while waiting for the body's rest and reports the answer as cut, without
 // waiting for the deadline.
