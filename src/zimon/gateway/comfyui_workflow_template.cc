@@ -138,11 +138,13 @@ StatusOr<ComfyWorkflowTemplate> ComfyWorkflowTemplate::Load(
     if (message.find(path) == std::string::npos) {
       message = path + ": " + message;
     }
-    std::error_code ec;
-    const std::filesystem::path cwd = std::filesystem::current_path(ec);
-    if (!path.empty() && path.front() != '/' && !ec) {
-      message += " (a relative path is taken from the working directory, " +
-                 cwd.string() + ")";
+    if (!path.empty() && std::filesystem::path(path).is_relative()) {
+      std::error_code ec;
+      const std::filesystem::path cwd = std::filesystem::current_path(ec);
+      if (!ec) {
+        message += " (a relative path is taken from the working directory, " +
+                   cwd.string() + ")";
+      }
     }
     return Status(text.status().code(), "comfyui workflow template " + message);
   }

@@ -444,37 +444,14 @@ ApiError ServerError(int http_status, const Status& status,
 
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-// host[:port], as the comment on ImageUrlBase says.
+// host[:port], as the comment on ImageUrlBase says: what ParseHostPort takes
+// for a listen address, with the port optional and the host required.
 bool ValidAuthority(std::string_view s) {
-  if (s.empty() || s.size() > 255) return false;
-  std::string_view port;
-  if (s.front() == '[') {
-    const size_t close = s.find(']');
-    if (close == std::string_view::npos || close == 1) return false;
-    for (char c : s.substr(1, close - 1)) {
-      const bool hex =
-          IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-      if (!hex && c != ':' && c != '.') return false;
-    }
-    port = s.substr(close + 1);
-  } else {
-    const size_t colon = s.find(':');
-    const std::string_view name = s.substr(0, colon);
-    if (name.empty()) return false;
-    for (char c : name) {
-      const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-      if (!letter && !IsDigit(c) && c != '-' && c != '.' && c != '_' &&
-          c != '~') {
-        return false;
-      }
-    }
-    if (colon != std::string_view::npos) port = s.substr(colon);
-  }
-  if (port.empty()) return true;
-  if (port.front() != ':' || port.size() < 2 || port.size() > 6) return false;
-  return std::all_of(port.begin() + 1, port.end(), IsDigit);
+  if (s.empty() || s.size() > 255 || s.front() == ':') return false;
+  const size_t close = s.front() == '[' ? s.find(']') : 0;
+  if (close == std::string_view::npos) return false;
+  const bool has_port = s.find(':', close) != std::string_view::npos;
+  return ParseHostPort(std::string(s) + (has_port ? "" : ":80")).ok();
 }
 
 }  // namespace

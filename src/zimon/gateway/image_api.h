@@ -187,9 +187,9 @@ StatusOr<RequestHeaders> ParseRequestHeaders(
 
 // The base of `url` images' URLs: public_url when set, else "http://" +
 // the Host header ("http://localhost" without one). A Host that is not
-// host[:port] (a name of letters, digits, '-', '.', '_', '~', or an IP
-// literal in brackets; a port of 1 to 5 digits) is kInvalidArgument: the
-// URL would not name this gateway.
+// host[:port] (a name of letters, digits, '-', '.', '_', or an IP literal
+// in brackets; a port 0 to 65535, as ParseHostPort takes) is
+// kInvalidArgument: the URL would not name this gateway.
 StatusOr<std::string> ImageUrlBase(std::string_view public_url,
                                    std::optional<std::string_view> host);
 
