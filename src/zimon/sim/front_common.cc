@@ -46,7 +46,8 @@ void Put32(std::string& out, uint32_t v) {
 }  // namespace
 
 boost::asio::awaitable<StatusOr<ImageResult>> SubmitAndWait(
-    SimEngine& engine, ImageRequest request, std::stop_token stop) {
+    SimEngine& engine, ImageRequest request, std::stop_token stop,
+    OnClientGone gone) {
   auto waiter = std::make_shared<Waiter>();
   RequestCallbacks callbacks;
   callbacks.on_done = [waiter](ImageResult result) {
@@ -61,9 +62,9 @@ boost::asio::awaitable<StatusOr<ImageResult>> SubmitAndWait(
   if (!id.ok()) co_return id.status();
   Status waited = co_await waiter->done.Wait(stop);
   if (!waited.ok()) {
-    // The client is gone (or the server is shutting down): drop the request.
-    // NotFound means it finished meanwhile; nothing is waiting for it either.
-    (void)engine.Cancel(*id);
+    // The client is gone (or the server is shutting down). NotFound means it
+    // finished meanwhile; nothing is waiting for it either way.
+    if (gone == OnClientGone::kCancel) (void)engine.Cancel(*id);
     co_return CancelledError("client went away before the image was ready");
   }
   std::lock_guard<std::mutex> lock(waiter->mu);

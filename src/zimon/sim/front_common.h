@@ -21,14 +21,23 @@
 
 namespace zimon::sim {
 
+// What becomes of a request whose client leaves before it is done.
+enum class OnClientGone {
+  kCancel,  // the server drops it (vLLM-Omni aborts a disconnected request)
+  kFinish,  // the server runs it to the end all the same: sd-server's HTTP
+            // handlers call generate_image synchronously and never look at
+            // the connection
+};
+
 // Submits `request` and waits for its result without holding a thread.
 // Returns Submit's error (kResourceExhausted: queue full; kUnavailable:
-// crashed; kInvalidArgument), or kCancelled when `stop` is requested first, in
-// which case the engine request is cancelled too (a hung request is never
-// answered: this is how its handler ends). Any other outcome, OOM and CUDA
-// errors included, is a result.
+// crashed; kInvalidArgument), or kCancelled when `stop` is requested first
+// (a hung request is never answered: this is how its handler ends); the
+// engine request is then cancelled or left to run, as `gone` says. Any other
+// outcome, OOM and CUDA errors included, is a result.
 boost::asio::awaitable<StatusOr<ImageResult>> SubmitAndWait(
-    SimEngine& engine, ImageRequest request, std::stop_token stop);
+    SimEngine& engine, ImageRequest request, std::stop_token stop,
+    OnClientGone gone = OnClientGone::kCancel);
 
 // Standard base64 with padding.
 std::string Base64Encode(std::string_view bytes);

@@ -140,8 +140,8 @@ boost::asio::awaitable<std::optional<std::vector<std::string>>> Run(
     SimContext& ctx, const SdcppGenParams& params, std::stop_token stop,
     http::Response& error) {
   ImageRequest request = ToImageRequest(params);
-  StatusOr<ImageResult> result =
-      co_await SubmitAndWait(ctx.engine, std::move(request), stop);
+  StatusOr<ImageResult> result = co_await SubmitAndWait(
+      ctx.engine, std::move(request), stop, OnClientGone::kFinish);
   if (!result.ok()) {
     error = result.status().code() == StatusCode::kCancelled
                 ? Error(499, "client disconnected")  // never delivered

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <stop_token>
+#include <thread>
+
+#include "zimon/http/client.h"
 #include "zimon/sim/sdcpp_front_params.h"
 #include "zimon/sim/sim_server_test_util.h"
 
@@ -224,6 +228,31 @@ TEST_F(SdcppFront, FullQueueIs429AndQueuedJobsCanBeCancelled) {
   EXPECT_EQ(cancel.json["error"]["code"], "cancelled");
   // A slot is free again.
   EXPECT_EQ(Call("POST", base_ + "/sdcpp/v1/img_gen", body).status, 202);
+}
+
+// sd-server's handlers run generate_image to the end whatever the client
+// does: an image whose client left still runs, and counts as made.
+TEST_F(SdcppFront, AnImageWhoseClientLeftIsFinishedAnyway) {
+  auto opt = testing::FastOptions(ApiFlavour::kSdcpp, RegisterSdcppApi);
+  opt.engine.profile.step_seconds = 0.2;  // 8 steps at 512²: about 0.4 s
+  sim_ = testing::MustStart(std::move(opt));
+  ASSERT_NE(sim_, nullptr);
+  base_ = sim_->base_url();
+  std::stop_source leave;
+  std::jthread client([&] {
+    http::ClientRequest req(
+        "POST", base_ + "/v1/images/generations",
+        R"({"prompt":"x<sd_cpp_extra_args>{\"sample_params\":{\"sample_steps\":8,\"guidance\":{\"txt_cfg\":1.0}}}</sd_cpp_extra_args>"})");
+    (void)http::Fetch(req, {}, leave.get_token());
+  });
+  auto stat = [&](const char* name) {
+    return Call("GET", base_ + "/sim/state").json["stats"][name];
+  };
+  ASSERT_TRUE(testing::WaitFor([&] { return stat("running_requests") == 1; }));
+  leave.request_stop();
+  client.join();
+  ASSERT_TRUE(testing::WaitFor([&] { return stat("requests_ok") == 1; }));
+  EXPECT_EQ(stat("requests_cancelled"), 0);
 }
 
 TEST_F(SdcppFront, FailedGenerationIs500WithSdServersText) {
