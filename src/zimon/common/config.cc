@@ -146,6 +146,9 @@ BackendConfig ReadBackendConfig(ConfigNode node) {
     }
   }
   c.model = node.String("model", c.model);
+  if (node.Has("hold_abandoned")) {
+    c.hold_abandoned = node.Bool("hold_abandoned", false);
+  }
   return c;
 }
 
@@ -249,6 +252,10 @@ GatewayConfig ReadGatewayConfig(ConfigNode node) {
 }
 
 }  // namespace
+
+bool HoldsAbandonedWork(const BackendConfig& backend) {
+  return backend.hold_abandoned.value_or(backend.adapter != "openai");
+}
 
 StatusOr<std::string> NormalizeBackendUrl(std::string_view url) {
   return NormalizeUrl(url);

@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,7 +74,17 @@ struct BackendConfig {
   std::string workflow = "deploy/comfyui/zimage_turbo_workflow.json";
   // openai: the "model" field sent upstream; empty: the client's, if any.
   std::string model;
+  // Whether the server goes on with a request whose client left or whose
+  // deadline passed, so that its slot stays taken until the work would be
+  // done (its typical service time from when it was sent). Unset: the
+  // adapter's default, HoldsAbandonedWork().
+  std::optional<bool> hold_abandoned;
 };
+
+// hold_abandoned, or the adapter's default: true for sdcpp (sd-server runs
+// every request to the end) and comfyui (only when its interrupt failed);
+// false for openai (vLLM-Omni and SGLang abort a disconnected request).
+bool HoldsAbandonedWork(const BackendConfig& backend);
 
 struct GatewayConfig {
   // Requests in flight per backend (MAX_CONCURRENT_REQUESTS).

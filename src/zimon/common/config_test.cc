@@ -253,6 +253,7 @@ TEST(Config, ReadsGatewaySectionAndBackends) {
       url: http://comfy
       adapter: comfyui
       workflow: /etc/zimon/workflow.json
+      hold_abandoned: false
 )",
                                         "zimon.yaml");
   ASSERT_TRUE(c.ok()) << c.status().message();
@@ -285,6 +286,12 @@ TEST(Config, ReadsGatewaySectionAndBackends) {
   EXPECT_EQ(g.backends[2].url, "http://comfy");
   EXPECT_EQ(g.backends[2].adapter, "comfyui");
   EXPECT_EQ(g.backends[2].workflow, "/etc/zimon/workflow.json");
+  // Held by default where the server goes on with abandoned work (sd-server),
+  // not where it stops it (vLLM-Omni); a setting overrides the default.
+  EXPECT_FALSE(HoldsAbandonedWork(g.backends[0]));
+  EXPECT_TRUE(HoldsAbandonedWork(g.backends[1]));
+  EXPECT_EQ(g.backends[2].hold_abandoned, false);
+  EXPECT_FALSE(HoldsAbandonedWork(g.backends[2]));
 }
 
 TEST(Config, BadBackendsAreReportedWithLineAndIndex) {

@@ -83,6 +83,11 @@ struct UpstreamResult {
   Status status;        // OK with kSuccess; otherwise what went wrong
   int http_status = 0;  // the server's last HTTP status; 0 when none
   std::vector<GeneratedImage> images;
+  // The call was abandoned (`stop`, or the timeout passed) after the request
+  // went out, and nothing made the server stop: it may still be generating.
+  // The gateway then keeps the backend's slot taken for the time the work
+  // would take (BackendConfig::hold_abandoned).
+  bool may_still_run = false;
 };
 
 class BackendAdapter {

@@ -410,7 +410,15 @@ boost::asio::awaitable<UpstreamResult> PostImages(
   request.timeout = timeout;
   StatusOr<http::Response> response =
       co_await client.Send(std::move(request), stop);
-  if (!response.ok()) co_return FromTransportError(response.status(), what);
+  if (!response.ok()) {
+    UpstreamResult failed = FromTransportError(response.status(), what);
+    // Left by the client or timed out with the request sent: neither API has
+    // a way to stop the server, which may go on with the image.
+    failed.may_still_run =
+        failed.outcome == UpstreamOutcome::kCancelled ||
+        failed.status.code() == StatusCode::kDeadlineExceeded;
+    co_return failed;
+  }
   if (response->status != 200) {
     co_return FromHttpError(response->status, response->body, what);
   }

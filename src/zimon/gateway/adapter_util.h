@@ -86,7 +86,8 @@ UpstreamResult ParseImagesResponse(
     std::string_view what);
 
 // POSTs `body` (JSON) to `url` and classifies the answer as above; a 200 is
-// parsed with ParseImagesResponse.
+// parsed with ParseImagesResponse. A call abandoned after the request went
+// out (kCancelled, or kDeadlineExceeded) has may_still_run set.
 boost::asio::awaitable<UpstreamResult> PostImages(
     http::Client& client, std::string url, std::string body,
     std::string request_id, int n, Duration timeout, std::stop_token stop);

@@ -170,7 +170,8 @@ CancelResult AdmissionController::Cancel(uint64_t ticket) {
   return result;
 }
 
-Status AdmissionController::Release(uint64_t ticket, UpstreamOutcome outcome) {
+Status AdmissionController::Release(uint64_t ticket, UpstreamOutcome outcome,
+                                    Clock::SteadyTime hold_until) {
   Deferred deferred;
   {
     std::lock_guard lock(mu_);
@@ -180,9 +181,14 @@ Status AdmissionController::Release(uint64_t ticket, UpstreamOutcome outcome) {
       return NotFoundError("no granted request with ticket " +
                            std::to_string(ticket));
     }
-    backends_.Release(g->second, outcome, now);
+    if (hold_until > now) {
+      backends_.Hold(g->second, outcome, now);
+      held_.emplace(std::pair{hold_until, ticket}, std::move(g->second));
+    } else {
+      backends_.Release(g->second, outcome, now);
+      completions_.Add(now);
+    }
     granted_.erase(g);
-    completions_.Add(now);
     ExpireLocked(now, deferred);
     DispatchLocked(now, deferred);
   }
@@ -206,8 +212,12 @@ int AdmissionController::ExpireDue() {
 
 std::optional<Clock::SteadyTime> AdmissionController::NextDeadline() const {
   std::lock_guard lock(mu_);
-  if (deadlines_.empty()) return std::nullopt;
-  return deadlines_.begin()->first;
+  std::optional<Clock::SteadyTime> next;
+  if (!deadlines_.empty()) next = deadlines_.begin()->first;
+  if (!held_.empty() && (!next || held_.begin()->first.first < *next)) {
+    next = held_.begin()->first.first;
+  }
+  return next;
 }
 
 int AdmissionController::queue_depth() const {
@@ -246,6 +256,11 @@ std::chrono::seconds AdmissionController::RetryAfter() const {
 }
 
 int AdmissionController::ExpireLocked(Clock::SteadyTime now, Deferred& out) {
+  while (!held_.empty() && held_.begin()->first.first <= now) {
+    backends_.EndHold(held_.begin()->second, now);
+    completions_.Add(now);
+    held_.erase(held_.begin());
+  }
   int n = 0;
   while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
     const uint64_t ticket = deadlines_.begin()->second;

@@ -16,12 +16,21 @@
 //                           kDeadlineExceeded, kCancelled or kUnavailable
 //   ...
 //   ac.Release(ticket, UpstreamOutcome::kSuccess);  // upstream call ended
+//   ac.Release(ticket, UpstreamOutcome::kCancelled, busy_until);  // abandoned,
+//                                   // but the server goes on until about then
 //   ac.Cancel(ticket);                              // client disconnected
 //
 // The owner calls ExpireDue() from a timer (NextDeadline() says when); every
-// other call also expires due entries first. A queued request never touches a
-// backend before it is granted. Dispatch is late-binding: a request is bound to
-// a backend only when a slot is free, chosen by Balancer (least outstanding).
+// other call also expires due entries and ends due holds first. A queued
+// request never touches a backend before it is granted. Dispatch is
+// late-binding: a request is bound to a backend only when a slot is free,
+// chosen by Balancer (least outstanding).
+//
+// A held slot (Release with a time to hold until) stays taken after the call
+// ended: the outcome counts at once, the slot frees at that time. It is for
+// abandoned requests a server runs to the end all the same (sd-server): their
+// work keeps the GPU and its memory, and a request sent into that slot would
+// run beside it.
 //
 // A full queue rejects a new request with kResourceExhausted, unless the
 // request outranks the lowest-priority entry queued: then the newest of those
@@ -127,12 +136,16 @@ class AdmissionController {
 
   SubmitResult Submit(AdmissionRequest request);
   CancelResult Cancel(uint64_t ticket);
-  // The upstream call of a granted ticket ended. NotFound for an unknown
-  // ticket (e.g. already cancelled).
-  Status Release(uint64_t ticket, UpstreamOutcome outcome);
-  // Fails queued requests whose deadline is <= now; returns how many.
+  // The upstream call of a granted ticket ended. With `hold_until` later
+  // than now the slot stays taken until then (the server is still at work);
+  // the outcome counts at once. NotFound for an unknown ticket (e.g. already
+  // cancelled).
+  Status Release(uint64_t ticket, UpstreamOutcome outcome,
+                 Clock::SteadyTime hold_until = {});
+  // Fails queued requests whose deadline is <= now and frees held slots
+  // whose time has come; returns how many requests it failed.
   int ExpireDue();
-  // The earliest queued deadline, if any (for the owner's timer).
+  // The earliest queued deadline or hold end, if any (for the owner's timer).
   std::optional<Clock::SteadyTime> NextDeadline() const;
 
   // The current Retry-After estimate for a rejected request.
@@ -158,6 +171,7 @@ class AdmissionController {
   };
 
   static void RunDeferred(Deferred& deferred);
+  // Also ends the holds due by `now`.
   int ExpireLocked(Clock::SteadyTime now, Deferred& out);
   // With the queue full, drops its lowest-priority newest entry if its
   // priority is below `priority` (callback: kResourceExhausted).
@@ -186,6 +200,8 @@ class AdmissionController {
   std::unordered_map<uint64_t, QueueKey> queued_;               // ticket -> key
   std::set<std::pair<Clock::SteadyTime, uint64_t>> deadlines_;  // , ticket
   std::unordered_map<uint64_t, std::string> granted_;  // ticket -> backend
+  // Held slots: (until, ticket) -> backend.
+  std::map<std::pair<Clock::SteadyTime, uint64_t>, std::string> held_;
   // Over the drain window, in constant memory whatever the rate.
   mutable WindowCounter completions_;
 };

@@ -246,6 +246,85 @@ TEST_F(AdmissionTest, CancelGrantedReleasesSlotAndAdmitsNext) {
   EXPECT_EQ(Inflight(ac, "a"), 1);
 }
 
+TEST_F(AdmissionTest, HeldSlotStaysTakenUntilItsTime) {
+  AdmissionController ac(Options(), clock_, registry_);
+  ASSERT_TRUE(ac.AddBackend("a").ok());
+  ASSERT_TRUE(ac.AddBackend("b").ok());
+  SubmitResult abandoned = ac.Submit(Req(clock_));
+  ASSERT_TRUE(abandoned.grant);
+  const std::string held_on = abandoned.grant->backend;
+  const std::string other = held_on == "a" ? "b" : "a";
+  const auto until = clock_.SteadyNow() + seconds(3);
+  ASSERT_TRUE(
+      ac.Release(abandoned.ticket, UpstreamOutcome::kCancelled, until).ok());
+  EXPECT_EQ(Inflight(ac, held_on), 1);
+  EXPECT_EQ(ac.Backends()[held_on == "a" ? 0 : 1].held, 1);
+  EXPECT_EQ(ac.NextDeadline(), until);
+  // The ticket is spent: no second release, nothing to cancel.
+  EXPECT_EQ(ac.Release(abandoned.ticket, UpstreamOutcome::kSuccess).code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(ac.Cancel(abandoned.ticket), CancelResult::kNotFound);
+
+  // The next request goes to the other backend; one more has to queue.
+  SubmitResult next = ac.Submit(Req(clock_));
+  ASSERT_TRUE(next.grant);
+  EXPECT_EQ(next.grant->backend, other);
+  ASSERT_TRUE(ac.Submit(Req(clock_, 0, out_.For(1))).status.ok());
+  clock_.Advance(seconds(2));
+  EXPECT_EQ(ac.ExpireDue(), 0);
+  EXPECT_TRUE(out_.got.empty());
+  // At its time the held slot frees and goes to the queued request.
+  clock_.Advance(seconds(1));
+  EXPECT_EQ(ac.ExpireDue(), 0);
+  ASSERT_EQ(out_.got.size(), 1u);
+  ASSERT_TRUE(out_.got[0].second.ok());
+  EXPECT_EQ(out_.got[0].second->backend, held_on);
+  EXPECT_EQ(ac.Backends()[held_on == "a" ? 0 : 1].held, 0);
+  EXPECT_EQ(Inflight(ac, held_on), 1);
+  EXPECT_EQ(ac.NextDeadline(), std::nullopt);
+}
+
+TEST_F(AdmissionTest, HoldEndsOnAnyCallOnceDueAndCountsTheOutcomeAtOnce) {
+  AdmissionOptions o = Options();
+  o.ejection.consecutive_failures = 1;
+  AdmissionController ac(o, clock_, registry_);
+  ASSERT_TRUE(ac.AddBackend("a").ok());
+  SubmitResult timed_out = ac.Submit(Req(clock_));
+  ASSERT_TRUE(timed_out.grant);
+  // A hold in the past, or now, is a plain release.
+  SubmitResult quick = ac.Submit(Req(clock_, 0, out_.For(1)));
+  ASSERT_TRUE(ac.Release(timed_out.ticket, UpstreamOutcome::kCancelled,
+                         clock_.SteadyNow())
+                  .ok());
+  ASSERT_EQ(out_.got.size(), 1u);
+  EXPECT_EQ(Inflight(ac, "a"), 1);
+  // A failure that is held ejects at once; the slot stays held all the same.
+  ASSERT_TRUE(ac.Release(quick.ticket, UpstreamOutcome::kFailure,
+                         clock_.SteadyNow() + seconds(2))
+                  .ok());
+  EXPECT_TRUE(ac.Backends()[0].ejected);
+  EXPECT_EQ(Inflight(ac, "a"), 1);
+  clock_.Advance(seconds(2));
+  // Without ExpireDue: the next call frees it first.
+  EXPECT_EQ(ac.Submit(Req(clock_)).status.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(Inflight(ac, "a"), 0);
+  EXPECT_EQ(ac.NextDeadline(), std::nullopt);
+}
+
+TEST_F(AdmissionTest, RemovedBackendIsForgottenWhenItsHoldEnds) {
+  AdmissionController ac(Options(), clock_, registry_);
+  ASSERT_TRUE(ac.AddBackend("a").ok());
+  SubmitResult r = ac.Submit(Req(clock_));
+  ASSERT_TRUE(ac.Release(r.ticket, UpstreamOutcome::kCancelled,
+                         clock_.SteadyNow() + seconds(1))
+                  .ok());
+  ASSERT_TRUE(ac.RemoveBackend("a").ok());
+  EXPECT_EQ(Inflight(ac, "a"), 1);
+  clock_.Advance(seconds(1));
+  EXPECT_EQ(ac.ExpireDue(), 0);
+  EXPECT_EQ(Inflight(ac, "a"), -1);
+}
+
 TEST_F(AdmissionTest, NoHealthyBackendIsUnavailable) {
   AdmissionController ac(Options(), clock_, registry_);
   EXPECT_EQ(ac.Submit(Req(clock_)).status.code(), StatusCode::kUnavailable);

@@ -124,9 +124,40 @@ void BackendSet::Release(const std::string& name, UpstreamOutcome outcome,
                          Clock::SteadyTime now) {
   auto it = backends_.find(name);
   if (it == backends_.end()) return;
+  Count(it->second, outcome, it->second.v.inflight <= 1, now);
+  Free(it, /*held=*/false, now);
+}
+
+void BackendSet::Hold(const std::string& name, UpstreamOutcome outcome,
+                      Clock::SteadyTime now) {
+  auto it = backends_.find(name);
+  if (it == backends_.end()) return;
   Backend& b = it->second;
-  const bool ran_alone = b.v.inflight <= 1;
+  Count(b, outcome, b.v.inflight <= 1, now);
+  if (b.v.held < b.v.inflight) ++b.v.held;
+  UpdateGauges(b, now);
+}
+
+void BackendSet::EndHold(const std::string& name, Clock::SteadyTime now) {
+  auto it = backends_.find(name);
+  if (it == backends_.end() || it->second.v.held == 0) return;
+  Free(it, /*held=*/true, now);
+}
+
+void BackendSet::Free(std::map<std::string, Backend>::iterator it, bool held,
+                      Clock::SteadyTime now) {
+  Backend& b = it->second;
   if (b.v.inflight > 0) --b.v.inflight;
+  if (held && b.v.held > 0) --b.v.held;
+  if (b.v.removed && b.v.inflight == 0) {
+    Forget(it);
+    return;
+  }
+  UpdateGauges(b, now);
+}
+
+void BackendSet::Count(Backend& b, UpstreamOutcome outcome, bool ran_alone,
+                       Clock::SteadyTime now) {
   switch (outcome) {
     case UpstreamOutcome::kSuccess:
       b.v.consecutive_failures = 0;
@@ -155,11 +186,6 @@ void BackendSet::Release(const std::string& name, UpstreamOutcome outcome,
     case UpstreamOutcome::kClientError:
       break;
   }
-  if (b.v.removed && b.v.inflight == 0) {
-    Forget(it);
-    return;
-  }
-  UpdateGauges(b, now);
 }
 
 void BackendSet::Eject(Backend& b, Clock::SteadyTime now) {

@@ -60,6 +60,9 @@ struct BackendView {
   int limit = 0;            // configured
   int effective_limit = 0;  // after the OOM penalty
   int inflight = 0;
+  // Of inflight: slots kept for abandoned requests the server may still be
+  // working on (AdmissionController::Release with a hold).
+  int held = 0;
   bool healthy = true;  // last active health check
   bool ejected = false;
   bool removed = false;  // draining: takes no new work
@@ -88,6 +91,11 @@ class BackendSet {
   // Counts a request finished; applies ejection rules for `outcome`.
   void Release(const std::string& name, UpstreamOutcome outcome,
                Clock::SteadyTime now);
+  // As Release, but the slot stays taken (held) for work the server may
+  // still be doing, until EndHold.
+  void Hold(const std::string& name, UpstreamOutcome outcome,
+            Clock::SteadyTime now);
+  void EndHold(const std::string& name, Clock::SteadyTime now);
   // Result of an active health check.
   void ReportHealth(const std::string& name, bool ok, Clock::SteadyTime now);
   // Restores limits whose OOM cooldown has passed; refreshes gauges.
@@ -121,6 +129,14 @@ class BackendSet {
   };
 
   int EffectiveLimitOf(const Backend& b, Clock::SteadyTime now) const;
+  // Ejection rules for an outcome; `ran_alone`: no other request was in
+  // flight on the backend.
+  void Count(Backend& b, UpstreamOutcome outcome, bool ran_alone,
+             Clock::SteadyTime now);
+  // Drops one in-flight slot (and a held one if `held`); forgets a removed
+  // backend once idle, else refreshes its gauges.
+  void Free(std::map<std::string, Backend>::iterator it, bool held,
+            Clock::SteadyTime now);
   bool UpOf(const Backend& b) const;
   void Eject(Backend& b, Clock::SteadyTime now);
   void UpdateGauges(Backend& b, Clock::SteadyTime now);

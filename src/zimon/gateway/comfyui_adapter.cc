@@ -136,7 +136,8 @@ boost::asio::awaitable<UpstreamResult> ComfyUiAdapter::Generate(
     UpstreamResult failed =
         internal::FromTransportError(submitted.status(), "POST " + submit_url);
     if (failed.outcome != UpstreamOutcome::kNotStarted) {
-      co_await Abandon(own_id);  // it may have been queued
+      // It may have been queued.
+      failed.may_still_run = !co_await Abandon(own_id);
     }
     co_return failed;
   }
@@ -164,16 +165,19 @@ boost::asio::awaitable<UpstreamResult> ComfyUiAdapter::Generate(
   }
   if (stop.stop_requested() ||
       (wait.state == Wait::State::kWaiting && wait.deadline.Passed())) {
-    co_await Abandon(wait.prompt_id);
-    if (stop.stop_requested()) {
-      co_return internal::MakeResult(
-          UpstreamOutcome::kCancelled,
-          CancelledError("comfyui prompt " + wait.prompt_id + " cancelled"));
-    }
-    co_return internal::MakeResult(
-        UpstreamOutcome::kFailure,
-        DeadlineExceededError("comfyui prompt " + wait.prompt_id +
-                              " did not finish in time"));
+    const bool stopped = co_await Abandon(wait.prompt_id);
+    UpstreamResult abandoned =
+        stop.stop_requested()
+            ? internal::MakeResult(
+                  UpstreamOutcome::kCancelled,
+                  CancelledError("comfyui prompt " + wait.prompt_id +
+                                 " cancelled"))
+            : internal::MakeResult(
+                  UpstreamOutcome::kFailure,
+                  DeadlineExceededError("comfyui prompt " + wait.prompt_id +
+                                        " did not finish in time"));
+    abandoned.may_still_run = !stopped;
+    co_return abandoned;
   }
   switch (wait.state) {
     case Wait::State::kError:
@@ -352,7 +356,7 @@ boost::asio::awaitable<UpstreamResult> ComfyUiAdapter::FetchImages(
   co_return result;
 }
 
-boost::asio::awaitable<void> ComfyUiAdapter::Abandon(
+boost::asio::awaitable<bool> ComfyUiAdapter::Abandon(
     const std::string& prompt_id) {
   // Delete first: a prompt that starts between the two calls is still
   // interrupted.
@@ -368,12 +372,23 @@ boost::asio::awaitable<void> ComfyUiAdapter::Abandon(
   interrupt.headers.Set("Content-Type", "application/json");
   interrupt.timeout = kAbandonTimeout;
   StatusOr<http::Response> r2 = co_await client_.Send(std::move(interrupt));
-  if (!r1.ok() || !r2.ok()) {
-    log::Warn("comfyui prompt not cancelled",
-              {{"backend", base_url_},
-               {"prompt_id", prompt_id},
-               {"error", !r1.ok() ? r1.status() : r2.status()}});
-  }
+  auto answered = [](const StatusOr<http::Response>& r) {
+    if (!r.ok()) return r.status();
+    if (r->status < 200 || r->status > 299) {
+      return UnavailableError("answered " + std::to_string(r->status));
+    }
+    return OkStatus();
+  };
+  Status dequeued = answered(r1);
+  Status interrupted = answered(r2);
+  if (dequeued.ok() && interrupted.ok()) co_return true;
+  log::Warn("comfyui prompt not cancelled",
+            {{"backend", base_url_},
+             {"prompt_id", prompt_id},
+             {"error", !dequeued.ok()
+                           ? "POST /queue: " + dequeued.ToString()
+                           : "POST /interrupt: " + interrupted.ToString()}});
+  co_return false;
 }
 
 UpstreamResult ComfyUiAdapter::FromSubmitError(int http_status,

@@ -76,7 +76,9 @@ class ComfyUiAdapter : public BackendAdapter {
   boost::asio::awaitable<void> FollowWebSocket(Wait& wait);
   boost::asio::awaitable<void> PollHistory(Wait& wait);
   boost::asio::awaitable<UpstreamResult> FetchImages(const Wait& wait);
-  boost::asio::awaitable<void> Abandon(const std::string& prompt_id);
+  // Deletes the prompt from ComfyUI's queue and interrupts it: true when
+  // both calls were answered 2xx, false (logged) when the prompt may go on.
+  boost::asio::awaitable<bool> Abandon(const std::string& prompt_id);
   UpstreamResult FromSubmitError(int http_status, const std::string& body);
   UpstreamResult FromExecutionError(const nlohmann::json& data);
 

@@ -263,6 +263,7 @@ TEST(ComfyUiAdapter, TimeoutInterruptsThePrompt) {
     EXPECT_EQ(r.outcome, UpstreamOutcome::kFailure);
     EXPECT_EQ(r.status.code(), StatusCode::kDeadlineExceeded)
         << r.status.ToString();
+    EXPECT_FALSE(r.may_still_run);  // interrupted
     EXPECT_TRUE(sim::testing::WaitFor([&] { return QueueEmpty(*sim); }));
   }
 }
@@ -283,6 +284,7 @@ TEST(ComfyUiAdapter, StopCancelsAndInterruptsThePrompt) {
   UpstreamResult r = h.Generate(adapter, SmallRequest(), 30s, stop.get_token());
   leave.join();
   EXPECT_EQ(r.outcome, UpstreamOutcome::kCancelled) << r.status.ToString();
+  EXPECT_FALSE(r.may_still_run);  // interrupted
   EXPECT_TRUE(sim::testing::WaitFor([&] { return QueueEmpty(*sim); }));
   EXPECT_EQ(sim->engine().Stats().requests_cancelled, 1u);
 }

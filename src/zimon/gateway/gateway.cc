@@ -2,6 +2,7 @@
 
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <cstdio>
 #include <latch>
 
@@ -27,6 +28,7 @@ std::string BackendsJson(const std::vector<BackendView>& views) {
         ",\"limit\":" + std::to_string(v.limit) +
         ",\"effective_limit\":" + std::to_string(v.effective_limit) +
         ",\"inflight\":" + std::to_string(v.inflight) +
+        ",\"held\":" + std::to_string(v.held) +
         ",\"healthy\":" + (v.healthy ? "true" : "false") +
         ",\"ejected\":" + (v.ejected ? "true" : "false") +
         ",\"removed\":" + (v.removed ? "true" : "false") +
@@ -35,6 +37,15 @@ std::string BackendsJson(const std::vector<BackendView>& views) {
   }
   out += "]}";
   return out;
+}
+
+std::set<std::string, std::less<>> HoldingBackends(
+    const GatewayConfig& config) {
+  std::set<std::string, std::less<>> names;
+  for (const BackendConfig& b : config.backends) {
+    if (HoldsAbandonedWork(b)) names.insert(b.name);
+  }
+  return names;
 }
 
 }  // namespace
@@ -60,7 +71,8 @@ Gateway::Impl::Impl(GatewayOptions options, metrics::Registry& registry,
                               : nullptr),
       access_file_(std::move(access_file)),
       limits_(LimitsFrom(options_.config)),
-      pool_(static_cast<size_t>(std::max(1, options_.worker_threads))) {
+      pool_(static_cast<size_t>(std::max(1, options_.worker_threads))),
+      hold_abandoned_(HoldingBackends(options_.config)) {
   NameWorkers();
 }
 
@@ -177,10 +189,13 @@ AdmissionOptions Gateway::Impl::MakeAdmissionOptions(
   return o;
 }
 
-void Gateway::Impl::SpawnLoop(const asio::any_io_executor& executor,
+bool Gateway::Impl::SpawnLoop(const asio::any_io_executor& executor,
                               awaitable<void> loop) {
   {
+    // Stop() requests the stop before it waits under this lock: a loop
+    // counted here is one it waits for.
     std::lock_guard lock(loops_mu_);
+    if (stop_.stop_requested()) return false;
     ++loops_;
   }
   asio::co_spawn(executor, std::move(loop), [this](std::exception_ptr) {
@@ -188,6 +203,7 @@ void Gateway::Impl::SpawnLoop(const asio::any_io_executor& executor,
     --loops_;
     loops_done_.notify_all();
   });
+  return true;
 }
 
 awaitable<void> Gateway::Impl::RetentionLoop(std::stop_token stop) {
@@ -361,6 +377,21 @@ awaitable<void> Gateway::Impl::Admit(const ImageRequest& image, int priority,
                      attempt.result.http_status == 0;
   bool connection_lost = attempt.result.http_status == 0 &&
                          attempt.result.status.code() == StatusCode::kAborted;
+  std::optional<Clock::SteadyTime> hold_until =
+      HoldUntil(grant->backend, shape, upstream_start, attempt.result);
+  if (hold_until && !SpawnLoop(co_await asio::this_coro::executor,
+                               EndHoldAt(*hold_until, stop_.get_token()))) {
+    hold_until.reset();  // stopping: nothing is waiting for the slot
+  }
+  if (hold_until) {
+    abandoned_holds_.WithLabels({grant->backend}).Inc();
+    log::Info(
+        "slot held for abandoned work",
+        {{"request_id", image.request_id},
+         {"backend", grant->backend},
+         {"hold_seconds", Seconds(*hold_until - clock_.SteadyNow()).count()},
+         {"error", attempt.result.status.ToString()}});
+  }
   if (unreachable || connection_lost) {
     // Nothing answered (connection refused), or the connection died under
     // the request: the server is most likely down. Take it out of service
@@ -375,7 +406,8 @@ awaitable<void> Gateway::Impl::Admit(const ImageRequest& image, int priority,
          {"error", attempt.result.status.ToString()}});
     admission_.ReportHealth(grant->backend, false);
   }
-  (void)admission_.Release(grant->ticket, attempt.result.outcome);
+  (void)admission_.Release(grant->ticket, attempt.result.outcome,
+                           hold_until.value_or(Clock::SteadyTime{}));
   metrics_.Upstream(attempt.backend, attempt.upstream->count(),
                     static_cast<int>(attempt.result.images.size()));
   co_return;
@@ -424,6 +456,29 @@ void Gateway::Impl::RecordServiceTime(const ServiceShape& shape, Seconds took) {
   } else {
     it->second = 0.8 * it->second + 0.2 * took.count();
   }
+}
+
+auto Gateway::Impl::HoldUntil(const std::string& backend,
+                              const ServiceShape& shape, Clock::SteadyTime sent,
+                              const UpstreamResult& result)
+    -> std::optional<Clock::SteadyTime> {
+  if (!result.may_still_run || !hold_abandoned_.contains(backend)) {
+    return std::nullopt;
+  }
+  std::optional<Seconds> typical = TypicalServiceTime(shape);
+  const auto takes =
+      typical
+          ? std::chrono::duration_cast<Clock::SteadyTime::duration>(*typical)
+          : AdmissionOptions().assumed_service_time;
+  const Clock::SteadyTime until = sent + takes;
+  if (until <= clock_.SteadyNow()) return std::nullopt;
+  return until;
+}
+
+awaitable<void> Gateway::Impl::EndHoldAt(Clock::SteadyTime until,
+                                         std::stop_token stop) {
+  Status slept = co_await http::SleepFor(until - clock_.SteadyNow(), stop);
+  if (slept.ok()) admission_.ExpireDue();
 }
 
 std::string Gateway::Impl::FormatSeconds(Seconds s) {

@@ -15,10 +15,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -110,8 +112,13 @@ class Gateway::Impl {
   }
 
   // Runs `loop` on `executor`, counted until it returns (Stop() waits).
-  void SpawnLoop(const boost::asio::any_io_executor& executor,
+  // False, and `loop` never runs, once Stop() was called.
+  bool SpawnLoop(const boost::asio::any_io_executor& executor,
                  awaitable<void> loop);
+
+  // Frees the held slots due at `until` (the admission frees them lazily
+  // too, but a queued request should not wait for the next event).
+  awaitable<void> EndHoldAt(Clock::SteadyTime until, std::stop_token stop);
 
   // Deletes image files older than gateway.image_retention: once at start,
   // then every tenth of the retention (1 min to 1 h).
@@ -174,6 +181,15 @@ class Gateway::Impl {
                               const ImageRequest& image);
   std::optional<Seconds> TypicalServiceTime(const ServiceShape& shape);
   void RecordServiceTime(const ServiceShape& shape, Seconds took);
+  // For an upstream call that was abandoned while the server goes on with
+  // the work (UpstreamResult::may_still_run, on a backend that holds
+  // abandoned work): when that work would end, `sent` plus the typical
+  // service time of its shape (the admission's assumed one before any is
+  // known). nullopt when there is nothing to hold or that time has passed.
+  std::optional<Clock::SteadyTime> HoldUntil(const std::string& backend,
+                                             const ServiceShape& shape,
+                                             Clock::SteadyTime sent,
+                                             const UpstreamResult& result);
   static std::string FormatSeconds(Seconds s);
 
   awaitable<http::Response> HandleGenerate(http::Request& req);
@@ -226,6 +242,13 @@ class Gateway::Impl {
                                               "(when queued or when granted "
                                               "a backend).")
                                   .WithLabels({});
+  // Backends whose servers go on with abandoned work (HoldsAbandonedWork).
+  const std::set<std::string, std::less<>> hold_abandoned_;
+  metrics::Family<metrics::Counter>& abandoned_holds_ = registry_.AddCounter(
+      "zimon_abandoned_holds_total",
+      "Requests abandoned (client gone or deadline passed) while the backend "
+      "went on with the work; their slot stayed taken until it would end.",
+      {"backend"});
   metrics::Counter& expired_ =
       registry_
           .AddCounter("zimon_images_expired_total",

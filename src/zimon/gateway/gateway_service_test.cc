@@ -27,6 +27,8 @@
 #include "zimon/http/client.h"
 #include "zimon/http/server.h"
 #include "zimon/metrics/registry.h"
+#include "zimon/sim/model.h"
+#include "zimon/sim/sdcpp_front.h"
 #include "zimon/sim/sim_server.h"
 #include "zimon/sim/sim_server_test_util.h"
 #include "zimon/sim/vllm_front.h"
@@ -600,6 +602,60 @@ TEST(GatewayService, QueuedRequestThatCannotFinishInTimeIsAnsweredAtOnce) {
   patient.clear();  // joins
   auto state = Call("GET", sim->base_url() + "/sim/state");
   EXPECT_EQ(state.json["stats"]["requests_ok"], 6) << state.body;
+}
+
+// sd-server runs a request to its end after its client has left. In
+// --parallel mode with memory for two images, two abandoned images and two
+// new ones side by side would run it out of memory; the gateway keeps the
+// abandoned requests' slots until their work would be done instead.
+TEST(GatewayService, AbandonedWorkKeepsItsSlotOnAServerThatFinishesIt) {
+  sim::SimServerOptions o =
+      FastOptions(sim::ApiFlavour::kSdcpp, sim::RegisterSdcppApi);
+  o.engine.mode = sim::SchedulingMode::kParallel;
+  o.engine.profile.step_seconds = 1.0;  // about 0.5 s per 256x256 image
+  o.engine.profile.vram_bytes =
+      sim::kContextBytes + sim::WeightsBytes(o.engine.profile, false) +
+      sim::ActivationBytes(o.engine.profile, {256, 256}) * 5 / 2;
+  auto sim = MustStart(std::move(o));
+  GatewayConfig config = OneBackend(sim->base_url(), /*max_concurrent=*/2);
+  config.backends[0].adapter = "sdcpp";
+  RunningGateway gw(config);
+  auto send = [&gw](std::stop_token stop = {}) {
+    http::ClientRequest req("POST", gw.url("/v1/images/generations"), kSmall);
+    req.timeout = 30s;
+    StatusOr<http::Response> r = http::Fetch(req, {}, stop);
+    return r.ok() ? r->status : 0;
+  };
+  // Two pairs side by side teach the gateway how long a pair takes.
+  for (int round = 0; round < 2; ++round) {
+    std::jthread other([&] { EXPECT_EQ(send(), 200); });
+    EXPECT_EQ(send(), 200);
+  }
+  auto sim_stat = [&](const char* name) {
+    return Call("GET", sim->base_url() + "/sim/state").json["stats"][name];
+  };
+  {
+    std::stop_source leave;
+    std::jthread a([&] { (void)send(leave.get_token()); });
+    std::jthread b([&] { (void)send(leave.get_token()); });
+    ASSERT_TRUE(Eventually([&] { return sim_stat("running_requests") == 2; }));
+    leave.request_stop();  // both clients leave; the sim goes on
+  }
+  ASSERT_TRUE(Eventually([&] {
+    return gw.Metric("zimon_abandoned_holds", {{"backend", "sim-0"}}) == 2;
+  }));
+  EXPECT_EQ(gw.Metric("zimon_inflight_requests", {{"backend", "sim-0"}}), 2);
+  // Two new requests wait for the held slots, then run alone.
+  {
+    std::jthread c([&] { EXPECT_EQ(send(), 200); });
+    EXPECT_EQ(send(), 200);
+  }
+  EXPECT_EQ(sim_stat("requests_oom"), 0);
+  EXPECT_EQ(sim_stat("requests_cancelled"), 0);
+  EXPECT_EQ(sim_stat("requests_ok"), 8);
+  EXPECT_TRUE(Eventually([&] {
+    return gw.Metric("zimon_inflight_requests", {{"backend", "sim-0"}}) == 0;
+  }));
 }
 
 TEST(GatewayService, HigherPriorityLeavesTheQueueFirst) {

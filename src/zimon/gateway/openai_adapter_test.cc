@@ -181,6 +181,7 @@ TEST(OpenAiAdapter, ConnectionRefusedIsNotStarted) {
   EXPECT_EQ(r.outcome, UpstreamOutcome::kNotStarted) << r.status.ToString();
   EXPECT_EQ(r.status.code(), StatusCode::kUnavailable);
   EXPECT_EQ(r.http_status, 0);
+  EXPECT_FALSE(r.may_still_run);
 }
 
 TEST(OpenAiAdapter, HangPastTheTimeoutIsDeadlineExceeded) {
@@ -194,6 +195,8 @@ TEST(OpenAiAdapter, HangPastTheTimeoutIsDeadlineExceeded) {
   EXPECT_EQ(r.outcome, UpstreamOutcome::kFailure);
   EXPECT_EQ(r.status.code(), StatusCode::kDeadlineExceeded)
       << r.status.ToString();
+  // Nothing told the server to stop.
+  EXPECT_TRUE(r.may_still_run);
 }
 
 TEST(OpenAiAdapter, ConnectionCutAfterSendingIsFailure) {
@@ -212,6 +215,7 @@ TEST(OpenAiAdapter, ConnectionCutAfterSendingIsFailure) {
   cut.join();
   EXPECT_EQ(r.outcome, UpstreamOutcome::kFailure) << r.status.ToString();
   EXPECT_EQ(r.status.code(), StatusCode::kAborted);
+  EXPECT_FALSE(r.may_still_run);  // the server is gone
 }
 
 TEST(OpenAiAdapter, StopCancelsTheUpstreamCall) {
@@ -231,6 +235,7 @@ TEST(OpenAiAdapter, StopCancelsTheUpstreamCall) {
   leave.join();
   EXPECT_EQ(r.outcome, UpstreamOutcome::kCancelled) << r.status.ToString();
   EXPECT_EQ(r.status.code(), StatusCode::kCancelled);
+  EXPECT_TRUE(r.may_still_run);  // as far as the adapter can tell
   // The server saw the client leave and cancelled the generation.
   EXPECT_TRUE(sim::testing::WaitFor(
       [&] { return sim->engine().Stats().requests_cancelled == 1; }));

@@ -180,8 +180,9 @@ TEST(SdcppAdapter, FullQueueIsNotStarted) {
 TEST(SdcppAdapter, RefusedTimedOutAndStopped) {
   AdapterHarness h;
   SdcppAdapter refused(testing::ClosedUrl(), h.client());
-  EXPECT_EQ(h.Generate(refused, SmallRequest()).outcome,
-            UpstreamOutcome::kNotStarted);
+  UpstreamResult not_sent = h.Generate(refused, SmallRequest());
+  EXPECT_EQ(not_sent.outcome, UpstreamOutcome::kNotStarted);
+  EXPECT_FALSE(not_sent.may_still_run);
 
   sim::Faults faults;
   faults.hang_rate = 1;
@@ -191,12 +192,15 @@ TEST(SdcppAdapter, RefusedTimedOutAndStopped) {
   UpstreamResult late = h.Generate(adapter, SmallRequest(), 300ms);
   EXPECT_EQ(late.outcome, UpstreamOutcome::kFailure);
   EXPECT_EQ(late.status.code(), StatusCode::kDeadlineExceeded);
+  // sd-server goes on with the image: nothing can stop it.
+  EXPECT_TRUE(late.may_still_run);
 
   std::stop_source stop;
   stop.request_stop();
   UpstreamResult cancelled =
       h.Generate(adapter, SmallRequest(), 30s, stop.get_token());
   EXPECT_EQ(cancelled.outcome, UpstreamOutcome::kCancelled);
+  EXPECT_TRUE(cancelled.may_still_run);
 }
 
 TEST(SdcppAdapter, HealthCheck) {
