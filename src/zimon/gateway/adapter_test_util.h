@@ -11,6 +11,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stop_token>
@@ -60,8 +61,8 @@ inline ImageRequest SmallRequest(int n = 1) {
   return r;
 }
 
-// An upstream that answers every request with a scripted response and keeps
-// what it received.
+// An upstream that answers every request with a scripted response (or the
+// one scripted for its method and path) and keeps what it received.
 class FakeUpstream {
  public:
   struct Received {
@@ -74,7 +75,8 @@ class FakeUpstream {
     auto handler = [this](http::Request& req) {
       std::lock_guard<std::mutex> lock(mu_);
       received_.push_back({req.method, req.target, req.body, req.headers});
-      return response_;
+      auto it = by_path_.find(req.method + " " + std::string(req.path));
+      return it != by_path_.end() ? it->second : response_;
     };
     EXPECT_TRUE(router->HandleSync("GET", "/{path...}", handler).ok());
     EXPECT_TRUE(router->HandleSync("POST", "/{path...}", handler).ok());
@@ -90,6 +92,13 @@ class FakeUpstream {
     std::lock_guard<std::mutex> lock(mu_);
     response_ = http::Response::Json(status, std::move(body));
   }
+  // For `method` on exactly `path` (no query), instead of the default.
+  void RespondTo(const std::string& method, const std::string& path, int status,
+                 std::string body) {
+    std::lock_guard<std::mutex> lock(mu_);
+    by_path_.insert_or_assign(method + " " + path,
+                              http::Response::Json(status, std::move(body)));
+  }
   std::vector<Received> received() {
     std::lock_guard<std::mutex> lock(mu_);
     return received_;
@@ -99,6 +108,7 @@ class FakeUpstream {
  private:
   std::mutex mu_;
   http::Response response_ = http::Response::Json(200, "{}");
+  std::map<std::string, http::Response> by_path_;
   std::vector<Received> received_;
   std::unique_ptr<http::Server> server_;  // last: stops before the rest goes
 };

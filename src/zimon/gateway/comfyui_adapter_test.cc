@@ -289,6 +289,29 @@ TEST(ComfyUiAdapter, StopCancelsAndInterruptsThePrompt) {
   EXPECT_EQ(sim->engine().Stats().requests_cancelled, 1u);
 }
 
+// When the interrupt fails, the prompt may still run: the gateway is told so
+// (may_still_run) and keeps the slot (gateway.md, "Abandoned work").
+TEST(ComfyUiAdapter, AFailedInterruptLeavesThePromptMaybeRunning) {
+  testing::FakeUpstream upstream;
+  upstream.RespondTo("POST", "/prompt", 200, R"({"prompt_id":"p1"})");
+  upstream.RespondTo("POST", "/interrupt", 500, R"({"error":"busy"})");
+  AdapterHarness h;
+  ComfyUiAdapter adapter(upstream.base_url(), ShippedTemplate(), h.client(),
+                         {.use_websocket = false});
+  UpstreamResult r = h.Generate(adapter, SmallRequest(), 300ms);
+  EXPECT_EQ(r.outcome, UpstreamOutcome::kFailure) << r.status.ToString();
+  EXPECT_EQ(r.status.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(r.may_still_run);
+  bool interrupted = false;
+  for (const auto& got : upstream.received()) {
+    interrupted = interrupted || got.target == "/interrupt";
+  }
+  EXPECT_TRUE(interrupted);
+
+  upstream.RespondTo("POST", "/interrupt", 200, "{}");
+  EXPECT_FALSE(h.Generate(adapter, SmallRequest(), 300ms).may_still_run);
+}
+
 TEST(ComfyUiAdapter, ConnectionRefusedIsNotStarted) {
   AdapterHarness h;
   ComfyUiAdapter adapter(testing::ClosedUrl(), ShippedTemplate(), h.client());
