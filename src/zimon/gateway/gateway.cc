@@ -48,6 +48,29 @@ std::set<std::string, std::less<>> HoldingBackends(
   return names;
 }
 
+// OpenAI's model list: the backends' configured `model` names, or the model
+// zimon fronts when none is set.
+std::string ModelsJson(const GatewayConfig& config, Clock::WallTime created) {
+  std::set<std::string> ids;
+  for (const BackendConfig& b : config.backends) {
+    if (!b.model.empty()) ids.insert(b.model);
+  }
+  if (ids.empty()) ids.insert("Tongyi-MAI/Z-Image-Turbo");
+  const std::string since =
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                         created.time_since_epoch())
+                         .count());
+  std::string out = "{\"object\":\"list\",\"data\":[";
+  for (const std::string& id : ids) {
+    if (out.back() != '[') out += ',';
+    out += "{\"id\":" + http::JsonQuote(id) +
+           ",\"object\":\"model\",\"created\":" + since +
+           ",\"owned_by\":\"zimon\"}";
+  }
+  out += "]}";
+  return out;
+}
+
 }  // namespace
 
 Gateway::Impl::Impl(GatewayOptions options, metrics::Registry& registry,
@@ -72,7 +95,8 @@ Gateway::Impl::Impl(GatewayOptions options, metrics::Registry& registry,
       access_file_(std::move(access_file)),
       limits_(LimitsFrom(options_.config)),
       pool_(static_cast<size_t>(std::max(1, options_.worker_threads))),
-      hold_abandoned_(HoldingBackends(options_.config)) {
+      hold_abandoned_(HoldingBackends(options_.config)),
+      models_json_(ModelsJson(options_.config, clock.Now())) {
   NameWorkers();
 }
 
@@ -122,6 +146,11 @@ Status Gateway::Impl::AddRoutes(http::Router& router) {
   ZIMON_RETURN_IF_ERROR(router.Handle(
       "GET", "/v1/feedback",
       [this](http::Request& r) { return HandleFeedbackReport(r); }));
+  ZIMON_RETURN_IF_ERROR(
+      router.HandleSync("GET", "/v1/models", [this](http::Request& r) {
+        if (!Authorized(r)) return Reply(Unauthorized());
+        return http::Response::Json(200, models_json_);
+      }));
   return router.HandleSync("GET", "/v1/backends", [this](http::Request&) {
     return http::Response::Json(200, BackendsJson(admission_.Backends()));
   });

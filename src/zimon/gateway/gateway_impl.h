@@ -244,6 +244,7 @@ class Gateway::Impl {
                                   .WithLabels({});
   // Backends whose servers go on with abandoned work (HoldsAbandonedWork).
   const std::set<std::string, std::less<>> hold_abandoned_;
+  const std::string models_json_;  // GET /v1/models
   metrics::Family<metrics::Counter>& abandoned_holds_ = registry_.AddCounter(
       "zimon_abandoned_holds_total",
       "Requests abandoned (client gone or deadline passed) while the backend "

@@ -497,6 +497,21 @@ TEST(GatewayService, ImageIdsFollowARequestIdTheGatewayMade) {
   EXPECT_EQ(rate("request_id", "req_" + key.substr(0, 20)).status, 404);
 }
 
+TEST(GatewayService, ModelListNamesTheBackendsModels) {
+  GatewayConfig config = OneBackend("http://127.0.0.1:9");
+  config.backends[0].model = "z-image-turbo-q8";
+  BackendConfig second = config.backends[0];
+  second.name = "sim-1";
+  second.model = "";
+  config.backends.push_back(second);
+  RunningGateway gw(config);
+  auto models = Call("GET", gw.url("/v1/models"));
+  ASSERT_EQ(models.status, 200) << models.body;
+  ASSERT_EQ(models.json["data"].size(), 1u) << models.body;
+  EXPECT_EQ(models.json["data"][0]["id"], "z-image-turbo-q8");
+  EXPECT_EQ(models.json["data"][0]["owned_by"], "zimon");
+}
+
 TEST(GatewayService, ApiKeysGuardGenerationAndFeedback) {
   auto sim = StartSim();
   GatewayConfig config = OneBackend(sim->base_url());
@@ -511,6 +526,18 @@ TEST(GatewayService, ApiKeysGuardGenerationAndFeedback) {
   auto no_key = call("POST", "/v1/images/generations", kSmall, "");
   ASSERT_TRUE(no_key.ok());
   EXPECT_EQ(no_key->status, 401);
+  auto models_no_key = call("GET", "/v1/models", "", "");
+  ASSERT_TRUE(models_no_key.ok());
+  EXPECT_EQ(models_no_key->status, 401);
+  auto models = call("GET", "/v1/models", "", "k-123");
+  ASSERT_TRUE(models.ok());
+  EXPECT_EQ(models->status, 200);
+  nlohmann::json list = nlohmann::json::parse(models->body);
+  EXPECT_EQ(list["object"], "list");
+  ASSERT_EQ(list["data"].size(), 1u) << models->body;
+  EXPECT_EQ(list["data"][0]["id"], "Tongyi-MAI/Z-Image-Turbo");
+  EXPECT_EQ(list["data"][0]["object"], "model");
+  EXPECT_GT(list["data"][0]["created"], 1700000000);
   auto good = call("POST", "/v1/images/generations", kSmall, "k-123");
   ASSERT_TRUE(good.ok());
   EXPECT_EQ(good->status, 200) << good->body;
