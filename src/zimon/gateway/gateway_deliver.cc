@@ -5,6 +5,7 @@
 #include "zimon/common/logging.h"
 #include "zimon/gateway/feedback_json.h"
 #include "zimon/gateway/gateway_impl.h"
+#include "zimon/http/byte_range.h"
 
 namespace zimon::gateway {
 namespace {
@@ -234,6 +235,7 @@ awaitable<http::Response> Gateway::Impl::HandleImage(http::Request& req) {
   response.headers.Set("Content-Type", type.empty() ? "image/png" : type);
   response.headers.Set("Cache-Control", "public, max-age=3600, immutable");
   response.body = std::move(*bytes);
+  http::ApplyRange(req, response);  // resumed downloads, range-fetching CDNs
   co_return response;
 }
 

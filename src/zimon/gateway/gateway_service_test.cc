@@ -429,6 +429,23 @@ TEST(GatewayService, UrlImagesAreServedAndRatable) {
   EXPECT_EQ(image.status, 200);
   EXPECT_EQ(image.headers.Get("Content-Type").value_or(""), "image/png");
   EXPECT_EQ(image.body.substr(1, 3), "PNG");
+  EXPECT_EQ(image.headers.Get("Accept-Ranges").value_or(""), "bytes");
+  // A download that resumes: the rest from byte 100; past the end, 416.
+  http::ClientRequest rest("GET", gw.url(url.substr(url.find("/images/"))));
+  rest.headers.Set("Range", "bytes=100-");
+  auto tail = http::Fetch(rest);
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(tail->status, 206);
+  EXPECT_TRUE(tail->body == image.body.substr(100));
+  EXPECT_EQ(tail->headers.Get("Content-Range").value_or(""),
+            "bytes 100-" + std::to_string(image.body.size() - 1) + "/" +
+                std::to_string(image.body.size()));
+  rest.headers.Set("Range", "bytes=" + std::to_string(image.body.size()) + "-");
+  auto past = http::Fetch(rest);
+  ASSERT_TRUE(past.ok());
+  EXPECT_EQ(past->status, 416);
+  EXPECT_EQ(past->headers.Get("Content-Range").value_or(""),
+            "bytes */" + std::to_string(image.body.size()));
   std::string id = url.substr(slash + 1, url.size() - slash - 5);
   auto rated = Call("POST", gw.url("/v1/feedback"),
                     R"({"image_id":")" + id + R"(","rating":5})");
