@@ -83,7 +83,7 @@ struct BackendConfig {
 
 // hold_abandoned, or the adapter's default: true for sdcpp (sd-server runs
 // every request to the end) and comfyui (only when its interrupt failed);
-// false for openai (vLLM-Omni and SGLang abort a disconnected request).
+// false for openai (vLLM-Omni aborts a disconnected request).
 bool HoldsAbandonedWork(const BackendConfig& backend);
 
 struct GatewayConfig {
