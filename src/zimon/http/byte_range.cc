@@ -1,27 +1,25 @@
 #include "zimon/http/byte_range.h"
 
 #include <algorithm>
+#include <charconv>
 #include <limits>
 #include <optional>
 #include <string>
+#include <system_error>
+
+#include "zimon/http/headers.h"
 
 namespace zimon::http {
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
 // Digits only, at least one; saturates at the largest uint64_t.
 std::optional<uint64_t> ParseCount(std::string_view text) {
-  if (text.empty()) return std::nullopt;
   uint64_t value = 0;
-  for (char c : text) {
-    if (!IsDigit(c)) return std::nullopt;
-    const uint64_t digit = static_cast<uint64_t>(c - '0');
-    if (value > (std::numeric_limits<uint64_t>::max() - digit) / 10) {
-      value = std::numeric_limits<uint64_t>::max();
-    } else {
-      value = value * 10 + digit;
-    }
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ptr != end) return std::nullopt;
+  if (ec == std::errc::result_out_of_range) {
+    return std::numeric_limits<uint64_t>::max();
   }
   return value;
 }
@@ -36,24 +34,14 @@ std::string_view TrimSpaces(std::string_view s) {
   return s;
 }
 
-bool StartsWithBytesUnit(std::string_view s) {
-  constexpr std::string_view kUnit = "bytes=";
-  if (s.size() < kUnit.size()) return false;
-  for (size_t i = 0; i < kUnit.size(); ++i) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != kUnit[i]) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 RangeAnswer ResolveRange(std::string_view range, uint64_t size) {
   using Kind = RangeAnswer::Kind;
   range = TrimSpaces(range);
-  if (!StartsWithBytesUnit(range)) return {};
-  std::string_view spec = TrimSpaces(range.substr(6));
+  constexpr std::string_view kUnit = "bytes=";
+  if (!EqualsIgnoreCase(range.substr(0, kUnit.size()), kUnit)) return {};
+  std::string_view spec = TrimSpaces(range.substr(kUnit.size()));
   if (spec.find(',') != std::string_view::npos) return {};  // several ranges
   const size_t dash = spec.find('-');
   if (dash == std::string_view::npos) return {};
