@@ -499,9 +499,12 @@ auto Gateway::Impl::HoldUntil(const std::string& backend,
       typical
           ? std::chrono::duration_cast<Clock::SteadyTime::duration>(*typical)
           : AdmissionOptions().assumed_service_time;
-  const Clock::SteadyTime until = sent + takes;
-  if (until <= clock_.SteadyNow()) return std::nullopt;
-  return until;
+  const Clock::SteadyTime now = clock_.SteadyNow();
+  if (sent + takes > now) return sent + takes;
+  // The request has been in the server longer than an image takes, so it
+  // waited there behind other work (or the server is running slow). Started
+  // or not, it may run for up to one whole image from now.
+  return now + takes;
 }
 
 awaitable<void> Gateway::Impl::EndHoldAt(Clock::SteadyTime until,

@@ -185,7 +185,8 @@ class Gateway::Impl {
   // the work (UpstreamResult::may_still_run, on a backend that holds
   // abandoned work): when that work would end, `sent` plus the typical
   // service time of its shape (the admission's assumed one before any is
-  // known). nullopt when there is nothing to hold or that time has passed.
+  // known); once that has passed, now plus that time. nullopt when there is
+  // nothing to hold.
   std::optional<Clock::SteadyTime> HoldUntil(const std::string& backend,
                                              const ServiceShape& shape,
                                              Clock::SteadyTime sent,

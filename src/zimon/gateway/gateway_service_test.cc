@@ -702,6 +702,50 @@ TEST(GatewayService, AbandonedWorkKeepsItsSlotOnAServerThatFinishesIt) {
   }));
 }
 
+// A request whose deadline passes while it waits inside sd-server, behind a
+// longer image, is past the time an image typically takes when it is
+// abandoned. sd-server still runs it later, so its slot is held for one more
+// image from then.
+TEST(GatewayService, WorkAbandonedLateIsHeldForOneMoreImage) {
+  sim::SimServerOptions o =
+      FastOptions(sim::ApiFlavour::kSdcpp, sim::RegisterSdcppApi);
+  o.engine.profile.step_seconds = 1.5;  // 256x256 about 0.75 s, 512x512 3 s
+  auto sim = MustStart(std::move(o));
+  GatewayConfig config = OneBackend(sim->base_url(), /*max_concurrent=*/2);
+  config.backends[0].adapter = "sdcpp";
+  RunningGateway gw(config);
+  // One image teaches the gateway how long a 256x256 one takes.
+  EXPECT_EQ(Call("POST", gw.url("/v1/images/generations"), kSmall).status, 200);
+  std::jthread large([&] {
+    http::ClientRequest req("POST", gw.url("/v1/images/generations"),
+                            R"({"prompt":"a fox","size":"512x512"})");
+    req.timeout = 30s;
+    auto r = http::Fetch(req);
+    EXPECT_TRUE(r.ok() && r->status == 200);
+  });
+  ASSERT_TRUE(Eventually([&] {
+    return Call("GET", sim->base_url() + "/sim/state")
+               .json["stats"]["running_requests"] == 1;
+  }));
+  // Twice the typical time: sent, then abandoned while still queued in the
+  // server, after the moment a small image sent then would have been done.
+  http::ClientRequest late("POST", gw.url("/v1/images/generations"), kSmall);
+  late.headers.Set("X-Request-Timeout", "1.5");
+  auto answer = http::Fetch(late);
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->status, 504) << answer->body;
+  EXPECT_EQ(gw.Metric("zimon_abandoned_holds", {{"backend", "sim-0"}}), 1);
+  EXPECT_EQ(gw.Metric("zimon_inflight_requests", {{"backend", "sim-0"}}), 2);
+  large.join();
+  EXPECT_TRUE(Eventually([&] {
+    return Call("GET", sim->base_url() + "/sim/state")
+               .json["stats"]["requests_ok"] == 3;
+  }));
+  EXPECT_TRUE(Eventually([&] {
+    return gw.Metric("zimon_inflight_requests", {{"backend", "sim-0"}}) == 0;
+  }));
+}
+
 TEST(GatewayService, HigherPriorityLeavesTheQueueFirst) {
   sim::SimServerOptions o =
       FastOptions(sim::ApiFlavour::kVllmOmni, sim::RegisterVllmOmniApi);
