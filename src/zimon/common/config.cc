@@ -146,6 +146,12 @@ BackendConfig ReadBackendConfig(ConfigNode node) {
     }
   }
   c.model = node.String("model", c.model);
+  if (node.Has("sdcpp_api")) {
+    c.sdcpp_api = node.Enum("sdcpp_api", c.sdcpp_api, {"openai", "jobs"});
+    if (c.adapter != "sdcpp") {
+      node.Error("sdcpp_api", "only used with adapter sdcpp, not " + c.adapter);
+    }
+  }
   if (node.Has("hold_abandoned")) {
     c.hold_abandoned = node.Bool("hold_abandoned", false);
   }
@@ -305,6 +311,12 @@ Status ValidateGatewayConfig(const GatewayConfig& config) {
     }
     if (b.adapter == "comfyui" && b.workflow.empty()) {
       add(at + "workflow", "must not be empty");
+    }
+    if (b.sdcpp_api != "openai" && b.sdcpp_api != "jobs") {
+      add(at + "sdcpp_api",
+          "expected one of openai, jobs, got \"" + b.sdcpp_api + "\"");
+    } else if (b.sdcpp_api == "jobs" && b.adapter != "sdcpp") {
+      add(at + "sdcpp_api", "only used with adapter sdcpp, not " + b.adapter);
     }
   }
   if (problems.empty()) return OkStatus();

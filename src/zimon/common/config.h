@@ -74,6 +74,11 @@ struct BackendConfig {
   std::string workflow = "deploy/comfyui/zimage_turbo_workflow.json";
   // openai: the "model" field sent upstream; empty: the client's, if any.
   std::string model;
+  // sdcpp: which of sd-server's routes to use: "openai" (its
+  // OpenAI-compatible /v1/images/generations, in every build) or "jobs" (its
+  // native job API, /sdcpp/v1/img_gen, in recent builds; a queued job whose
+  // client left is cancelled there instead of run).
+  std::string sdcpp_api = "openai";
   // Whether the server goes on with a request whose client left or whose
   // deadline passed, so that its slot stays taken until the work would be
   // done (its typical service time from when it was sent). Unset: the

@@ -249,6 +249,7 @@ TEST(Config, ReadsGatewaySectionAndBackends) {
       url: http://[::1]:7860/
       adapter: sdcpp
       max_concurrent: 1
+      sdcpp_api: jobs
     - name: comfy:a
       url: http://comfy
       adapter: comfyui
@@ -283,6 +284,8 @@ TEST(Config, ReadsGatewaySectionAndBackends) {
   EXPECT_EQ(g.backends[1].url, "http://[::1]:7860");
   EXPECT_EQ(g.backends[1].adapter, "sdcpp");
   EXPECT_EQ(g.backends[1].max_concurrent, 1);
+  EXPECT_EQ(g.backends[1].sdcpp_api, "jobs");
+  EXPECT_EQ(g.backends[0].sdcpp_api, "openai");  // the default
   EXPECT_EQ(g.backends[2].url, "http://comfy");
   EXPECT_EQ(g.backends[2].adapter, "comfyui");
   EXPECT_EQ(g.backends[2].workflow, "/etc/zimon/workflow.json");
@@ -309,6 +312,13 @@ TEST(Config, BadBackendsAreReportedWithLineAndIndex) {
     - name: gpu4
       url: http://gpu4:8000
       workflow: w.json
+    - name: gpu5
+      url: http://gpu5:8000
+      adapter: sdcpp
+      sdcpp_api: async
+    - name: gpu6
+      url: http://gpu6:8000
+      sdcpp_api: jobs
 )",
                                         "zimon.yaml");
   ASSERT_FALSE(c.ok());
@@ -331,7 +341,11 @@ TEST(Config, BadBackendsAreReportedWithLineAndIndex) {
       "zimon.yaml:11: gateway.backends[3].max_concurrent: must be between 0 "
       "and 1024, got 2000\n"
       "zimon.yaml:14: gateway.backends[4].workflow: only used with adapter "
-      "comfyui, not openai");
+      "comfyui, not openai\n"
+      "zimon.yaml:18: gateway.backends[5].sdcpp_api: expected one of openai, "
+      "jobs, got \"async\"\n"
+      "zimon.yaml:21: gateway.backends[6].sdcpp_api: only used with adapter "
+      "sdcpp, not openai");
 }
 
 TEST(Config, BackendUrlMustHaveAHost) {

@@ -27,8 +27,11 @@ StatusOr<std::unique_ptr<BackendAdapter>> MakeAdapter(
         std::make_unique<OpenAiAdapter>(base, config.model, client));
   }
   if (config.adapter == "sdcpp") {
+    SdcppAdapterOptions options;
+    options.api =
+        config.sdcpp_api == "jobs" ? SdcppApi::kJobs : SdcppApi::kOpenAi;
     return std::unique_ptr<BackendAdapter>(
-        std::make_unique<SdcppAdapter>(base, client));
+        std::make_unique<SdcppAdapter>(base, client, options));
   }
   if (config.adapter == "comfyui") {
     StatusOr<ComfyWorkflowTemplate> workflow =

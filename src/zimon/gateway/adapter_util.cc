@@ -30,6 +30,29 @@ bool ContainsNoCase(std::string_view text, std::string_view needle) {
   return it != text.end();
 }
 
+// kFailure (kDataLoss) for a 200 answer that cannot be used.
+UpstreamResult Malformed(std::string_view what, std::string_view why) {
+  return MakeResult(UpstreamOutcome::kFailure,
+                    DataLossError(std::string(what) +
+                                  ": malformed answer: " + std::string(why)),
+                    200);
+}
+
+// kSuccess with the first `n` of `images`, or kFailure when there are fewer.
+UpstreamResult FirstImages(std::vector<GeneratedImage> images, int n,
+                           std::string_view what) {
+  if (static_cast<int>(images.size()) < n) {
+    return Malformed(what, std::to_string(images.size()) + " of " +
+                               std::to_string(n) + " images");
+  }
+  images.resize(static_cast<size_t>(n));
+  UpstreamResult result;
+  result.http_status = 200;
+  result.outcome = UpstreamOutcome::kSuccess;
+  result.images = std::move(images);
+  return result;
+}
+
 std::string Cut(std::string_view s) {
   if (s.size() <= kMaxDetail) return std::string(s);
   return std::string(s.substr(0, kMaxDetail)) + "...";
@@ -355,48 +378,39 @@ UpstreamResult ParseImagesResponse(std::string_view body, int n,
 UpstreamResult ParseImagesResponse(
     const std::shared_ptr<const std::string>& shared_body, int n,
     std::string_view what) {
-  std::string_view body = *shared_body;
-  auto malformed = [&](std::string_view why) {
-    return MakeResult(UpstreamOutcome::kFailure,
-                      DataLossError(std::string(what) +
-                                    ": malformed answer: " + std::string(why)),
-                      200);
-  };
-  UpstreamResult result;
-  result.http_status = 200;
   if (std::optional<std::vector<GeneratedImage>> fast =
           ScanImages(shared_body)) {
     // The usual answer: the base64 text is kept for the client as it came.
-    result.images = std::move(*fast);
-  } else {
-    json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object()) return malformed("not a JSON object");
-    auto data = j.find("data");
-    if (data == j.end() || !data->is_array()) {
-      return malformed("no data array");
-    }
-    for (const json& item : *data) {
-      if (!item.is_object()) return malformed("data item is not an object");
-      auto b64 = item.find("b64_json");
-      if (b64 == item.end() || !b64->is_string()) {
-        return malformed("data item without b64_json");
-      }
-      StatusOr<std::string> bytes =
-          Base64Decode(b64->get_ref<const std::string&>());
-      if (!bytes.ok()) return malformed(bytes.status().message());
-      GeneratedImage image;
-      image.media_type = std::string(SniffImageType(*bytes));
-      image.bytes = std::move(*bytes);
-      result.images.push_back(std::move(image));
-    }
+    return FirstImages(std::move(*fast), n, what);
   }
-  if (static_cast<int>(result.images.size()) < n) {
-    return malformed(std::to_string(result.images.size()) + " of " +
-                     std::to_string(n) + " images");
+  json j = json::parse(*shared_body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return Malformed(what, "not a JSON object");
+  auto data = j.find("data");
+  if (data == j.end() || !data->is_array()) {
+    return Malformed(what, "no data array");
   }
-  result.images.resize(static_cast<size_t>(n));
-  result.outcome = UpstreamOutcome::kSuccess;
-  return result;
+  return DecodeImageItems(*data, n, what);
+}
+
+UpstreamResult DecodeImageItems(const nlohmann::json& items, int n,
+                                std::string_view what) {
+  std::vector<GeneratedImage> images;
+  for (const json& item : items) {
+    if (!item.is_object())
+      return Malformed(what, "image item is not an object");
+    auto b64 = item.find("b64_json");
+    if (b64 == item.end() || !b64->is_string()) {
+      return Malformed(what, "image item without b64_json");
+    }
+    StatusOr<std::string> bytes =
+        Base64Decode(b64->get_ref<const std::string&>());
+    if (!bytes.ok()) return Malformed(what, bytes.status().message());
+    GeneratedImage image;
+    image.media_type = std::string(SniffImageType(*bytes));
+    image.bytes = std::move(*bytes);
+    images.push_back(std::move(image));
+  }
+  return FirstImages(std::move(images), n, what);
 }
 
 boost::asio::awaitable<UpstreamResult> PostImages(
@@ -448,6 +462,12 @@ boost::asio::awaitable<Status> GetHealth(http::Client& client, std::string url,
                                ErrorDetail(response->body));
   }
   co_return OkStatus();
+}
+
+std::string StringAt(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 std::string JoinUrl(std::string_view base, std::string_view path) {

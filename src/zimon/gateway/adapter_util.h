@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -85,6 +86,12 @@ UpstreamResult ParseImagesResponse(
     const std::shared_ptr<const std::string>& body, int n,
     std::string_view what);
 
+// The images of a JSON array of {"b64_json": ...} objects (an OpenAI
+// answer's "data", sd-server's job "result.images"), decoded, with the same
+// verdicts as ParseImagesResponse.
+UpstreamResult DecodeImageItems(const nlohmann::json& items, int n,
+                                std::string_view what);
+
 // POSTs `body` (JSON) to `url` and classifies the answer as above; a 200 is
 // parsed with ParseImagesResponse. A call abandoned after the request went
 // out (kCancelled, or kDeadlineExceeded) has may_still_run set.
@@ -97,6 +104,9 @@ boost::asio::awaitable<UpstreamResult> PostImages(
 boost::asio::awaitable<Status> GetHealth(http::Client& client, std::string url,
                                          Duration timeout,
                                          std::stop_token stop);
+
+// The string at j[key] when j is an object that has one, else "".
+std::string StringAt(const nlohmann::json& j, const char* key);
 
 // `base` + `path` with a trailing '/' of base dropped.
 std::string JoinUrl(std::string_view base, std::string_view path);

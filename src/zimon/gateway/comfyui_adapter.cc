@@ -18,6 +18,7 @@ namespace zimon::gateway {
 
 namespace asio = boost::asio;
 namespace internal = adapter_internal;
+using internal::StringAt;
 using nlohmann::json;
 using Duration = std::chrono::steady_clock::duration;
 using namespace std::chrono_literals;
@@ -43,13 +44,6 @@ std::string Uuid() {
   h[16] = "89ab"[internal::RandomU64() % 4];
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" +
          h.substr(16, 4) + "-" + h.substr(20);
-}
-
-// The string at j[key] when there is one, else "".
-std::string StringAt(const json& j, const char* key) {
-  if (!j.is_object()) return "";
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 }  // namespace

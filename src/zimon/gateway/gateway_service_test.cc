@@ -702,18 +702,25 @@ TEST(GatewayService, AbandonedWorkKeepsItsSlotOnAServerThatFinishesIt) {
   }));
 }
 
-// A request whose deadline passes while it waits inside sd-server, behind a
-// longer image, is past the time an image typically takes when it is
-// abandoned. sd-server still runs it later, so its slot is held for one more
-// image from then.
-TEST(GatewayService, WorkAbandonedLateIsHeldForOneMoreImage) {
+// What the gateway shows right after a small image, queued inside sd-server
+// behind a larger one, was abandoned at its deadline: the backend's held
+// slots and requests in flight, and how many requests the server cancelled.
+struct AbandonedInQueue {
+  double holds = 0, inflight = 0, cancelled = 0;
+};
+
+AbandonedInQueue AbandonAQueuedImage(const std::string& sdcpp_api) {
   sim::SimServerOptions o =
       FastOptions(sim::ApiFlavour::kSdcpp, sim::RegisterSdcppApi);
   o.engine.profile.step_seconds = 1.5;  // 256x256 about 0.75 s, 512x512 3 s
   auto sim = MustStart(std::move(o));
   GatewayConfig config = OneBackend(sim->base_url(), /*max_concurrent=*/2);
   config.backends[0].adapter = "sdcpp";
+  config.backends[0].sdcpp_api = sdcpp_api;
   RunningGateway gw(config);
+  auto sim_stat = [&](const char* name) {
+    return Call("GET", sim->base_url() + "/sim/state").json["stats"][name];
+  };
   // One image teaches the gateway how long a 256x256 one takes.
   EXPECT_EQ(Call("POST", gw.url("/v1/images/generations"), kSmall).status, 200);
   std::jthread large([&] {
@@ -723,27 +730,40 @@ TEST(GatewayService, WorkAbandonedLateIsHeldForOneMoreImage) {
     auto r = http::Fetch(req);
     EXPECT_TRUE(r.ok() && r->status == 200);
   });
-  ASSERT_TRUE(Eventually([&] {
-    return Call("GET", sim->base_url() + "/sim/state")
-               .json["stats"]["running_requests"] == 1;
-  }));
+  EXPECT_TRUE(Eventually([&] { return sim_stat("running_requests") == 1; }));
   // Twice the typical time: sent, then abandoned while still queued in the
   // server, after the moment a small image sent then would have been done.
   http::ClientRequest late("POST", gw.url("/v1/images/generations"), kSmall);
   late.headers.Set("X-Request-Timeout", "1.5");
   auto answer = http::Fetch(late);
-  ASSERT_TRUE(answer.ok());
-  EXPECT_EQ(answer->status, 504) << answer->body;
-  EXPECT_EQ(gw.Metric("zimon_abandoned_holds", {{"backend", "sim-0"}}), 1);
-  EXPECT_EQ(gw.Metric("zimon_inflight_requests", {{"backend", "sim-0"}}), 2);
+  EXPECT_TRUE(answer.ok() && answer->status == 504);
+  AbandonedInQueue seen;
+  seen.holds = gw.Metric("zimon_abandoned_holds", {{"backend", "sim-0"}});
+  seen.inflight = gw.Metric("zimon_inflight_requests", {{"backend", "sim-0"}});
   large.join();
-  EXPECT_TRUE(Eventually([&] {
-    return Call("GET", sim->base_url() + "/sim/state")
-               .json["stats"]["requests_ok"] == 3;
-  }));
+  seen.cancelled = sim_stat("requests_cancelled");
   EXPECT_TRUE(Eventually([&] {
     return gw.Metric("zimon_inflight_requests", {{"backend", "sim-0"}}) == 0;
   }));
+  return seen;
+}
+
+// On sd-server's OpenAI-compatible route the abandoned image still runs
+// later, so its slot is held for one more image from then.
+TEST(GatewayService, WorkAbandonedLateIsHeldForOneMoreImage) {
+  AbandonedInQueue seen = AbandonAQueuedImage("openai");
+  EXPECT_EQ(seen.holds, 1);
+  EXPECT_EQ(seen.inflight, 2);
+  EXPECT_EQ(seen.cancelled, 0);
+}
+
+// With sd-server's job API the queued job is cancelled there instead: it
+// never runs, and no slot is held for it.
+TEST(GatewayService, JobApiCancelsAnAbandonedQueuedJobInsteadOfHoldingIt) {
+  AbandonedInQueue seen = AbandonAQueuedImage("jobs");
+  EXPECT_LE(seen.holds, 0);  // -1: no hold was ever counted
+  EXPECT_EQ(seen.inflight, 1);
+  EXPECT_EQ(seen.cancelled, 1);
 }
 
 TEST(GatewayService, HigherPriorityLeavesTheQueueFirst) {

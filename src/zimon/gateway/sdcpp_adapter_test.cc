@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <stop_token>
+#include <thread>
 
 #include "zimon/gateway/adapter_test_util.h"
 #include "zimon/gateway/base64.h"
@@ -211,6 +213,198 @@ TEST(SdcppAdapter, HealthCheck) {
   EXPECT_TRUE(h.Health(adapter).ok());
   SdcppAdapter gone(testing::ClosedUrl(), h.client());
   EXPECT_EQ(h.Health(gone).code(), StatusCode::kUnavailable);
+}
+
+// The job API (SdcppApi::kJobs).
+
+SdcppAdapterOptions JobsApi() {
+  SdcppAdapterOptions options;
+  options.api = SdcppApi::kJobs;
+  options.poll_interval = 10ms;
+  return options;
+}
+
+TEST(SdcppAdapterJobs, JobBodyCarriesEveryParameter) {
+  ImageRequest req = SmallRequest(2);
+  req.width = 640;
+  EXPECT_EQ(json::parse(SdcppAdapter::JobBody(req)),
+            json({{"prompt", "a red fox in fresh snow"},
+                  {"width", 640},
+                  {"height", 512},
+                  {"batch_count", 2},
+                  {"seed", -1},
+                  {"output_format", "png"},
+                  {"sample_params",
+                   {{"sample_steps", 8}, {"guidance", {{"txt_cfg", 1.0}}}}}}));
+  req.seed = 7;
+  req.steps = 12;
+  req.guidance_scale = 0.5;  // diffusers' "off" is sd.cpp's cfg 1
+  req.negative_prompt = "blurry";
+  json body = json::parse(SdcppAdapter::JobBody(req));
+  EXPECT_EQ(body["seed"], 7);
+  EXPECT_EQ(body["sample_params"]["sample_steps"], 12);
+  EXPECT_EQ(body["sample_params"]["guidance"]["txt_cfg"], 1.0);
+  EXPECT_EQ(body["negative_prompt"], "blurry");
+}
+
+TEST(SdcppAdapterJobs, GeneratesOneAndTwoImagesFromSdServer) {
+  auto sim = StartSdcpp();
+  ASSERT_NE(sim, nullptr);
+  AdapterHarness h;
+  SdcppAdapter adapter(sim->base_url(), h.client(), JobsApi());
+  ImageRequest req = SmallRequest();
+  req.width = 640;
+  req.seed = 5;
+  UpstreamResult one = h.Generate(adapter, req);
+  ASSERT_EQ(one.outcome, UpstreamOutcome::kSuccess) << one.status.ToString();
+  ASSERT_EQ(one.images.size(), 1u);
+  EXPECT_EQ(one.images[0].media_type, "image/png");
+  StatusOr<sim::DecodedImage> png = sim::DecodePng(Bytes(one.images[0]));
+  ASSERT_TRUE(png.ok()) << png.status().ToString();
+  EXPECT_EQ(png->size.width, 640);
+  EXPECT_EQ(png->size.height, 512);
+  req.n = 2;
+  UpstreamResult two = h.Generate(adapter, req);
+  ASSERT_EQ(two.outcome, UpstreamOutcome::kSuccess) << two.status.ToString();
+  ASSERT_EQ(two.images.size(), 2u);
+  EXPECT_EQ(Bytes(two.images[0]), Bytes(one.images[0]));  // the seed arrived
+  EXPECT_NE(Bytes(two.images[1]), Bytes(one.images[0]));
+  // The same picture as the OpenAI-compatible route makes.
+  SdcppAdapter sync(sim->base_url(), h.client());
+  req.n = 1;
+  UpstreamResult same = h.Generate(sync, req);
+  ASSERT_EQ(same.outcome, UpstreamOutcome::kSuccess);
+  EXPECT_EQ(Bytes(same.images[0]), Bytes(one.images[0]));
+  EXPECT_TRUE(h.Health(adapter).ok());
+}
+
+// A job still queued when its deadline passes (or its client leaves) is
+// cancelled and never runs: nothing to hold. One already generating cannot
+// be stopped, so it may still run.
+TEST(SdcppAdapterJobs, QueuedJobsAreCancelledGeneratingOnesMayStillRun) {
+  sim::Faults faults;
+  faults.hang_rate = 1;  // every job generates for ever
+  auto sim = StartSdcpp(faults);
+  ASSERT_NE(sim, nullptr);
+  AdapterHarness h;
+  SdcppAdapter adapter(sim->base_url(), h.client(), JobsApi());
+  UpstreamResult generating = h.Generate(adapter, SmallRequest(), 300ms);
+  EXPECT_EQ(generating.outcome, UpstreamOutcome::kFailure);
+  EXPECT_EQ(generating.status.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(generating.may_still_run);
+  EXPECT_EQ(sim->engine().Stats().requests_cancelled, 0u);
+
+  // Behind the hung one, the next job stays queued.
+  UpstreamResult queued = h.Generate(adapter, SmallRequest(), 300ms);
+  EXPECT_EQ(queued.outcome, UpstreamOutcome::kFailure);
+  EXPECT_EQ(queued.status.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_FALSE(queued.may_still_run);
+  std::stop_source leave;
+  std::jthread leaver([&] {
+    std::this_thread::sleep_for(200ms);
+    leave.request_stop();
+  });
+  UpstreamResult left =
+      h.Generate(adapter, SmallRequest(), 30s, leave.get_token());
+  EXPECT_EQ(left.outcome, UpstreamOutcome::kCancelled);
+  EXPECT_FALSE(left.may_still_run);
+  EXPECT_EQ(sim->engine().Stats().requests_cancelled, 2u);
+}
+
+TEST(SdcppAdapterJobs, ServerWithoutTheJobApiIsAFailureThatSaysSo) {
+  FakeUpstream up;
+  up.Respond(404, R"({"error": "not found"})");
+  AdapterHarness h;
+  SdcppAdapter adapter(up.base_url(), h.client(), JobsApi());
+  UpstreamResult r = h.Generate(adapter, SmallRequest());
+  EXPECT_EQ(r.outcome, UpstreamOutcome::kFailure);
+  EXPECT_EQ(r.http_status, 404);
+  EXPECT_NE(r.status.message().find("no job API"), std::string::npos)
+      << r.status.ToString();
+  EXPECT_NE(r.status.message().find("sdcpp_api"), std::string::npos);
+  EXPECT_EQ(h.Health(adapter).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(up.received().back().target, "/sdcpp/v1/capabilities");
+}
+
+TEST(SdcppAdapterJobs, FullQueueIsNotStarted) {
+  FakeUpstream up;
+  up.RespondTo("POST", "/sdcpp/v1/img_gen", 429,
+               R"({"error": "job queue is full"})");
+  AdapterHarness h;
+  SdcppAdapter adapter(up.base_url(), h.client(), JobsApi());
+  UpstreamResult r = h.Generate(adapter, SmallRequest());
+  EXPECT_EQ(r.outcome, UpstreamOutcome::kNotStarted);
+  EXPECT_EQ(r.http_status, 429);
+  EXPECT_FALSE(r.may_still_run);
+}
+
+TEST(SdcppAdapterJobs, FinishedJobsAreClassified) {
+  FakeUpstream up;
+  up.RespondTo("POST", "/sdcpp/v1/img_gen", 202,
+               R"({"id": "job_1", "status": "queued"})");
+  AdapterHarness h;
+  SdcppAdapter adapter(up.base_url(), h.client(), JobsApi());
+  auto job = [&](const json& answer) {
+    up.RespondTo("GET", "/sdcpp/v1/jobs/job_1", 200, answer.dump());
+    return h.Generate(adapter, SmallRequest());
+  };
+  const std::string png = Base64Encode(std::string("\x89PNG\r\n\x1a\n", 8));
+  UpstreamResult ok =
+      job({{"status", "completed"},
+           {"result",
+            {{"output_format", "png"},
+             {"images", {{{"index", 0}, {"b64_json", png}}}}}}});
+  ASSERT_EQ(ok.outcome, UpstreamOutcome::kSuccess) << ok.status.ToString();
+  EXPECT_EQ(ok.images[0].media_type, "image/png");
+  UpstreamResult oom =
+      job({{"status", "failed"},
+           {"error",
+            {{"code", "generation_failed"},
+             {"message", "CUDA out of memory. Tried to allocate 2.40 GiB"}}}});
+  EXPECT_EQ(oom.outcome, UpstreamOutcome::kOom) << oom.status.ToString();
+  UpstreamResult failed =
+      job({{"status", "failed"},
+           {"error",
+            {{"code", "generation_failed"},
+             {"message", "generate_image returned no results"}}}});
+  EXPECT_EQ(failed.outcome, UpstreamOutcome::kFailure);
+  EXPECT_NE(failed.status.message().find("generate_image returned no results"),
+            std::string::npos);
+  EXPECT_EQ(job({{"status", "cancelled"}}).outcome, UpstreamOutcome::kFailure);
+  UpstreamResult short_of_images =
+      job({{"status", "completed"}, {"result", {{"images", json::array()}}}});
+  EXPECT_EQ(short_of_images.outcome, UpstreamOutcome::kFailure);
+  EXPECT_EQ(short_of_images.status.code(), StatusCode::kDataLoss);
+  EXPECT_EQ(job({{"status", "sleeping"}}).status.code(), StatusCode::kDataLoss);
+  // The job vanished: the server restarted, or the job expired.
+  up.RespondTo("GET", "/sdcpp/v1/jobs/job_1", 404,
+               R"({"error": "job not found"})");
+  UpstreamResult gone = h.Generate(adapter, SmallRequest());
+  EXPECT_EQ(gone.outcome, UpstreamOutcome::kFailure);
+  EXPECT_EQ(gone.http_status, 404);
+  // Polled at the job's own URL, after the submission.
+  auto got = up.received();
+  ASSERT_GE(got.size(), 2u);
+  EXPECT_EQ(got[0].target, "/sdcpp/v1/img_gen");
+  EXPECT_EQ(got[0].headers.Get("x-request-id"), "req-1");
+  EXPECT_EQ(got[1].target, "/sdcpp/v1/jobs/job_1");
+}
+
+TEST(SdcppAdapterJobs, ServerGoneWhileAJobRunsIsALostConnection) {
+  sim::Faults faults;
+  faults.hang_rate = 1;
+  auto sim = StartSdcpp(faults);
+  ASSERT_NE(sim, nullptr);
+  AdapterHarness h;
+  SdcppAdapter adapter(sim->base_url(), h.client(), JobsApi());
+  std::jthread killer([&] {
+    std::this_thread::sleep_for(200ms);
+    sim.reset();
+  });
+  UpstreamResult r = h.Generate(adapter, SmallRequest(), 30s);
+  EXPECT_EQ(r.outcome, UpstreamOutcome::kFailure);
+  EXPECT_EQ(r.http_status, 0);
+  EXPECT_EQ(r.status.code(), StatusCode::kAborted) << r.status.ToString();
 }
 
 }  // namespace
