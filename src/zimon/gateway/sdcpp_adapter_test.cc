@@ -102,32 +102,45 @@ TEST(SdcppAdapter, PostsToTheOpenAiRoute) {
   EXPECT_EQ(SplitPrompt(got[0].body).extra["sample_params"]["sample_steps"], 9);
 }
 
+// One 640x512 image with seed 5, then two with the same seed, through
+// `adapter`; returns the first image (empty after a failure).
+std::string ExpectOneAndTwoImages(AdapterHarness& h, SdcppAdapter& adapter) {
+  ImageRequest req = SmallRequest();
+  req.width = 640;  // sd-server's own default is 512x512
+  req.seed = 5;
+  UpstreamResult one = h.Generate(adapter, req);
+  EXPECT_EQ(one.outcome, UpstreamOutcome::kSuccess) << one.status.ToString();
+  if (one.images.size() != 1) {
+    ADD_FAILURE() << one.images.size() << " images";
+    return "";
+  }
+  EXPECT_EQ(one.images[0].media_type, "image/png");
+  StatusOr<sim::DecodedImage> png = sim::DecodePng(Bytes(one.images[0]));
+  EXPECT_TRUE(png.ok()) << png.status().ToString();
+  if (png.ok()) {
+    EXPECT_EQ(png->size.width, 640);
+    EXPECT_EQ(png->size.height, 512);
+  }
+  req.n = 2;
+  UpstreamResult two = h.Generate(adapter, req);
+  EXPECT_EQ(two.outcome, UpstreamOutcome::kSuccess) << two.status.ToString();
+  EXPECT_EQ(two.images.size(), 2u);
+  if (two.images.size() == 2) {
+    // The seed reached the server: image 0 of a request with seed 5 is the
+    // same picture both times (the simulator's images depend on prompt,
+    // seed and size only), not sd-server's fixed seed 42.
+    EXPECT_EQ(Bytes(two.images[0]), Bytes(one.images[0]));
+    EXPECT_NE(Bytes(two.images[1]), Bytes(one.images[0]));
+  }
+  return Bytes(one.images[0]);
+}
+
 TEST(SdcppAdapter, GeneratesOneAndTwoImagesFromSdServer) {
   auto sim = StartSdcpp();
   ASSERT_NE(sim, nullptr);
   AdapterHarness h;
   SdcppAdapter adapter(sim->base_url(), h.client());
-  ImageRequest req = SmallRequest();
-  req.width = 640;  // sd-server's own default is 512x512
-  req.seed = 5;
-  UpstreamResult one = h.Generate(adapter, req);
-  ASSERT_EQ(one.outcome, UpstreamOutcome::kSuccess) << one.status.ToString();
-  ASSERT_EQ(one.images.size(), 1u);
-  EXPECT_EQ(one.images[0].media_type, "image/png");
-  StatusOr<sim::DecodedImage> png = sim::DecodePng(Bytes(one.images[0]));
-  ASSERT_TRUE(png.ok()) << png.status().ToString();
-  EXPECT_EQ(png->size.width, 640);
-  EXPECT_EQ(png->size.height, 512);
-
-  req.n = 2;
-  UpstreamResult two = h.Generate(adapter, req);
-  ASSERT_EQ(two.outcome, UpstreamOutcome::kSuccess) << two.status.ToString();
-  ASSERT_EQ(two.images.size(), 2u);
-  // The seed reached the server: image 0 of a request with seed 5 is the
-  // same picture both times (the simulator's images depend on prompt, seed
-  // and size only), not sd-server's fixed seed 42.
-  EXPECT_EQ(Bytes(two.images[0]), Bytes(one.images[0]));
-  EXPECT_NE(Bytes(two.images[1]), Bytes(one.images[0]));
+  ExpectOneAndTwoImages(h, adapter);
 }
 
 TEST(SdcppAdapter, FailedGenerationIsFailureAndOomCannotBeTold) {
@@ -251,31 +264,11 @@ TEST(SdcppAdapterJobs, GeneratesOneAndTwoImagesFromSdServer) {
   auto sim = StartSdcpp();
   ASSERT_NE(sim, nullptr);
   AdapterHarness h;
-  SdcppAdapter adapter(sim->base_url(), h.client(), JobsApi());
-  ImageRequest req = SmallRequest();
-  req.width = 640;
-  req.seed = 5;
-  UpstreamResult one = h.Generate(adapter, req);
-  ASSERT_EQ(one.outcome, UpstreamOutcome::kSuccess) << one.status.ToString();
-  ASSERT_EQ(one.images.size(), 1u);
-  EXPECT_EQ(one.images[0].media_type, "image/png");
-  StatusOr<sim::DecodedImage> png = sim::DecodePng(Bytes(one.images[0]));
-  ASSERT_TRUE(png.ok()) << png.status().ToString();
-  EXPECT_EQ(png->size.width, 640);
-  EXPECT_EQ(png->size.height, 512);
-  req.n = 2;
-  UpstreamResult two = h.Generate(adapter, req);
-  ASSERT_EQ(two.outcome, UpstreamOutcome::kSuccess) << two.status.ToString();
-  ASSERT_EQ(two.images.size(), 2u);
-  EXPECT_EQ(Bytes(two.images[0]), Bytes(one.images[0]));  // the seed arrived
-  EXPECT_NE(Bytes(two.images[1]), Bytes(one.images[0]));
-  // The same picture as the OpenAI-compatible route makes.
+  SdcppAdapter jobs(sim->base_url(), h.client(), JobsApi());
   SdcppAdapter sync(sim->base_url(), h.client());
-  req.n = 1;
-  UpstreamResult same = h.Generate(sync, req);
-  ASSERT_EQ(same.outcome, UpstreamOutcome::kSuccess);
-  EXPECT_EQ(Bytes(same.images[0]), Bytes(one.images[0]));
-  EXPECT_TRUE(h.Health(adapter).ok());
+  // The same pictures as the OpenAI-compatible route makes.
+  EXPECT_EQ(ExpectOneAndTwoImages(h, jobs), ExpectOneAndTwoImages(h, sync));
+  EXPECT_TRUE(h.Health(jobs).ok());
 }
 
 // A job still queued when its deadline passes (or its client leaves) is
