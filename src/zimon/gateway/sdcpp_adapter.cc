@@ -156,7 +156,7 @@ boost::asio::awaitable<UpstreamResult> SdcppAdapter::GenerateJob(
     json job = json::parse(polled->body, nullptr, /*allow_exceptions=*/false);
     const std::string status = internal::StringAt(job, "status");
     if (status == "queued" || status == "generating") continue;
-    co_return FromFinishedJob(job, request.n, poll_what);
+    co_return FromFinishedJob(job, status, request.n, poll_what);
   }
 
   const bool cancelled = co_await CancelJob(id);
@@ -173,9 +173,9 @@ boost::asio::awaitable<UpstreamResult> SdcppAdapter::GenerateJob(
   co_return abandoned;
 }
 
-UpstreamResult SdcppAdapter::FromFinishedJob(const nlohmann::json& job, int n,
+UpstreamResult SdcppAdapter::FromFinishedJob(const nlohmann::json& job,
+                                             const std::string& status, int n,
                                              const std::string& what) {
-  const std::string status = internal::StringAt(job, "status");
   if (status == "completed") {
     const json* images = nullptr;
     if (job.contains("result") && job["result"].is_object() &&

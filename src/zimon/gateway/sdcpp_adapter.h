@@ -85,8 +85,10 @@ class SdcppAdapter : public BackendAdapter {
   boost::asio::awaitable<UpstreamResult> GenerateJob(
       const ImageRequest& request, std::chrono::steady_clock::duration timeout,
       std::stop_token stop);
-  // The result of a job seen in a state that ends it.
-  static UpstreamResult FromFinishedJob(const nlohmann::json& job, int n,
+  // The result of a job seen in a state that ends it (`status`, the job's
+  // "status").
+  static UpstreamResult FromFinishedJob(const nlohmann::json& job,
+                                        const std::string& status, int n,
                                         const std::string& what);
   // Cancels a job that was left (stop or deadline): true when it will not
   // run (cancelled while queued, or already gone), false when it may still
